@@ -1,0 +1,168 @@
+import cookie from '@fastify/cookie';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import { createDatabase, type Database } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { newId } from './lib/ids.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { createAuthService } from './modules/auth/auth.service.js';
+import { departmentsRoutes } from './modules/departments/departments.routes.js';
+import { createDepartmentsService } from './modules/departments/departments.service.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+import { purgeExpiredKeys } from './modules/idempotency/idempotency.js';
+import { publicRoutes } from './modules/public/public.routes.js';
+import { createPublicService } from './modules/public/public.service.js';
+import { queueRoutes } from './modules/queue/queue.routes.js';
+import { createQueueService } from './modules/queue/queue.service.js';
+import { usersRoutes } from './modules/users/users.routes.js';
+import { createUsersService } from './modules/users/users.service.js';
+import { authPlugin } from './plugins/auth.js';
+import { bodyParsingPlugin } from './plugins/body-parsing.js';
+import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { openApiPlugin } from './plugins/openapi.js';
+import { rateLimitPlugin } from './plugins/rate-limit.js';
+import { securityPlugin } from './plugins/security.js';
+
+/** A request body larger than this is refused with 413 before it is parsed. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60_000;
+
+export interface AppOptions {
+  clock?: Clock;
+  /** Pino options, or false for silence (tests). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export type App = FastifyInstance & { database: Database; services: Services };
+type Services = ReturnType<typeof createServices>;
+
+function createServices(config: Config, database: Database, clock: Clock) {
+  const queue = createQueueService({
+    database,
+    clock,
+    timeZone: config.timeZone,
+    publicUrl: config.publicUrl,
+    defaultPhoneRegion: config.defaultPhoneRegion,
+  });
+  return {
+    auth: createAuthService({ database, clock, jwtSecret: config.jwtSecret }),
+    users: createUsersService({ database, clock }),
+    departments: createDepartmentsService({ database, clock }),
+    queue,
+    publicService: createPublicService({ database, clock, queue }),
+  };
+}
+
+export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+  return {
+    level: config.logLevel,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-csrf-token"]',
+        'res.headers["set-cookie"]',
+        '*.password',
+        '*.phone',
+        '*.phoneLast4',
+        '*.refreshToken',
+        '*.accessToken',
+        '*.statusKey',
+      ],
+      censor: '[redacted]',
+    },
+    serializers: {
+      // The status key is a bearer secret that lives in a URL: keep it out of the logs.
+      req: (req: { method: string; url: string; ip?: string }) => ({
+        method: req.method,
+        url: req.url.replace(/(\/public\/status\/)[^/?]+/, '$1[redacted]'),
+        remoteAddress: req.ip,
+      }),
+    },
+  };
+}
+
+/** Builds the whole app on a migrated database; never listens (server.ts does). */
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const clock = options.clock ?? systemClock;
+  const database = createDatabase(config.database);
+  let redis: Redis | undefined;
+  try {
+    await migrateToLatest(database.db);
+    if (config.redisUrl) {
+      redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: true });
+      await redis.connect();
+    }
+  } catch (error) {
+    await database.close();
+    redis?.disconnect();
+    throw error;
+  }
+
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(config),
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustProxy === false ? false : config.trustProxy,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newId();
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  const services = createServices(config, database, clock);
+  app.decorate('database', database);
+  app.decorate('services', services);
+
+  app.setValidatorCompiler(validatorCompiler);
+  // Responses are built from typed domain objects; their schemas document the API, plain JSON sends them.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(errorHandlerPlugin);
+  await app.register(bodyParsingPlugin);
+  await app.register(cookie);
+  await app.register(securityPlugin);
+  await app.register(rateLimitPlugin, { redis });
+  await app.register(openApiPlugin);
+  await app.register(authPlugin, { auth: services.auth, jwtSecret: config.jwtSecret });
+
+  await app.register(healthRoutes, { database });
+  await app.register(authRoutes, {
+    prefix: '/api/v1/auth',
+    auth: services.auth,
+    jwtSecret: config.jwtSecret,
+    secureCookies: config.secureCookies,
+    rateLimitMultiplier: config.rateLimitMultiplier,
+  });
+  await app.register(usersRoutes, { prefix: '/api/v1', users: services.users });
+  await app.register(departmentsRoutes, { prefix: '/api/v1', departments: services.departments });
+  await app.register(queueRoutes, { prefix: '/api/v1', queue: services.queue });
+  await app.register(publicRoutes, {
+    prefix: '/api/v1/public',
+    publicService: services.publicService,
+    queue: services.queue,
+    rateLimitMultiplier: config.rateLimitMultiplier,
+  });
+
+  const purge = setInterval(() => {
+    purgeExpiredKeys(database, clock.now()).catch((err: unknown) => app.log.warn({ err }, 'idempotency purge failed'));
+  }, IDEMPOTENCY_PURGE_INTERVAL_MS);
+  purge.unref();
+
+  app.addHook('onClose', async () => {
+    clearInterval(purge);
+    await database.close();
+    if (redis) await redis.quit().catch(() => undefined);
+  });
+
+  await app.ready();
+  return app as unknown as App;
+}

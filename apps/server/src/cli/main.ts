@@ -1,0 +1,77 @@
+import { parseArgs } from 'node:util';
+import { roleSchema, createUserBodySchema, passwordSchema } from '@smart-token/contracts';
+import { ConfigError, loadConfig } from '../config.js';
+import { createDatabase } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { systemClock } from '../lib/clock.js';
+import { newSecret } from '../lib/ids.js';
+import { createDepartmentsService } from '../modules/departments/departments.service.js';
+import { createUsersService } from '../modules/users/users.service.js';
+import { seedDemo } from './demo.js';
+
+const USAGE = `Usage: npm run cli -- <command> [options]
+  migrate                                   apply database migrations
+  create-user --email E --name N --role R [--password P]
+                                            roles: ${roleSchema.options.join(', ')}; a password is generated when none is given
+  reset-password --email E [--password P]   set a new password (generated when none is given) and end the user's sessions
+  demo                                      a demo hospital: GEN, LAB, PHA, BIL, counters and one user of each role`;
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' } },
+    allowPositionals: false,
+  });
+  if (!command || command === 'help' || command === '--help') {
+    out(USAGE);
+    return command ? 0 : 1;
+  }
+  const config = loadConfig();
+  const database = createDatabase(config.database);
+  try {
+    const applied = await migrateToLatest(database.db);
+    const users = createUsersService({ database, clock: systemClock });
+    switch (command) {
+      case 'migrate':
+        out(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
+        return 0;
+      case 'create-user': {
+        const password = values.password ?? newSecret(12);
+        const input = createUserBodySchema.parse({ email: values.email, name: values.name, role: values.role, password });
+        const user = await users.createUser(input);
+        out(`Created ${user.role} ${user.email}${values.password ? '' : ` with password ${password}`}`);
+        return 0;
+      }
+      case 'reset-password': {
+        if (!values.email) throw new Error('--email is required');
+        const password = passwordSchema.parse(values.password ?? newSecret(12));
+        await users.resetPassword(values.email.toLowerCase(), password);
+        out(`Password reset for ${values.email}${values.password ? '' : `: ${password}`}; their sessions have ended.`);
+        return 0;
+      }
+      case 'demo': {
+        const departments = createDepartmentsService({ database, clock: systemClock });
+        for (const line of await seedDemo({ departments, users })) out(line);
+        return 0;
+      }
+      default:
+        out(`Unknown command "${command}".\n${USAGE}`);
+        return 1;
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  const message = error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error);
+  process.stderr.write(`Error: ${message}\n`);
+  process.exitCode = 1;
+}

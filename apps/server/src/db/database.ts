@@ -1,0 +1,157 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database as DatabaseConfig } from '../config.js';
+import type { DB } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** A unit of work: runs inside one transaction and either commits whole or changes nothing. */
+export type Work<T> = (trx: Kysely<DB>) => Promise<T>;
+
+export interface Database {
+  readonly db: Kysely<DB>;
+  readonly dialect: Dialect;
+  /** Runs work in a transaction; on SQLite, works that arrive together share one commit (one fsync). */
+  transact<T>(work: Work<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+const PG_POOL_SIZE = 10;
+/** Upper bound on works sharing one SQLite commit, so one batch never holds the writer for long. */
+const MAX_GROUP_COMMIT = 128;
+const PG_RETRYABLE = new Set(['40001', '40P01']);
+const PG_MAX_ATTEMPTS = 5;
+
+// bigint columns hold epoch milliseconds and counts, well inside Number's exact range.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export function openSqlite(path: string): SQLite.Database {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SQLite(path);
+  sqlite.pragma('journal_mode = WAL');
+  // FULL: an acknowledged commit survives a power cut, not only a crash of the process.
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  sqlite.pragma('foreign_keys = ON');
+  return sqlite;
+}
+
+interface PendingWork {
+  work: Work<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Group commit for SQLite: works queued while a commit is under way run together in the next
+ * transaction, each inside its own savepoint, so a failing one rolls back alone and the others
+ * share a single fsync. Nobody's promise resolves before the commit is durable.
+ */
+function createSqliteTransactor(db: Kysely<DB>): Database['transact'] {
+  const queue: PendingWork[] = [];
+  let scheduled = false;
+  let running = false;
+
+  const schedule = () => {
+    if (scheduled || running || queue.length === 0) return;
+    scheduled = true;
+    setImmediate(() => void flush());
+  };
+
+  async function runBatch(batch: PendingWork[]): Promise<Outcome[]> {
+    return db.connection().execute(async (conn) => {
+      const outcomes: Outcome[] = [];
+      await sql`begin immediate`.execute(conn);
+      try {
+        for (const item of batch) {
+          if (batch.length === 1) {
+            outcomes.push({ ok: true, value: await item.work(conn) });
+            continue;
+          }
+          await sql`savepoint work`.execute(conn);
+          try {
+            const value = await item.work(conn);
+            await sql`release work`.execute(conn);
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            await sql`rollback to work`.execute(conn);
+            await sql`release work`.execute(conn);
+            outcomes.push({ ok: false, error });
+          }
+        }
+        await sql`commit`.execute(conn);
+      } catch (error) {
+        await sql`rollback`.execute(conn).catch(() => undefined);
+        throw error;
+      }
+      return outcomes;
+    });
+  }
+
+  async function flush(): Promise<void> {
+    scheduled = false;
+    running = true;
+    const batch = queue.splice(0, MAX_GROUP_COMMIT);
+    try {
+      const outcomes = await runBatch(batch);
+      outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)));
+    } catch (error) {
+      for (const item of batch) item.reject(error);
+    } finally {
+      running = false;
+      schedule();
+    }
+  }
+
+  return <T>(work: Work<T>) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      schedule();
+    });
+}
+
+function isRetryablePgError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && PG_RETRYABLE.has(String((error as { code?: unknown }).code));
+}
+
+function createPostgresTransactor(db: Kysely<DB>): Database['transact'] {
+  return async <T>(work: Work<T>) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.transaction().execute(work);
+      } catch (error) {
+        if (attempt >= PG_MAX_ATTEMPTS || !isRetryablePgError(error)) throw error;
+      }
+    }
+  };
+}
+
+export function createDatabase(config: DatabaseConfig): Database {
+  if (config.kind === 'sqlite') {
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: openSqlite(config.path) }) });
+    return { db, dialect: 'sqlite', transact: createSqliteTransactor(db), close: () => db.destroy() };
+  }
+  const pool = new pg.Pool({ connectionString: config.url, max: PG_POOL_SIZE });
+  // An idle client's error (a restarted server) must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', transact: createPostgresTransactor(db), close: () => db.destroy() };
+}
+
+/** Throws when the database cannot be reached, with the driver's message. */
+export async function ping(db: Kysely<DB>): Promise<void> {
+  await sql`select 1`.execute(db);
+}
+
+/** Unique-constraint violations on either database. */
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = String((error as { code?: unknown }).code);
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

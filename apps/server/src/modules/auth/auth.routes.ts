@@ -1,0 +1,117 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { emptyBodySchema, loginBodySchema, problemSchema, refreshBodySchema, sessionResponseSchema, userSchema } from '@smart-token/contracts';
+import { UnauthenticatedError } from '../../errors.js';
+import { ACCESS_COOKIE, CsrfError, REFRESH_COOKIE, requirePrincipal } from '../../plugins/auth.js';
+import { perMinute } from '../../plugins/rate-limit.js';
+import { ANY_STAFF } from '../roles.js';
+import { ACCESS_TOKEN_TTL_SECONDS, csrfTokenMatches } from './access-tokens.js';
+import type { AuthService, IssuedSession } from './auth.service.js';
+
+const REFRESH_PATH = '/api/v1/auth';
+const LOGIN_PER_MINUTE = 10;
+
+export interface AuthRoutesOptions {
+  auth: AuthService;
+  jwtSecret: Uint8Array;
+  secureCookies: boolean;
+  rateLimitMultiplier: number;
+}
+
+export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, opts) => {
+  const { auth, jwtSecret, secureCookies } = opts;
+  const cookieBase = { httpOnly: true, sameSite: 'strict' as const, secure: secureCookies };
+
+  function sendSession(reply: FastifyReply, session: IssuedSession) {
+    reply.setCookie(ACCESS_COOKIE, session.accessToken, { ...cookieBase, path: '/', maxAge: ACCESS_TOKEN_TTL_SECONDS });
+    reply.setCookie(REFRESH_COOKIE, session.refreshToken, {
+      ...cookieBase,
+      path: REFRESH_PATH,
+      maxAge: Math.max(1, Math.floor((session.refreshExpiresAt - Date.now()) / 1000)),
+    });
+    const { refreshExpiresAt: _unused, ...body } = session;
+    return body;
+  }
+
+  function clearCookies(reply: FastifyReply) {
+    reply.clearCookie(ACCESS_COOKIE, { ...cookieBase, path: '/' });
+    reply.clearCookie(REFRESH_COOKIE, { ...cookieBase, path: REFRESH_PATH });
+  }
+
+  /** A refresh or logout carried by the cookie must also carry the session's CSRF token. */
+  async function requireCsrfForCookie(request: FastifyRequest, refreshToken: string) {
+    const sessionId = await auth.sessionOfRefreshToken(refreshToken);
+    const header = request.headers['x-csrf-token'];
+    if (!sessionId || !csrfTokenMatches(jwtSecret, sessionId, typeof header === 'string' ? header : undefined)) throw new CsrfError();
+  }
+
+  app.post(
+    '/login',
+    {
+      config: { public: true, rateLimit: perMinute(LOGIN_PER_MINUTE, opts.rateLimitMultiplier) },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with email and password',
+        body: loginBodySchema,
+        response: { 200: sessionResponseSchema, 400: problemSchema, 401: problemSchema, 429: problemSchema },
+      },
+    },
+    async (request, reply) => sendSession(reply, await auth.login(request.body)),
+  );
+
+  app.post(
+    '/refresh',
+    {
+      config: { public: true, rateLimit: perMinute(LOGIN_PER_MINUTE * 6, opts.rateLimitMultiplier) },
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange a refresh token (cookie or body) for a new pair; the old one is spent',
+        body: refreshBodySchema,
+        response: { 200: sessionResponseSchema, 401: problemSchema, 403: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      const fromBody = request.body?.refreshToken;
+      const fromCookie = request.cookies[REFRESH_COOKIE];
+      const refreshToken = fromBody ?? fromCookie;
+      if (!refreshToken) throw new UnauthenticatedError('No refresh token was sent; sign in again.');
+      if (!fromBody) await requireCsrfForCookie(request, refreshToken);
+      return sendSession(reply, await auth.refresh(refreshToken));
+    },
+  );
+
+  app.post(
+    '/logout',
+    {
+      config: { public: true },
+      schema: { tags: ['auth'], summary: 'End the session', body: emptyBodySchema, response: { 204: z.null(), 403: problemSchema } },
+    },
+    async (request, reply) => {
+      const header = request.headers.authorization;
+      if (header?.toLowerCase().startsWith('bearer ')) {
+        const principal = await auth.authenticate(header.slice('bearer '.length)).catch(() => undefined);
+        if (principal) await auth.logout(principal.sessionId);
+      } else {
+        const refreshToken = request.cookies[REFRESH_COOKIE];
+        if (refreshToken) {
+          await requireCsrfForCookie(request, refreshToken);
+          const sessionId = await auth.sessionOfRefreshToken(refreshToken);
+          if (sessionId) await auth.logout(sessionId);
+        }
+      }
+      clearCookies(reply);
+      reply.header('clear-site-data', '"cookies", "storage"');
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/me',
+    { config: { roles: ANY_STAFF }, schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: userSchema, 401: problemSchema } } },
+    async (request) => {
+      const p = requirePrincipal(request);
+      return { id: p.userId, email: p.email, name: p.name, role: p.role };
+    },
+  );
+};

@@ -1,0 +1,119 @@
+import type { LoginBody, Role, User } from '@smart-token/contracts';
+import type { Database } from '../../db/database.js';
+import { InvalidCredentialsError, RateLimitedError, UnauthenticatedError } from '../../errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { newId, newSecret, sha256 } from '../../lib/ids.js';
+import { LOGIN_LOCKOUT, clearFailures, lockedFor, recordFailure } from '../lockouts/lockouts.js';
+import { ACCESS_TOKEN_TTL_SECONDS, csrfTokenFor, signAccessToken, verifyAccessToken } from './access-tokens.js';
+import * as repo from './auth.repository.js';
+import { verifyPassword } from './passwords.js';
+
+/** A staff working day: the session ends after this however active it is (ASVS / NIST AAL2: 12 h). */
+export const SESSION_ABSOLUTE_TTL_MS = 12 * 60 * 60_000;
+
+export interface Principal {
+  userId: string;
+  sessionId: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
+export interface IssuedSession {
+  accessToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresAt: number;
+  csrfToken: string;
+  user: User;
+}
+
+export function createAuthService(deps: { database: Database; clock: Clock; jwtSecret: Uint8Array }) {
+  const { database, clock, jwtSecret } = deps;
+  const { db } = database;
+
+  async function issueTokens(user: User, sessionId: string, sessionExpiresAt: number): Promise<IssuedSession> {
+    const now = clock.now();
+    const refreshToken = newSecret();
+    await database.transact((trx) =>
+      repo.insertRefreshToken(trx, { token_hash: sha256(refreshToken), session_id: sessionId, created_at: now, expires_at: sessionExpiresAt }),
+    );
+    return {
+      accessToken: await signAccessToken(jwtSecret, { userId: user.id, sessionId, role: user.role }, Math.floor(now / 1000)),
+      tokenType: 'Bearer',
+      expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+      refreshToken,
+      refreshExpiresAt: sessionExpiresAt,
+      csrfToken: csrfTokenFor(jwtSecret, sessionId),
+      user,
+    };
+  }
+
+  const toUser = (row: { userId: string; email: string; name: string; role: string }): User => ({
+    id: row.userId,
+    email: row.email,
+    name: row.name,
+    role: row.role as Role,
+  });
+
+  return {
+    async login(input: LoginBody): Promise<IssuedSession> {
+      const subject = sha256(input.email);
+      const now = clock.now();
+      const locked = await lockedFor(db, LOGIN_LOCKOUT, subject, now);
+      if (locked > 0) throw new RateLimitedError('Too many failed sign-ins for this account; try again later or ask an admin.', locked / 1000);
+      const user = await repo.findUserByEmail(db, input.email);
+      const valid = await verifyPassword(user?.password_hash, input.password);
+      if (!user || !valid || user.disabled_at !== null) {
+        await database.transact((trx) => recordFailure(trx, LOGIN_LOCKOUT, subject, clock.now()));
+        throw new InvalidCredentialsError();
+      }
+      const sessionId = newId();
+      const expiresAt = now + SESSION_ABSOLUTE_TTL_MS;
+      await database.transact(async (trx) => {
+        await clearFailures(trx, LOGIN_LOCKOUT, subject);
+        await repo.insertSession(trx, { id: sessionId, user_id: user.id, created_at: now, expires_at: expiresAt });
+      });
+      return issueTokens(toUser({ userId: user.id, email: user.email, name: user.name, role: user.role }), sessionId, expiresAt);
+    },
+
+    /** Rotation: each refresh token works once; presenting a spent one ends the whole session. */
+    async refresh(refreshToken: string): Promise<IssuedSession> {
+      const now = clock.now();
+      const hash = sha256(refreshToken);
+      const stored = await repo.findRefreshToken(db, hash);
+      if (!stored) throw new UnauthenticatedError('The refresh token is not valid; sign in again.');
+      const session = await repo.findSessionWithUser(db, stored.session_id);
+      if (stored.used_at !== null || !(await database.transact((trx) => repo.spendRefreshToken(trx, hash, now)))) {
+        await database.transact((trx) => repo.revokeSession(trx, stored.session_id, now));
+        throw new UnauthenticatedError('This refresh token was already used; the session has been ended for safety. Sign in again.');
+      }
+      if (!session || session.revokedAt !== null || session.expiresAt <= now || stored.expires_at <= now || session.disabledAt !== null) {
+        throw new UnauthenticatedError('The session has ended; sign in again.');
+      }
+      return issueTokens(toUser(session), session.sessionId, session.expiresAt);
+    },
+
+    async logout(sessionId: string): Promise<void> {
+      await database.transact((trx) => repo.revokeSession(trx, sessionId, clock.now()));
+    },
+
+    async sessionOfRefreshToken(refreshToken: string): Promise<string | undefined> {
+      return (await repo.findRefreshToken(db, sha256(refreshToken)))?.session_id;
+    },
+
+    /** Checks an access token and its live session: a revoked session or disabled user is out at once. */
+    async authenticate(accessToken: string): Promise<Principal> {
+      const claims = await verifyAccessToken(jwtSecret, accessToken);
+      if (!claims) throw new UnauthenticatedError('The access token is not valid or has expired.');
+      const session = await repo.findSessionWithUser(db, claims.sessionId);
+      if (!session || session.userId !== claims.userId || session.revokedAt !== null || session.expiresAt <= clock.now() || session.disabledAt !== null) {
+        throw new UnauthenticatedError('The session has ended; sign in again.');
+      }
+      return { userId: session.userId, sessionId: session.sessionId, email: session.email, name: session.name, role: session.role as Role };
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,53 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+
+/** A security rule, not a rate: so many failures for one subject within a window lock it for a while. */
+export interface LockoutPolicy {
+  scope: string;
+  maxFailures: number;
+  windowMs: number;
+  lockMs: number;
+}
+
+const FIFTEEN_MINUTES = 15 * 60_000;
+export const LOGIN_LOCKOUT: LockoutPolicy = { scope: 'login', maxFailures: 5, windowMs: FIFTEEN_MINUTES, lockMs: FIFTEEN_MINUTES };
+export const STATUS_LOOKUP_LOCKOUT: LockoutPolicy = { scope: 'status', maxFailures: 5, windowMs: FIFTEEN_MINUTES, lockMs: FIFTEEN_MINUTES };
+
+/** Milliseconds left on the subject's lock, or 0 when it is not locked. */
+export async function lockedFor(db: Kysely<DB>, policy: LockoutPolicy, subject: string, now: number): Promise<number> {
+  const row = await db
+    .selectFrom('failure_lockouts')
+    .select('locked_until')
+    .where('scope', '=', policy.scope)
+    .where('subject', '=', subject)
+    .executeTakeFirst();
+  return row?.locked_until && row.locked_until > now ? row.locked_until - now : 0;
+}
+
+/** Counts one failure atomically (one upsert) and locks the subject when it reaches the limit. */
+export async function recordFailure(db: Kysely<DB>, policy: LockoutPolicy, subject: string, now: number): Promise<boolean> {
+  const windowStart = now - policy.windowMs;
+  const row = await db
+    .insertInto('failure_lockouts')
+    .values({ scope: policy.scope, subject, failures: 1, window_started_at: now, locked_until: null })
+    .onConflict((oc) =>
+      oc.columns(['scope', 'subject']).doUpdateSet({
+        failures: sql`case when failure_lockouts.window_started_at < ${windowStart} then 1 else failure_lockouts.failures + 1 end`,
+        window_started_at: sql`case when failure_lockouts.window_started_at < ${windowStart} then ${now} else failure_lockouts.window_started_at end`,
+      }),
+    )
+    .returning('failures')
+    .executeTakeFirstOrThrow();
+  if (row.failures < policy.maxFailures) return false;
+  await db
+    .updateTable('failure_lockouts')
+    .set({ locked_until: now + policy.lockMs, failures: 0, window_started_at: now })
+    .where('scope', '=', policy.scope)
+    .where('subject', '=', subject)
+    .execute();
+  return true;
+}
+
+export async function clearFailures(db: Kysely<DB>, policy: LockoutPolicy, subject: string): Promise<void> {
+  await db.deleteFrom('failure_lockouts').where('scope', '=', policy.scope).where('subject', '=', subject).execute();
+}

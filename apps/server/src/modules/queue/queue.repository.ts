@@ -1,0 +1,202 @@
+import { sql, type Kysely, type Selectable, type Insertable, type Updateable } from 'kysely';
+import type { Dialect } from '../../db/database.js';
+import type { DB, TokensTable, TokenTransitionsTable } from '../../db/schema.js';
+import { LANE, type OrderRules, agedBefore } from './call-order.js';
+
+export type TokenRow = Selectable<TokensTable>;
+export type TransitionRow = Selectable<TokenTransitionsTable>;
+
+type Db = Kysely<DB>;
+
+export async function nextSequence(db: Db, departmentId: string, day: string): Promise<number> {
+  // One row per department and day, bumped in the issuing transaction: gap-free and never repeated.
+  const row = await db
+    .insertInto('daily_sequences')
+    .values({ department_id: departmentId, day, last_value: 1 })
+    .onConflict((oc) => oc.columns(['department_id', 'day']).doUpdateSet({ last_value: sql`daily_sequences.last_value + 1` }))
+    .returning('last_value')
+    .executeTakeFirstOrThrow();
+  return row.last_value;
+}
+
+export async function insertToken(db: Db, token: Insertable<TokensTable>): Promise<void> {
+  await db.insertInto('tokens').values(token).execute();
+}
+
+export async function findToken(db: Db, id: string): Promise<TokenRow | undefined> {
+  return db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findTokenByStatusKeyHash(db: Db, hash: string): Promise<TokenRow | undefined> {
+  return db.selectFrom('tokens').selectAll().where('status_key_hash', '=', hash).executeTakeFirst();
+}
+
+export async function findTokenByNumber(db: Db, number: string, day: string): Promise<TokenRow | undefined> {
+  return db.selectFrom('tokens').selectAll().where('number', '=', number).where('issue_day', '=', day).executeTakeFirst();
+}
+
+/** Applies a change only if nobody changed the token since it was read; false means "lost the race". */
+export async function updateTokenAtVersion(db: Db, id: string, version: number, changes: Updateable<TokensTable>): Promise<boolean> {
+  const result = await db
+    .updateTable('tokens')
+    .set({ ...changes, version: version + 1 })
+    .where('id', '=', id)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function insertTransition(db: Db, transition: Insertable<TokenTransitionsTable>): Promise<void> {
+  await db.insertInto('token_transitions').values(transition).execute();
+}
+
+export async function lastTransition(db: Db, tokenId: string): Promise<TransitionRow | undefined> {
+  return db.selectFrom('token_transitions').selectAll().where('token_id', '=', tokenId).orderBy('version', 'desc').limit(1).executeTakeFirst();
+}
+
+export async function listTransitions(db: Db, tokenId: string): Promise<TransitionRow[]> {
+  return db.selectFrom('token_transitions').selectAll().where('token_id', '=', tokenId).orderBy('version', 'asc').execute();
+}
+
+/** Serialises call-next per department on PostgreSQL; SQLite's single writer already does. */
+export async function lockDepartment(db: Db, dialect: Dialect, departmentId: string): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`select id from departments where id = ${departmentId} for update`.execute(db);
+  }
+}
+
+const waitingInLane = (db: Db, departmentId: string, lane: number) =>
+  db
+    .selectFrom('tokens')
+    .where('department_id', '=', departmentId)
+    .where('status', '=', 'waiting')
+    .where('lane', '=', lane);
+
+/** The first `limit` waiting tokens of one lane, in arrival order: an index range, never a scan. */
+export async function laneHead(db: Db, departmentId: string, lane: number, limit: number): Promise<TokenRow[]> {
+  return waitingInLane(db, departmentId, lane).selectAll().orderBy('queued_at').orderBy('id').limit(limit).execute();
+}
+
+interface CountFilter {
+  lane: number;
+  /** Only tokens that arrived before this entry (ties broken by id). */
+  before?: { queuedAt: number; id: string };
+  queuedBefore?: number;
+  queuedFrom?: number;
+}
+
+export async function countWaiting(db: Db, departmentId: string, filter: CountFilter): Promise<number> {
+  let query = waitingInLane(db, departmentId, filter.lane);
+  const before = filter.before;
+  if (before) {
+    query = query.where((eb) =>
+      eb.or([eb('queued_at', '<', before.queuedAt), eb.and([eb('queued_at', '=', before.queuedAt), eb('id', '<', before.id)])]),
+    );
+  }
+  if (filter.queuedBefore !== undefined) query = query.where('queued_at', '<', filter.queuedBefore);
+  if (filter.queuedFrom !== undefined) query = query.where('queued_at', '>=', filter.queuedFrom);
+  const row = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * How many waiting tokens call-next would take before this one, by counting index ranges per lane
+ * (never loading the queue).
+ */
+export async function countAhead(db: Db, departmentId: string, entry: { id: string; lane: number; queuedAt: number }, rules: OrderRules): Promise<number> {
+  const cutoff = agedBefore(rules);
+  const before = { queuedAt: entry.queuedAt, id: entry.id };
+  const aged = entry.lane === LANE.normal && entry.queuedAt < cutoff;
+  const effective = aged ? LANE.priority : entry.lane;
+  const counts: Promise<number>[] = [];
+  if (effective < LANE.emergency) counts.push(countWaiting(db, departmentId, { lane: LANE.emergency }));
+  else counts.push(countWaiting(db, departmentId, { lane: LANE.emergency, before }));
+  if (effective < LANE.returned) counts.push(countWaiting(db, departmentId, { lane: LANE.returned }));
+  else if (effective === LANE.returned) counts.push(countWaiting(db, departmentId, { lane: LANE.returned, before }));
+  if (effective === LANE.normal) {
+    counts.push(countWaiting(db, departmentId, { lane: LANE.priority }));
+    counts.push(countWaiting(db, departmentId, { lane: LANE.normal, queuedBefore: cutoff }));
+    counts.push(countWaiting(db, departmentId, { lane: LANE.normal, before, queuedFrom: cutoff }));
+  } else if (effective === LANE.priority) {
+    counts.push(countWaiting(db, departmentId, { lane: LANE.priority, before }));
+    counts.push(countWaiting(db, departmentId, { lane: LANE.normal, before, queuedBefore: cutoff }));
+  }
+  const values = await Promise.all(counts);
+  return values.reduce((sum, n) => sum + n, 0);
+}
+
+export async function countAllWaiting(db: Db, departmentId: string): Promise<number> {
+  const row = await db
+    .selectFrom('tokens')
+    .where('department_id', '=', departmentId)
+    .where('status', '=', 'waiting')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function tokensInStatus(db: Db, departmentId: string, status: string): Promise<TokenRow[]> {
+  return db.selectFrom('tokens').selectAll().where('department_id', '=', departmentId).where('status', '=', status).orderBy('updated_at', 'desc').execute();
+}
+
+/** Every call counts down the parked tokens of its department; returns those now due back. */
+export async function countDownParked(db: Db, departmentId: string): Promise<TokenRow[]> {
+  await db
+    .updateTable('tokens')
+    .set({ park_remaining: sql`park_remaining - 1` })
+    .where('department_id', '=', departmentId)
+    .where('status', '=', 'parked')
+    .where('park_remaining', '>', 0)
+    .execute();
+  return db
+    .selectFrom('tokens')
+    .selectAll()
+    .where('department_id', '=', departmentId)
+    .where('status', '=', 'parked')
+    .where('park_remaining', '<=', 0)
+    .execute();
+}
+
+export async function recentServiceDurations(db: Db, departmentId: string, limit: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom('services')
+    .select('duration_ms')
+    .where('department_id', '=', departmentId)
+    .orderBy('completed_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => Number(r.duration_ms));
+}
+
+export async function insertService(db: Db, row: { transition_id: string; department_id: string; counter_id: string | null; completed_at: number; duration_ms: number }): Promise<void> {
+  await db.insertInto('services').values(row).execute();
+}
+
+export async function deleteService(db: Db, transitionId: string): Promise<void> {
+  await db.deleteFrom('services').where('transition_id', '=', transitionId).execute();
+}
+
+export async function activeCounterCount(db: Db, departmentId: string, since: number): Promise<number> {
+  const row = await db
+    .selectFrom('token_transitions')
+    .where('department_id', '=', departmentId)
+    .where('action', '=', 'call')
+    .where('at', '>=', since)
+    .where('counter_id', 'is not', null)
+    .select((eb) => eb.fn.count<number>('counter_id').distinct().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function recentCalls(db: Db, departmentId: string, limit: number) {
+  return db
+    .selectFrom('token_transitions as t')
+    .innerJoin('tokens', 'tokens.id', 't.token_id')
+    .leftJoin('counters', 'counters.id', 't.counter_id')
+    .select(['tokens.number', 'counters.name as counterName', 't.at'])
+    .where('t.department_id', '=', departmentId)
+    .where('t.action', 'in', ['call', 'recall'])
+    .orderBy('t.at', 'desc')
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,65 @@
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { ensureFirstAdmin } from './modules/users/first-admin.js';
+
+/** Stops the start with one line naming what is wrong, and a non-zero exit. */
+function fail(message: string): never {
+  process.stderr.write(`Smart Token cannot start: ${message}\n`);
+  process.exit(1);
+}
+
+function describeStartError(error: unknown, config: Config): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  if (code === 'EADDRINUSE') return `PORT: ${config.port} is already in use`;
+  if (message.includes('redis') || message.includes('6379')) return `REDIS_URL: cannot connect (${message})`;
+  return `DATABASE_URL: cannot open the ${config.database.kind} database (${message})`;
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+
+  const app = await buildApp(config).catch((error: unknown) => fail(describeStartError(error, config)));
+  const admin = await ensureFirstAdmin(app.services.users, config);
+
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await app.close();
+    fail(describeStartError(error, config));
+  }
+
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  const lines = [`Smart Token is running at ${url}  (API docs: ${url}/api/docs)`];
+  if (admin?.password) lines.push(`First start: sign in as ${admin.email} with password ${admin.password}  (shown once; change it)`);
+  else if (admin) lines.push(`First start: sign in as ${admin.email} with ADMIN_PASSWORD.`);
+  else lines.push('Sign in with your staff account. No account? Run: npm run cli -- demo  (or create-user)');
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    // app.close stops accepting, lets in-flight requests finish, then closes the database cleanly.
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+await main();

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { MAX_NAME_LENGTH, idSchema, roleSchema } from './common.js';
+
+export const MIN_PASSWORD_LENGTH = 12;
+export const MAX_PASSWORD_LENGTH = 128;
+
+export const emailSchema = z.string().trim().toLowerCase().max(254).email();
+export const passwordSchema = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
+
+export const loginBodySchema = z.strictObject({
+  email: z.string().trim().toLowerCase().min(1).max(254),
+  password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
+  otp: z.string().regex(/^\d{6}$/).optional(),
+});
+export type LoginBody = z.infer<typeof loginBodySchema>;
+
+export const refreshBodySchema = z.strictObject({ refreshToken: z.string().min(1).max(256).optional() }).optional();
+
+export const userSchema = z.object({
+  id: idSchema,
+  email: z.string(),
+  name: z.string(),
+  role: roleSchema,
+});
+export type User = z.infer<typeof userSchema>;
+
+export const sessionResponseSchema = z.object({
+  accessToken: z.string(),
+  tokenType: z.literal('Bearer'),
+  expiresIn: z.number().int().describe('seconds'),
+  refreshToken: z.string().describe('also set as an HttpOnly cookie'),
+  csrfToken: z.string().describe('send back as x-csrf-token on cookie-authenticated writes'),
+  user: userSchema,
+});
+export type SessionResponse = z.infer<typeof sessionResponseSchema>;
+
+export const createUserBodySchema = z.strictObject({
+  email: emailSchema,
+  name: z.string().trim().min(1).max(MAX_NAME_LENGTH),
+  role: roleSchema,
+  password: passwordSchema,
+});
+export type CreateUserBody = z.infer<typeof createUserBodySchema>;
