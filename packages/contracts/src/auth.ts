@@ -14,7 +14,7 @@ export const loginBodySchema = z.strictObject({
 });
 export type LoginBody = z.infer<typeof loginBodySchema>;
 
-export const refreshBodySchema = z.strictObject({ refreshToken: z.string().min(1).max(256).optional() }).optional();
+export const refreshBodySchema = z.strictObject({ refreshToken: z.string().min(1).max(256).optional() }).nullish();
 
 export const userSchema = z.object({
   id: idSchema,

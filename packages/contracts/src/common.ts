@@ -9,7 +9,7 @@ export const idSchema = z.string().min(1).max(MAX_ID_LENGTH).regex(/^[A-Za-z0-9_
 export const idParamsSchema = z.strictObject({ id: idSchema });
 export const isoDateTime = z.string().describe('ISO 8601 UTC');
 /** Routes that take no body still reject unknown fields when a client sends one. */
-export const emptyBodySchema = z.strictObject({}).optional();
+export const emptyBodySchema = z.strictObject({}).nullish();
 
 export const ROLES = ['admin', 'receptionist', 'doctor', 'display', 'kiosk'] as const;
 export const roleSchema = z.enum(ROLES);

@@ -94,5 +94,5 @@ export const tokenEnvelopeSchema = z.object({ token: tokenSchema });
 export const callNextResponseSchema = z.object({ token: tokenSchema.nullable() });
 
 export const callTokenBodySchema = z.strictObject({ counterId: idSchema });
-export const completeBodySchema = z.strictObject({ nextDepartmentId: idSchema.optional() }).optional();
+export const completeBodySchema = z.strictObject({ nextDepartmentId: idSchema.optional() }).nullish();
 export const transferBodySchema = z.strictObject({ departmentId: idSchema });
