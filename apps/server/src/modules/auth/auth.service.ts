@@ -57,25 +57,46 @@ export function createAuthService(deps: { database: Database; clock: Clock; jwtS
     role: row.role as Role,
   });
 
+  /**
+   * One account's sign-ins run one after another: otherwise a burst of simultaneous guesses all pass
+   * the lockout check before the first failure is counted, and every one of them gets an answer.
+   */
+  const pendingLogins = new Map<string, Promise<unknown>>();
+  async function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = pendingLogins.get(key) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const settled = run.catch(() => undefined);
+    pendingLogins.set(key, settled);
+    try {
+      return await run;
+    } finally {
+      if (pendingLogins.get(key) === settled) pendingLogins.delete(key);
+    }
+  }
+
+  async function attemptLogin(input: LoginBody, subject: string): Promise<IssuedSession> {
+    const now = clock.now();
+    const locked = await lockedFor(db, LOGIN_LOCKOUT, subject, now);
+    if (locked > 0) throw new RateLimitedError('Too many failed sign-ins for this account; try again later or ask an admin.', locked / 1000);
+    const user = await repo.findUserByEmail(db, input.email);
+    const valid = await verifyPassword(user?.password_hash, input.password);
+    if (!user || !valid || user.disabled_at !== null) {
+      await database.transact((trx) => recordFailure(trx, LOGIN_LOCKOUT, subject, clock.now()));
+      throw new InvalidCredentialsError();
+    }
+    const sessionId = newId();
+    const expiresAt = now + SESSION_ABSOLUTE_TTL_MS;
+    await database.transact(async (trx) => {
+      await clearFailures(trx, LOGIN_LOCKOUT, subject);
+      await repo.insertSession(trx, { id: sessionId, user_id: user.id, created_at: now, expires_at: expiresAt });
+    });
+    return issueTokens(toUser({ userId: user.id, email: user.email, name: user.name, role: user.role }), sessionId, expiresAt);
+  }
+
   return {
     async login(input: LoginBody): Promise<IssuedSession> {
       const subject = sha256(input.email);
-      const now = clock.now();
-      const locked = await lockedFor(db, LOGIN_LOCKOUT, subject, now);
-      if (locked > 0) throw new RateLimitedError('Too many failed sign-ins for this account; try again later or ask an admin.', locked / 1000);
-      const user = await repo.findUserByEmail(db, input.email);
-      const valid = await verifyPassword(user?.password_hash, input.password);
-      if (!user || !valid || user.disabled_at !== null) {
-        await database.transact((trx) => recordFailure(trx, LOGIN_LOCKOUT, subject, clock.now()));
-        throw new InvalidCredentialsError();
-      }
-      const sessionId = newId();
-      const expiresAt = now + SESSION_ABSOLUTE_TTL_MS;
-      await database.transact(async (trx) => {
-        await clearFailures(trx, LOGIN_LOCKOUT, subject);
-        await repo.insertSession(trx, { id: sessionId, user_id: user.id, created_at: now, expires_at: expiresAt });
-      });
-      return issueTokens(toUser({ userId: user.id, email: user.email, name: user.name, role: user.role }), sessionId, expiresAt);
+      return oneAtATime(subject, () => attemptLogin(input, subject));
     },
 
     /** Rotation: each refresh token works once; presenting a spent one ends the whole session. */
