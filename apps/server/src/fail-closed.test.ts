@@ -1,0 +1,139 @@
+import type { Role } from '@smart-token/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DIALECTS } from './test/databases.js';
+import { problemOf, startTestApp, type TestApp } from './test/test-app.js';
+
+const ALL: readonly Role[] = ['admin', 'receptionist', 'doctor', 'display', 'kiosk'];
+const ADMIN: readonly Role[] = ['admin'];
+const QUEUE: readonly Role[] = ['admin', 'receptionist', 'doctor'];
+
+/**
+ * Who may call each staff operation, written out here rather than imported, so a route that changes
+ * its roles or a new route without an entry fails this test until someone decides.
+ */
+const STAFF_OPERATIONS: Record<string, readonly Role[]> = {
+  'GET /api/v1/auth/me': ALL,
+  'POST /api/v1/users': ADMIN,
+  'GET /api/v1/users': ADMIN,
+  'POST /api/v1/departments': ADMIN,
+  'GET /api/v1/departments': ALL,
+  'GET /api/v1/departments/{id}': ALL,
+  'PATCH /api/v1/departments/{id}': ADMIN,
+  'POST /api/v1/counters': ADMIN,
+  'GET /api/v1/counters': ALL,
+  'POST /api/v1/tokens': QUEUE,
+  'GET /api/v1/tokens/{id}': QUEUE,
+  'GET /api/v1/departments/{id}/queue': QUEUE,
+  'POST /api/v1/counters/{id}/call-next': QUEUE,
+  'POST /api/v1/tokens/{id}/call': QUEUE,
+  'POST /api/v1/tokens/{id}/recall': QUEUE,
+  'POST /api/v1/tokens/{id}/start': QUEUE,
+  'POST /api/v1/tokens/{id}/complete': QUEUE,
+  'POST /api/v1/tokens/{id}/transfer': QUEUE,
+  'POST /api/v1/tokens/{id}/park': QUEUE,
+  'POST /api/v1/tokens/{id}/no-show': QUEUE,
+  'POST /api/v1/tokens/{id}/cancel': QUEUE,
+  'POST /api/v1/tokens/{id}/undo': QUEUE,
+};
+
+/** Needs no login, per API.md: public/, login, refresh, logout and the health checks. */
+function isPublic(method: string, path: string): boolean {
+  if (path.startsWith('/api/v1/public/')) return true;
+  if (method === 'POST' && ['/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/auth/logout'].includes(path)) return true;
+  return method === 'GET' && (path === '/healthz' || path === '/readyz');
+}
+
+const MADE_UP_ID = 'no-such-id-0000';
+const JUNK_BODY = '{"this is": not json';
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+describe.each(DIALECTS)('fail-closed authorization on %s', (dialect) => {
+  let t: TestApp;
+  let operations: { method: string; path: string }[];
+
+  beforeAll(async () => {
+    t = await startTestApp(dialect);
+    const doc = (await t.inject({ method: 'GET', url: '/api/openapi.json' })).json<{ paths: Record<string, Record<string, unknown>> }>();
+    operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), path })));
+    for (const role of ALL) await t.as(role);
+  });
+  afterAll(() => t.close());
+
+  const staffOperations = () => operations.filter((op) => !isPublic(op.method, op.path));
+
+  function call(op: { method: string; path: string }, headers: Record<string, string>) {
+    const url = op.path.replace(/\{[^}]+\}/g, MADE_UP_ID);
+    const withBody = WRITES.has(op.method);
+    return t.inject({
+      method: op.method as 'GET',
+      url,
+      headers: { ...headers, ...(withBody && { 'content-type': 'application/json' }) },
+      ...(withBody && { payload: JUNK_BODY }),
+    });
+  }
+
+  it('has an explicit role entry for every operation that is not public', () => {
+    expect(operations.length).toBeGreaterThan(20);
+    const missing = staffOperations().map((op) => `${op.method} ${op.path}`).filter((key) => !(key in STAFF_OPERATIONS));
+    expect(missing).toEqual([]);
+  });
+
+  it('has no entry for an operation the API no longer publishes', () => {
+    const published = new Set(operations.map((op) => `${op.method} ${op.path}`));
+    expect(Object.keys(STAFF_OPERATIONS).filter((key) => !published.has(key))).toEqual([]);
+  });
+
+  it('answers every staff operation without credentials with 401 UNAUTHENTICATED before reading the body', async () => {
+    const wrong: string[] = [];
+    for (const op of staffOperations()) {
+      const res = await call(op, {});
+      const ok = res.statusCode === 401 && String(res.headers['content-type']).startsWith('application/problem+json') && res.json().code === 'UNAUTHENTICATED';
+      if (!ok) wrong.push(`${op.method} ${op.path} → ${res.statusCode} ${res.body}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('answers every staff operation with a made-up bearer token with 401 before reading the body', async () => {
+    const wrong: string[] = [];
+    for (const op of staffOperations()) {
+      const res = await call(op, { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl' });
+      if (res.statusCode !== 401) wrong.push(`${op.method} ${op.path} → ${res.statusCode}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('answers every staff operation with 403 FORBIDDEN for each role not in its entry, before reading the body', async () => {
+    const wrong: string[] = [];
+    let checked = 0;
+    for (const op of staffOperations()) {
+      for (const role of ALL.filter((r) => !STAFF_OPERATIONS[`${op.method} ${op.path}`]?.includes(r))) {
+        checked += 1;
+        const res = await call(op, await t.as(role));
+        if (res.statusCode !== 403 || problemOf(res).code !== 'FORBIDDEN') wrong.push(`${role}: ${op.method} ${op.path} → ${res.statusCode} ${res.body}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(checked).toBe(Object.values(STAFF_OPERATIONS).reduce((n, roles) => n + ALL.length - roles.length, 0));
+  });
+
+  it('lets each role in an entry past authorization (neither 401 nor 403, and no 5xx)', async () => {
+    const wrong: string[] = [];
+    for (const op of staffOperations()) {
+      for (const role of STAFF_OPERATIONS[`${op.method} ${op.path}`] ?? []) {
+        const res = await call(op, await t.as(role));
+        if ([401, 403].includes(res.statusCode) || res.statusCode >= 500) wrong.push(`${role}: ${op.method} ${op.path} → ${res.statusCode} ${res.body}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('lets the public operations answer without credentials', async () => {
+    const wrong: string[] = [];
+    for (const op of operations.filter((o) => isPublic(o.method, o.path) && o.path !== '/api/v1/auth/refresh')) {
+      const res = await call(op, {});
+      if (res.statusCode === 401 && res.json().code === 'UNAUTHENTICATED') wrong.push(`${op.method} ${op.path}`);
+      if (res.statusCode === 403 || res.statusCode >= 500) wrong.push(`${op.method} ${op.path} → ${res.statusCode} ${res.body}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+});
