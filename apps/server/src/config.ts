@@ -85,19 +85,31 @@ function resolveJwtSecret(value: string | undefined, production: boolean, dataDi
   }
   if (production) throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production (at least 32 random bytes)');
   const file = join(dataDir, 'secrets.json');
-  if (existsSync(file)) {
-    const stored = JSON.parse(readFileSync(file, 'utf8')) as { jwtSecret?: string };
-    if (stored.jwtSecret) return new Uint8Array(Buffer.from(stored.jwtSecret, 'base64'));
+  try {
+    if (existsSync(file)) {
+      const stored = JSON.parse(readFileSync(file, 'utf8')) as { jwtSecret?: unknown };
+      const secret = typeof stored.jwtSecret === 'string' ? Buffer.from(stored.jwtSecret, 'base64') : undefined;
+      if (!secret || secret.length < MIN_SECRET_BYTES) throw new Error(`${file} holds no usable jwtSecret; delete it to make a new one`);
+      return new Uint8Array(secret);
+    }
+    mkdirSync(dataDir, { recursive: true });
+    const secret = randomBytes(MIN_SECRET_BYTES);
+    writeFileSync(file, JSON.stringify({ jwtSecret: secret.toString('base64') }), { mode: 0o600 });
+    return new Uint8Array(secret);
+  } catch (error) {
+    // Without JWT_SECRET the data folder keeps the generated one: a folder we cannot use is a bad DATA_DIR.
+    throw new ConfigError('DATA_DIR', `cannot keep the generated JWT secret there (${error instanceof Error ? error.message : String(error)}); fix the folder or set JWT_SECRET`);
   }
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(MIN_SECRET_BYTES);
-  writeFileSync(file, JSON.stringify({ jwtSecret: secret.toString('base64') }), { mode: 0o600 });
-  return new Uint8Array(secret);
+}
+
+/** An empty variable (`PORT=` in an env file) means "not set", not an empty value. */
+function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== ''));
 }
 
 /** The only reader of process.env: parses every setting once and returns a frozen Config. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const parsed = envSchema.safeParse(withoutEmpty(env));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(String(issue.path[0] ?? 'environment'), issue.message);

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { ensureFirstAdmin } from './modules/users/first-admin.js';
@@ -16,6 +17,23 @@ function describeStartError(error: unknown, config: Config): string {
   return `DATABASE_URL: cannot open the ${config.database.kind} database (${message})`;
 }
 
+const REDIS_CHECK_TIMEOUT_MS = 5000;
+
+/** REDIS_URL is optional; when it is set but does not answer, the start stops naming it (not the database). */
+async function checkRedis(url: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: REDIS_CHECK_TIMEOUT_MS });
+  let cause: unknown;
+  redis.on('error', (error: unknown) => (cause ??= error));
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    throw cause ?? error;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -25,6 +43,9 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  if (config.redisUrl) {
+    await checkRedis(config.redisUrl).catch((error: unknown) => fail(`REDIS_URL: cannot connect (${error instanceof Error ? error.message : String(error)})`));
+  }
   const app = await buildApp(config).catch((error: unknown) => fail(describeStartError(error, config)));
   const admin = await ensureFirstAdmin(app.services.users, config);
 
