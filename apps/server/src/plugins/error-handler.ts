@@ -7,20 +7,42 @@ import { AppError, TITLES, type FieldError } from '../errors.js';
 const PROBLEM_TYPE = 'about:blank';
 const MAX_FIELD_ERRORS = 20;
 
-interface ZodIssueLike {
-  code?: string;
-  path?: PropertyKey[];
-  keys?: string[];
+/**
+ * One validation issue as fastify-type-provider-zod hands it over: the zod issue's code as `keyword`,
+ * its path as a JSON pointer in `instancePath`, and its other fields (`keys` of unknown fields…) in `params`.
+ */
+interface ValidationIssue {
+  keyword?: string;
+  instancePath?: string;
   message?: string;
+  params?: { keys?: unknown };
 }
 
+const pointerSegments = (pointer: string | undefined): string[] =>
+  (pointer ?? '')
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+
 /** Turns one validation issue into `{ path, message }` naming the field, e.g. `body.patient.phone`. */
-function fieldErrors(context: string | undefined, issue: ZodIssueLike): FieldError[] {
-  const base = [context, ...(issue.path ?? []).map(String)].filter(Boolean).join('.');
-  if (issue.code === 'unrecognized_keys' && issue.keys) {
-    return issue.keys.map((key) => ({ path: base ? `${base}.${key}` : key, message: 'unknown field' }));
+function fieldErrors(context: string | undefined, issue: ValidationIssue): FieldError[] {
+  const base = [context, ...pointerSegments(issue.instancePath)].filter(Boolean).join('.');
+  const keys = issue.params?.keys;
+  if (issue.keyword === 'unrecognized_keys' && Array.isArray(keys) && keys.length > 0) {
+    return keys.map((key) => ({ path: base ? `${base}.${String(key)}` : String(key), message: 'unknown field' }));
   }
   return [{ path: base || (context ?? ''), message: issue.message ?? 'invalid' }];
+}
+
+const REQUEST_PARTS = new Set(['body', 'params', 'querystring', 'headers']);
+
+/**
+ * A service names the field of its input (`counterId`); over HTTP that input is the body, so the
+ * path reads like a schema error's (`body.counterId`) and clients handle both the same way.
+ */
+function locatedInBody(error: FieldError): FieldError {
+  const first = error.path.split('.')[0] ?? '';
+  return REQUEST_PARTS.has(first) ? error : { ...error, path: error.path ? `body.${error.path}` : 'body' };
 }
 
 function problem(status: number, code: ErrorCode, detail: string, requestId: string, errors?: FieldError[]): Problem {
@@ -29,11 +51,11 @@ function problem(status: number, code: ErrorCode, detail: string, requestId: str
 
 /** Maps every error to problem+json once: AppErrors as thrown, framework errors by code, the rest as a generic 500. */
 export function toProblem(error: FastifyError | AppError | Error, requestId: string): Problem {
-  if (error instanceof AppError) return problem(error.status, error.code, error.detail, requestId, error.errors);
+  if (error instanceof AppError) return problem(error.status, error.code, error.detail, requestId, error.errors?.map(locatedInBody));
   const e = error as FastifyError & { validationContext?: string };
   if (hasZodFastifySchemaValidationErrors(e)) {
     const errors = e.validation
-      .flatMap((v) => fieldErrors(e.validationContext, (v.params as { issue?: ZodIssueLike }).issue ?? { message: v.message, path: [] }))
+      .flatMap((v) => fieldErrors(e.validationContext, v as ValidationIssue))
       .slice(0, MAX_FIELD_ERRORS);
     const first = errors[0];
     return problem(400, 'VALIDATION_FAILED', first ? `${first.path}: ${first.message}` : 'The request is not valid.', requestId, errors);
