@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 
 /**
  * Security headers. The CSP has no upgrade-insecure-requests (a TV board on plain http in the LAN
- * must still load), denies framing and base tags, and public answers are never cached or referred.
+ * must still load), denies framing and base tags; API answers are never cached, public ones never referred.
  */
 export const securityPlugin = fp(
   async (app: FastifyInstance) => {
@@ -23,15 +23,15 @@ export const securityPlugin = fp(
           'connect-src': ["'self'"],
         },
       },
+      frameguard: { action: 'deny' },
       strictTransportSecurity: false,
       crossOriginEmbedderPolicy: false,
     });
     app.addHook('onSend', async (request, reply) => {
       reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-      if (request.url.startsWith('/api/v1/public/') || request.url.startsWith('/api/v1/auth/')) {
-        reply.header('cache-control', 'no-store');
-        reply.header('referrer-policy', 'no-referrer');
-      }
+      // Staff answers carry patient names and phone digits: no browser or proxy may keep a copy (ASVS 14.3.2).
+      if (request.url.startsWith('/api/v1/')) reply.header('cache-control', 'no-store');
+      if (request.url.startsWith('/api/v1/public/') || request.url.startsWith('/api/v1/auth/')) reply.header('referrer-policy', 'no-referrer');
     });
   },
   { name: 'security' },

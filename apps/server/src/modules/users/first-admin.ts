@@ -1,4 +1,5 @@
 import type { Config } from '../../config.js';
+import { AppError } from '../../errors.js';
 import { newSecret } from '../../lib/ids.js';
 import type { UsersService } from './users.service.js';
 
@@ -13,6 +14,12 @@ export async function ensureFirstAdmin(users: UsersService, config: Config): Pro
   const email = config.admin?.email ?? DEFAULT_ADMIN_EMAIL;
   const given = config.admin?.password;
   const password = given ?? newSecret(12);
-  await users.createUser({ email, name: 'Administrator', role: 'admin', password });
+  try {
+    await users.createUser({ email, name: 'Administrator', role: 'admin', password });
+  } catch (error) {
+    // Another instance starting at the same moment made the first admin: nothing left to do here.
+    if (error instanceof AppError && error.code === 'CONFLICT') return undefined;
+    throw error;
+  }
   return given ? { email } : { email, password };
 }
