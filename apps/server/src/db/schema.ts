@@ -108,6 +108,12 @@ export interface DailySequencesTable {
   last_value: number;
 }
 
+export interface QueueLaneCountsTable {
+  department_id: string;
+  lane: number;
+  waiting: number;
+}
+
 export interface IdempotencyKeysTable {
   scope: string;
   key: string;
@@ -135,6 +141,7 @@ export interface DB {
   token_transitions: TokenTransitionsTable;
   services: ServicesTable;
   daily_sequences: DailySequencesTable;
+  queue_lane_counts: QueueLaneCountsTable;
   idempotency_keys: IdempotencyKeysTable;
   failure_lockouts: FailureLockoutsTable;
 }

@@ -131,6 +131,16 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addPrimaryKeyConstraint('daily_sequences_pk', ['department_id', 'day'])
     .execute();
 
+  // How many tokens wait in each lane of each department, kept in the same transaction as every
+  // change: a new token's place is a sum of a few rows, however long the line.
+  await db.schema
+    .createTable('queue_lane_counts')
+    .addColumn('department_id', 'varchar(64)', (c) => c.notNull().references('departments.id'))
+    .addColumn('lane', 'integer', (c) => c.notNull())
+    .addColumn('waiting', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('queue_lane_counts_pk', ['department_id', 'lane'])
+    .execute();
+
   await db.schema
     .createTable('idempotency_keys')
     .addColumn('scope', 'varchar(100)', (c) => c.notNull())
@@ -156,7 +166,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const table of [
-    'failure_lockouts', 'idempotency_keys', 'daily_sequences', 'services', 'token_transitions', 'tokens',
+    'failure_lockouts', 'idempotency_keys', 'queue_lane_counts', 'daily_sequences', 'services', 'token_transitions', 'tokens',
     'refresh_tokens', 'sessions', 'users', 'counters', 'departments',
   ]) {
     await db.schema.dropTable(table).execute();

@@ -36,6 +36,8 @@ describe.each(DIALECTS)('queue order and actions on %s', (dialect) => {
     ]);
     expect(queue.waiting.map((w) => w.position)).toEqual([1, 2, 3, 4, 5]);
     expect(queue.waitingCount).toBe(5);
+    // Each token's own place (counted from its lane) agrees with the list.
+    for (const w of queue.waiting) expect((await api.token(w.id)).position).toBe(w.position);
 
     const called: string[] = [];
     for (let i = 0; i < 5; i++) called.push((await api.callNext(d.counters[0]!.id))!.id);
@@ -146,5 +148,19 @@ describe.each(DIALECTS)('queue order and actions on %s', (dialect) => {
     const third = await api.issue(d.id);
     expect(third.position).toBe(3);
     expect(third.estimatedWait).toEqual({ minMinutes: 40, maxMinutes: 60 });
+  });
+  it('keeps the per-lane waiting counts equal to the tokens actually waiting, whatever happened', async () => {
+    const db = t.app.database.db;
+    const actual = await db
+      .selectFrom('tokens')
+      .select(['department_id', 'lane', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('status', '=', 'waiting')
+      .groupBy(['department_id', 'lane'])
+      .execute();
+    const kept = await db.selectFrom('queue_lane_counts').selectAll().where('waiting', '!=', 0).execute();
+    const key = (d: string, l: number) => `${d}/${l}`;
+    expect(new Map(kept.map((k) => [key(k.department_id, k.lane), Number(k.waiting)]))).toEqual(
+      new Map(actual.map((a) => [key(a.department_id, a.lane), Number(a.n)])),
+    );
   });
 });

@@ -79,60 +79,73 @@ export async function laneHead(db: Db, departmentId: string, lane: number, limit
 
 interface CountFilter {
   lane: number;
-  /** Only tokens that arrived before this entry (ties broken by id). */
+  /** Only tokens that arrived before this entry (ties broken by id): an index range, via a row value. */
   before?: { queuedAt: number; id: string };
   queuedBefore?: number;
-  queuedFrom?: number;
 }
 
 export async function countWaiting(db: Db, departmentId: string, filter: CountFilter): Promise<number> {
   let query = waitingInLane(db, departmentId, filter.lane);
   const before = filter.before;
-  if (before) {
-    query = query.where((eb) =>
-      eb.or([eb('queued_at', '<', before.queuedAt), eb.and([eb('queued_at', '=', before.queuedAt), eb('id', '<', before.id)])]),
-    );
-  }
+  if (before) query = query.where((eb) => eb(eb.refTuple('queued_at', 'id'), '<', eb.tuple(before.queuedAt, before.id)));
   if (filter.queuedBefore !== undefined) query = query.where('queued_at', '<', filter.queuedBefore);
-  if (filter.queuedFrom !== undefined) query = query.where('queued_at', '>=', filter.queuedFrom);
   const row = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
+export async function adjustLaneCount(db: Db, departmentId: string, lane: number, delta: number): Promise<void> {
+  await db
+    .insertInto('queue_lane_counts')
+    .values({ department_id: departmentId, lane, waiting: delta })
+    .onConflict((oc) => oc.columns(['department_id', 'lane']).doUpdateSet({ waiting: sql`queue_lane_counts.waiting + ${delta}` }))
+    .execute();
+}
+
+/** Waiting tokens per lane of a department (lanes with none are absent). */
+export async function laneCounts(db: Db, departmentId: string): Promise<Map<number, number>> {
+  const rows = await db.selectFrom('queue_lane_counts').select(['lane', 'waiting']).where('department_id', '=', departmentId).execute();
+  return new Map(rows.map((r) => [r.lane, Number(r.waiting)]));
+}
+
 /**
- * How many waiting tokens call-next would take before this one, by counting index ranges per lane
- * (never loading the queue).
+ * How many waiting tokens call-next would take before this one. Whole lanes ahead come from the
+ * lane counts; only the part of the token's own lane before it is counted, an index range that
+ * ends at the token (so the cost follows its position, not the length of the line).
  */
 export async function countAhead(db: Db, departmentId: string, entry: { id: string; lane: number; queuedAt: number }, rules: OrderRules): Promise<number> {
   const cutoff = agedBefore(rules);
   const before = { queuedAt: entry.queuedAt, id: entry.id };
   const aged = entry.lane === LANE.normal && entry.queuedAt < cutoff;
   const effective = aged ? LANE.priority : entry.lane;
-  const counts: Promise<number>[] = [];
-  if (effective < LANE.emergency) counts.push(countWaiting(db, departmentId, { lane: LANE.emergency }));
-  else counts.push(countWaiting(db, departmentId, { lane: LANE.emergency, before }));
-  if (effective < LANE.returned) counts.push(countWaiting(db, departmentId, { lane: LANE.returned }));
-  else if (effective === LANE.returned) counts.push(countWaiting(db, departmentId, { lane: LANE.returned, before }));
+  const counts = await laneCounts(db, departmentId);
+  let ahead = 0;
+  for (const [lane, n] of counts) if (lane > effective) ahead += n;
   if (effective === LANE.normal) {
-    counts.push(countWaiting(db, departmentId, { lane: LANE.priority }));
-    counts.push(countWaiting(db, departmentId, { lane: LANE.normal, queuedBefore: cutoff }));
-    counts.push(countWaiting(db, departmentId, { lane: LANE.normal, before, queuedFrom: cutoff }));
-  } else if (effective === LANE.priority) {
-    counts.push(countWaiting(db, departmentId, { lane: LANE.priority, before }));
-    counts.push(countWaiting(db, departmentId, { lane: LANE.normal, before, queuedBefore: cutoff }));
+    // Everyone aged is ahead, and so is everyone who came earlier: both lie before this token.
+    return ahead + (await countWaiting(db, departmentId, { lane: LANE.normal, before }));
   }
-  const values = await Promise.all(counts);
-  return values.reduce((sum, n) => sum + n, 0);
+  ahead += await countWaiting(db, departmentId, { lane: effective, before });
+  if (effective === LANE.priority) {
+    // Aged normal tokens join the priority lane in arrival order.
+    ahead += await countWaiting(db, departmentId, { lane: LANE.normal, before, queuedBefore: cutoff });
+  }
+  return ahead;
+}
+
+/** The place of the newest token of a lane: whole lanes from the counts, plus aged tokens for priority. */
+export async function countAheadOfNewest(db: Db, departmentId: string, lane: number, rules: OrderRules): Promise<number> {
+  const counts = await laneCounts(db, departmentId);
+  let ahead = 0;
+  for (const [l, n] of counts) if (l >= lane) ahead += n;
+  if (lane === LANE.normal) return ahead - 1;
+  if (lane === LANE.priority) ahead += await countWaiting(db, departmentId, { lane: LANE.normal, queuedBefore: agedBefore(rules) });
+  return ahead - 1;
 }
 
 export async function countAllWaiting(db: Db, departmentId: string): Promise<number> {
-  const row = await db
-    .selectFrom('tokens')
-    .where('department_id', '=', departmentId)
-    .where('status', '=', 'waiting')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+  let total = 0;
+  for (const n of (await laneCounts(db, departmentId)).values()) total += n;
+  return total;
 }
 
 export async function tokensInStatus(db: Db, departmentId: string, status: string): Promise<TokenRow[]> {

@@ -145,6 +145,7 @@ export function createQueueService(deps: QueueServiceDeps) {
     const now = clock.now();
     if (!(await repo.updateTokenAtVersion(trx, token.id, token.version, { ...changes, updated_at: now }))) throw new LostRace();
     const next: repo.TokenRow = { ...token, ...changes, version: token.version + 1, updated_at: now };
+    await keepLaneCounts(trx, token, next);
     await repo.insertTransition(trx, {
       id: newId(),
       token_id: token.id,
@@ -162,6 +163,15 @@ export function createQueueService(deps: QueueServiceDeps) {
       before_state: JSON.stringify(snapshot(token)),
     });
     return next;
+  }
+
+  /** The lane counts follow every token into and out of the waiting line, in the same transaction. */
+  async function keepLaneCounts(trx: Kysely<DB>, before: repo.TokenRow, after: repo.TokenRow): Promise<void> {
+    const wasWaiting = before.status === 'waiting';
+    const isWaiting = after.status === 'waiting';
+    if (wasWaiting && isWaiting && before.department_id === after.department_id && before.lane === after.lane) return;
+    if (wasWaiting) await repo.adjustLaneCount(trx, before.department_id, before.lane, -1);
+    if (isWaiting) await repo.adjustLaneCount(trx, after.department_id, after.lane, +1);
   }
 
   async function stats(trx: Kysely<DB>, departmentId: string, now: number): Promise<{ stats: ServiceStats; counters: number }> {
@@ -298,6 +308,7 @@ export function createQueueService(deps: QueueServiceDeps) {
             version: 1,
           };
           await repo.insertToken(trx, row);
+          await repo.adjustLaneCount(trx, dept.id, row.lane, +1);
           await repo.insertTransition(trx, {
             id: newId(),
             token_id: row.id,
@@ -314,9 +325,9 @@ export function createQueueService(deps: QueueServiceDeps) {
             reason: null,
             before_state: null,
           });
-          const place = await placeInLine(trx, row, dept, now);
+          const peopleAhead = await repo.countAheadOfNewest(trx, dept.id, row.lane, rulesFor(dept, now));
           return {
-            ...toToken(row, { position: place.position, estimatedWait: place.estimatedWait }),
+            ...toToken(row, { position: peopleAhead + 1, estimatedWait: await estimateFor(trx, dept.id, peopleAhead, now) }),
             statusKey,
             statusUrl: `${publicUrl}/s/${statusKey}`,
           };
