@@ -1,3 +1,4 @@
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { DB } from '../../db/schema.js';
@@ -8,42 +9,74 @@ import * as repo from './idempotency.repository.js';
 /** A retry with the same key within this window gets the first answer again. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60_000;
 
+const SEAL_ALGORITHM = 'aes-256-gcm';
+const SEAL_IV_BYTES = 12;
+const SEAL_KEY_BYTES = 32;
+const SEAL_INFO = 'smart-token idempotency v1';
+/** The remembered answer is always the success the route sends (201 or 200); errors are not remembered. */
+const REMEMBERED_STATUS = 200;
+
 export interface IdempotencyRequest {
-  /** Who and where: keys of different callers or routes never meet. */
+  /** Who and where, as a digest: keys of different callers or routes never meet. */
   scope: string;
+  /** A digest of the client's key; the key itself is never stored. */
   key: string;
-  /** A fingerprint of the request body: the same key with another body is a client bug, not a retry. */
+  /** A keyed fingerprint of the request body: the same key with another body is a client bug, not a retry. */
   requestHash: string;
+  /** Derived from the client's key: seals the remembered answer, which carries the token's status key. */
+  sealKey: Buffer;
 }
 
 export function idempotencyRequest(scope: string, key: string | undefined, body: unknown): IdempotencyRequest | undefined {
   if (key === undefined) return undefined;
-  return { scope, key, requestHash: sha256(JSON.stringify(body ?? null)) };
+  const sealKey = Buffer.from(hkdfSync('sha256', key, scope, SEAL_INFO, SEAL_KEY_BYTES));
+  return {
+    scope: sha256(scope),
+    key: sha256(key),
+    requestHash: createHmac('sha256', sealKey).update(JSON.stringify(body ?? null)).digest('hex'),
+    sealKey,
+  };
+}
+
+/** AES-GCM, so a database reader learns nothing from a remembered answer without the client's key. */
+function seal(value: unknown, key: Buffer): string {
+  const iv = randomBytes(SEAL_IV_BYTES);
+  const cipher = createCipheriv(SEAL_ALGORITHM, key, iv);
+  const data = Buffer.concat([cipher.update(JSON.stringify(value ?? null), 'utf8'), cipher.final()]);
+  return [iv, data, cipher.getAuthTag()].map((part) => part.toString('base64url')).join('.');
+}
+
+function unseal(sealed: string, key: Buffer): unknown {
+  const [iv = '', data = '', tag = ''] = sealed.split('.');
+  const decipher = createDecipheriv(SEAL_ALGORITHM, key, Buffer.from(iv, 'base64url'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  const text = Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+  return JSON.parse(text);
 }
 
 /**
  * Runs inside the caller's transaction: returns the remembered result of an earlier request with
- * this key, or runs the work and remembers its result in the same transaction.
+ * this key, or claims the key, runs the work and remembers its result in the same transaction.
+ * The key is claimed before the work, so parallel requests with one key do the work once: the
+ * others wait for the first to commit (PostgreSQL) or run after it (SQLite's single writer). A work
+ * that fails rolls its claim back with it, so a refused request does not use up the key.
  */
 export async function once<T>(trx: Kysely<DB>, request: IdempotencyRequest | undefined, now: number, work: () => Promise<T>): Promise<T> {
   if (!request) return work();
-  const earlier = await repo.findKey(trx, request.scope, request.key);
-  if (earlier && earlier.created_at >= now - IDEMPOTENCY_WINDOW_MS) {
-    if (earlier.request_hash !== request.requestHash) {
+  const { scope, key, requestHash, sealKey } = request;
+  const claimed = await repo.claimKey(trx, { scope, key, request_hash: requestHash, status_code: 0, body: '', created_at: now }, now - IDEMPOTENCY_WINDOW_MS);
+  if (!claimed) {
+    const earlier = await repo.findKey(trx, scope, key);
+    if (!earlier || earlier.body === '') {
+      throw new AppError('CONFLICT', 409, 'A request with this Idempotency-Key is still being handled; try again in a moment.');
+    }
+    if (earlier.request_hash !== requestHash) {
       throw new AppError('IDEMPOTENCY_KEY_REUSED', 422, 'This Idempotency-Key was already used for a different request; use a new key.');
     }
-    return JSON.parse(earlier.body) as T;
+    return unseal(earlier.body, sealKey) as T;
   }
-  if (earlier) await repo.deleteKey(trx, request.scope, request.key);
   const result = await work();
-  await repo.insertKey(trx, {
-    scope: request.scope,
-    key: request.key,
-    request_hash: request.requestHash,
-    status_code: 200,
-    body: JSON.stringify(result ?? null),
-    created_at: now,
-  });
+  await repo.storeResult(trx, scope, key, REMEMBERED_STATUS, seal(result, sealKey));
   return result;
 }
 
