@@ -65,6 +65,10 @@ export function toProblem(error: FastifyError | AppError | Error, requestId: str
       return problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as JSON with content-type: application/json.', requestId);
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return problem(413, 'PAYLOAD_TOO_LARGE', 'The request body is too large.', requestId);
+    case 'FST_ERR_BAD_URL':
+      return problem(400, 'VALIDATION_FAILED', 'The address is not valid: it holds a broken %-escape.', requestId, [{ path: 'url', message: 'not a valid URL' }]);
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return problem(400, 'VALIDATION_FAILED', 'A part of the address is too long.', requestId, [{ path: 'params', message: 'too long' }]);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return problem(400, 'VALIDATION_FAILED', 'The body is not valid JSON.', requestId, [{ path: 'body', message: 'not valid JSON' }]);
@@ -83,6 +87,15 @@ export function toProblem(error: FastifyError | AppError | Error, requestId: str
 function sendProblem(reply: FastifyReply, value: Problem, headers?: Record<string, string>): FastifyReply {
   if (headers) reply.headers(headers);
   return reply.status(value.status).type('application/problem+json').send(value);
+}
+
+/**
+ * For Fastify's `frameworkErrors` option: a broken %-escape or an over-long path parameter is
+ * refused by the router before any hook or error handler runs, as plain JSON without a request id.
+ */
+export function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.header('x-request-id', request.id);
+  return sendProblem(reply, toProblem(error, request.id));
 }
 
 export const errorHandlerPlugin = fp(

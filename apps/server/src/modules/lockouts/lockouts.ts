@@ -48,6 +48,31 @@ export async function recordFailure(db: Kysely<DB>, policy: LockoutPolicy, subje
   return true;
 }
 
+/**
+ * Counts one failure unless the subject is locked, as one serialised step: the row is taken (and,
+ * on PostgreSQL, held until commit) before it is read, so parallel failures for one subject queue
+ * here and cannot all slip past a check made before any of them was counted. Run it inside a
+ * transaction. Returns the milliseconds left on the lock when the subject was already locked (the
+ * failure then is not counted), else 0; the failure that reaches the limit locks the subject.
+ */
+export async function countFailureUnlessLocked(trx: Kysely<DB>, policy: LockoutPolicy, subject: string, now: number): Promise<number> {
+  const row = await trx
+    .insertInto('failure_lockouts')
+    .values({ scope: policy.scope, subject, failures: 0, window_started_at: now, locked_until: null })
+    .onConflict((oc) => oc.columns(['scope', 'subject']).doUpdateSet({ failures: sql`failure_lockouts.failures` }))
+    .returning(['failures', 'window_started_at', 'locked_until'])
+    .executeTakeFirstOrThrow();
+  if (row.locked_until !== null && row.locked_until > now) return row.locked_until - now;
+  const windowExpired = row.window_started_at < now - policy.windowMs;
+  const failures = (windowExpired ? 0 : row.failures) + 1;
+  const changes =
+    failures >= policy.maxFailures
+      ? { failures: 0, window_started_at: now, locked_until: now + policy.lockMs }
+      : { failures, window_started_at: windowExpired ? now : row.window_started_at, locked_until: null };
+  await trx.updateTable('failure_lockouts').set(changes).where('scope', '=', policy.scope).where('subject', '=', subject).execute();
+  return 0;
+}
+
 export async function clearFailures(db: Kysely<DB>, policy: LockoutPolicy, subject: string): Promise<void> {
   await db.deleteFrom('failure_lockouts').where('scope', '=', policy.scope).where('subject', '=', subject).execute();
 }

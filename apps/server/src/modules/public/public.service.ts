@@ -5,7 +5,7 @@ import { AppError, NotFoundError, RateLimitedError, ValidationError } from '../.
 import type { Clock } from '../../lib/clock.js';
 import * as departments from '../departments/departments.repository.js';
 import type { IdempotencyRequest } from '../idempotency/idempotency.js';
-import { STATUS_LOOKUP_LOCKOUT, lockedFor, recordFailure } from '../lockouts/lockouts.js';
+import { STATUS_LOOKUP_LOCKOUT, countFailureUnlessLocked, lockedFor } from '../lockouts/lockouts.js';
 import type { Actor, QueueService } from '../queue/queue.service.js';
 
 const SELF_CHECK_IN: Actor = { id: null, label: 'self check-in' };
@@ -18,6 +18,9 @@ const sameDigits = (a: string, b: string): boolean => {
   return x.length === y.length && timingSafeEqual(x, y);
 };
 
+const lockedOut = (number: string, lockedMs: number) =>
+  new RateLimitedError(`Too many wrong tries for token ${number}; ask at the desk or try again later.`, lockedMs / 1000);
+
 export function createPublicService(deps: { database: Database; clock: Clock; queue: QueueService }) {
   const { database, clock, queue } = deps;
 
@@ -28,14 +31,16 @@ export function createPublicService(deps: { database: Database; clock: Clock; qu
      */
     async lookup(number: string, phoneLast4: string): Promise<PublicStatus> {
       const now = clock.now();
-      const locked = await lockedFor(database.db, STATUS_LOOKUP_LOCKOUT, number, now);
-      if (locked > 0) throw new RateLimitedError(`Too many wrong tries for token ${number}; ask at the desk or try again later.`, locked / 1000);
       const token = await queue.findTodaysToken(number);
       const matches = sameDigits(token?.phone_last4 ?? NO_DIGITS, phoneLast4) && token !== undefined;
       if (!matches) {
-        await database.transact((trx) => recordFailure(trx, STATUS_LOOKUP_LOCKOUT, number, now));
+        // Counted and checked in one step, so parallel guesses get no more answers than sequential ones.
+        const locked = await database.transact((trx) => countFailureUnlessLocked(trx, STATUS_LOOKUP_LOCKOUT, number, now));
+        if (locked > 0) throw lockedOut(number, locked);
         throw new NotFoundError('No token today matches that number and those digits.');
       }
+      const locked = await lockedFor(database.db, STATUS_LOOKUP_LOCKOUT, number, now);
+      if (locked > 0) throw lockedOut(number, locked);
       return queue.publicStatus(token);
     },
 
