@@ -1,4 +1,6 @@
 import cookie from '@fastify/cookie';
+import websocket from '@fastify/websocket';
+import { LIVE_MAX_PAYLOAD_BYTES } from '@smart-token/contracts';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Redis } from 'ioredis';
@@ -13,6 +15,10 @@ import { departmentsRoutes } from './modules/departments/departments.routes.js';
 import { createDepartmentsService } from './modules/departments/departments.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { purgeExpiredKeys } from './modules/idempotency/idempotency.js';
+import { createLocalBus, createRedisBus, type LiveBus } from './modules/live/live.bus.js';
+import { createLiveHub, type LiveHub } from './modules/live/live.hub.js';
+import { liveRoutes } from './modules/live/live.routes.js';
+import { createLiveService } from './modules/live/live.service.js';
 import { publicRoutes } from './modules/public/public.routes.js';
 import { createPublicService } from './modules/public/public.service.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
@@ -37,23 +43,26 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
-export type App = FastifyInstance & { database: Database; services: Services };
+export type App = FastifyInstance & { database: Database; services: Services; hub: LiveHub };
 type Services = ReturnType<typeof createServices>;
 
-function createServices(config: Config, database: Database, clock: Clock) {
+function createServices(config: Config, database: Database, clock: Clock, bus: LiveBus) {
   const queue = createQueueService({
     database,
     clock,
     timeZone: config.timeZone,
     publicUrl: config.publicUrl,
     defaultPhoneRegion: config.defaultPhoneRegion,
+    publish: (events) => bus.publish(events),
   });
+  const publicService = createPublicService({ database, clock, queue });
   return {
     auth: createAuthService({ database, clock, jwtSecret: config.jwtSecret }),
     users: createUsersService({ database, clock }),
     departments: createDepartmentsService({ database, clock }),
     queue,
-    publicService: createPublicService({ database, clock, queue }),
+    publicService,
+    live: createLiveService({ database, clock, queue, lookupToken: publicService.findToken }),
   };
 }
 
@@ -79,7 +88,7 @@ export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
       // The status key is a bearer secret that lives in a URL: keep it out of the logs.
       req: (req: { method: string; url: string; ip?: string }) => ({
         method: req.method,
-        url: req.url.replace(/(\/public\/status\/)[^/?]+/, '$1[redacted]'),
+        url: req.url.replace(/(\/public\/status\/)[^/?]+/, '$1[redacted]').replace(/([?&]ticket=)[^&]+/, '$1[redacted]'),
         remoteAddress: req.ip,
       }),
     },
@@ -91,15 +100,20 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const clock = options.clock ?? systemClock;
   const database = createDatabase(config.database);
   let redis: Redis | undefined;
+  let bus: LiveBus = createLocalBus();
+  // The bus starts before the app (and its logger) exists; its errors are logged once it does.
+  let onBusError: (error: unknown) => void = () => undefined;
   try {
     await migrateToLatest(database.db);
     if (config.redisUrl) {
       redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: true });
       await redis.connect();
+      bus = await createRedisBus(config.redisUrl, (error) => onBusError(error));
     }
   } catch (error) {
     await database.close();
     redis?.disconnect();
+    await bus.close();
     throw error;
   }
 
@@ -115,9 +129,19 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<ZodTypeProvider>();
 
-  const services = createServices(config, database, clock);
+  onBusError = (err) => app.log.warn({ err }, 'redis live bus');
+  const services = createServices(config, database, clock, bus);
+  const hub = createLiveHub({
+    eventsSince: services.live.eventsSince,
+    statusOf: services.live.statusOf,
+    waitingSnapshot: services.live.waitingSnapshot,
+    sessionAlive: async (sessionId) => (await services.live.principalOfSession(sessionId)) !== undefined,
+    onError: (err, context) => app.log.warn({ err }, context),
+  });
+  bus.subscribe((events) => hub.deliver(events));
   app.decorate('database', database);
   app.decorate('services', services);
+  app.decorate('hub', hub);
 
   app.setValidatorCompiler(validatorCompiler);
   // Responses are built from typed domain objects; their schemas document the API, plain JSON sends them.
@@ -132,6 +156,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(securityPlugin);
   await app.register(rateLimitPlugin, { redis });
   await app.register(openApiPlugin);
+  await app.register(websocket, { options: { maxPayload: LIVE_MAX_PAYLOAD_BYTES } });
   await app.register(authPlugin, { auth: services.auth, jwtSecret: config.jwtSecret });
 
   await app.register(healthRoutes, { database });
@@ -145,6 +170,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(usersRoutes, { prefix: '/api/v1', users: services.users });
   await app.register(departmentsRoutes, { prefix: '/api/v1', departments: services.departments });
   await app.register(queueRoutes, { prefix: '/api/v1', queue: services.queue });
+  await app.register(liveRoutes, {
+    prefix: '/api/v1',
+    live: services.live,
+    hub,
+    auth: services.auth,
+    publicUrl: config.publicUrl,
+    rateLimitMultiplier: config.rateLimitMultiplier,
+  });
   await app.register(publicRoutes, {
     prefix: '/api/v1/public',
     publicService: services.publicService,
@@ -154,11 +187,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   const purge = setInterval(() => {
     purgeExpiredKeys(database, clock.now()).catch((err: unknown) => app.log.warn({ err }, 'idempotency purge failed'));
+    services.live.purge().catch((err: unknown) => app.log.warn({ err }, 'live event purge failed'));
   }, IDEMPOTENCY_PURGE_INTERVAL_MS);
   purge.unref();
 
+  app.addHook('preClose', async () => {
+    hub.close();
+  });
   app.addHook('onClose', async () => {
     clearInterval(purge);
+    await bus.close();
     await database.close();
     if (redis) await redis.quit().catch(() => undefined);
   });

@@ -4,3 +4,4 @@ export * from './auth.js';
 export * from './setup.js';
 export * from './queue.js';
 export * from './public.js';
+export * from './live.js';

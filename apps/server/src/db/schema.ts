@@ -131,6 +131,28 @@ export interface FailureLockoutsTable {
   locked_until: number | null;
 }
 
+export interface LiveEventsTable {
+  department_id: string;
+  seq: number;
+  type: string;
+  token_id: string;
+  /** The full token (JSON) as staff see it; boards and patients get projections of it. */
+  payload: string;
+  at: number;
+}
+
+export interface DepartmentEventSeqsTable {
+  department_id: string;
+  last_seq: number;
+}
+
+export interface LiveTicketsTable {
+  ticket_hash: string;
+  session_id: string;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface DB {
   departments: DepartmentsTable;
   counters: CountersTable;
@@ -144,4 +166,7 @@ export interface DB {
   queue_lane_counts: QueueLaneCountsTable;
   idempotency_keys: IdempotencyKeysTable;
   failure_lockouts: FailureLockoutsTable;
+  live_events: LiveEventsTable;
+  department_event_seqs: DepartmentEventSeqsTable;
+  live_tickets: LiveTicketsTable;
 }

@@ -24,24 +24,31 @@ const lockedOut = (number: string, lockedMs: number) =>
 export function createPublicService(deps: { database: Database; clock: Clock; queue: QueueService }) {
   const { database, clock, queue } = deps;
 
+  /** The token behind a number + digits lookup (for the live status topic too), under the same lockout. */
+  async function findToken(number: string, phoneLast4: string) {
+    const now = clock.now();
+    const token = await queue.findTodaysToken(number);
+    const matches = sameDigits(token?.phone_last4 ?? NO_DIGITS, phoneLast4) && token !== undefined;
+    if (!matches) {
+      // Counted and checked in one step, so parallel guesses get no more answers than sequential ones.
+      const locked = await database.transact((trx) => countFailureUnlessLocked(trx, STATUS_LOOKUP_LOCKOUT, number, now));
+      if (locked > 0) throw lockedOut(number, locked);
+      throw new NotFoundError('No token today matches that number and those digits.');
+    }
+    const locked = await lockedFor(database.db, STATUS_LOOKUP_LOCKOUT, number, now);
+    if (locked > 0) throw lockedOut(number, locked);
+    return token;
+  }
+
   return {
+    findToken,
+
     /**
      * Token number + last four phone digits. A wrong number and wrong digits take the same path and
      * the same answer; five failures for one number lock its lookup, whoever is asking.
      */
     async lookup(number: string, phoneLast4: string): Promise<PublicStatus> {
-      const now = clock.now();
-      const token = await queue.findTodaysToken(number);
-      const matches = sameDigits(token?.phone_last4 ?? NO_DIGITS, phoneLast4) && token !== undefined;
-      if (!matches) {
-        // Counted and checked in one step, so parallel guesses get no more answers than sequential ones.
-        const locked = await database.transact((trx) => countFailureUnlessLocked(trx, STATUS_LOOKUP_LOCKOUT, number, now));
-        if (locked > 0) throw lockedOut(number, locked);
-        throw new NotFoundError('No token today matches that number and those digits.');
-      }
-      const locked = await lockedFor(database.db, STATUS_LOOKUP_LOCKOUT, number, now);
-      if (locked > 0) throw lockedOut(number, locked);
-      return queue.publicStatus(token);
+      return queue.publicStatus(await findToken(number, phoneLast4));
     },
 
     async byKey(statusKey: string): Promise<PublicStatus> {

@@ -1,8 +1,10 @@
 import {
   QUEUE_LIST_DEFAULT,
+  QUEUE_LIST_MAX,
   type Display,
   type EstimatedWait,
   type IssueTokenBody,
+  type LiveEventType,
   type PublicStatus,
   type Queue,
   type Token,
@@ -18,6 +20,8 @@ import { iso, isoOrUndefined, localDay, type Clock } from '../../lib/clock.js';
 import { newId, newSecret, sha256 } from '../../lib/ids.js';
 import { lastFour, toE164 } from '../../lib/phone.js';
 import * as departments from '../departments/departments.repository.js';
+import * as liveRepo from '../live/live.repository.js';
+import { eventTypeOf, type PendingEvent } from '../live/live-events.js';
 import { once, type IdempotencyRequest } from '../idempotency/idempotency.js';
 import { LANE, LANES_HIGH_TO_LOW, compareCallOrder, laneFor, orderReason, type OrderRules } from './call-order.js';
 import * as repo from './queue.repository.js';
@@ -38,6 +42,8 @@ export interface QueueServiceDeps {
   timeZone: string;
   publicUrl: string;
   defaultPhoneRegion: string;
+  /** Receives a change's events once it has committed (the live hub); nothing by default. */
+  publish?: (events: PendingEvent[]) => void;
 }
 
 const NUMBER_DIGITS = 3;
@@ -92,14 +98,19 @@ export function toToken(row: repo.TokenRow, extra: { position?: number; estimate
 
 export function createQueueService(deps: QueueServiceDeps) {
   const { database, clock, timeZone, publicUrl, defaultPhoneRegion } = deps;
+  const publish = deps.publish ?? (() => undefined);
   const { db } = database;
   const statsCache = new Map<string, { at: number; stats: ServiceStats; counters: number }>();
 
   /** Runs work in a transaction, again from the start if it lost a race for a token. */
-  async function transactRetrying<T>(work: (trx: Kysely<DB>) => Promise<T>): Promise<T> {
+  async function transactRetrying<T>(work: (trx: Kysely<DB>, events: PendingEvent[]) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      const events: PendingEvent[] = [];
       try {
-        return await database.transact(work);
+        const result = await database.transact((trx) => work(trx, events));
+        // Only now, after the commit: a rolled-back change never reaches a screen.
+        if (events.length > 0) publish(events);
+        return result;
       } catch (error) {
         if (!(error instanceof LostRace)) throw error;
         if (attempt >= MAX_RACE_RETRIES) throw new AppError('CONFLICT', 409, 'The token was changed by someone else at the same moment; try again.');
@@ -136,6 +147,7 @@ export function createQueueService(deps: QueueServiceDeps) {
   /** Writes the change and its history row together; the version check makes concurrent writers retry. */
   async function transition(
     trx: Kysely<DB>,
+    events: PendingEvent[],
     token: repo.TokenRow,
     action: Exclude<TokenAction, 'issue'>,
     changes: Partial<TokenState>,
@@ -162,7 +174,24 @@ export function createQueueService(deps: QueueServiceDeps) {
       reason: reason ?? null,
       before_state: JSON.stringify(snapshot(token)),
     });
+    const type = eventTypeOf(action, next);
+    for (const departmentId of new Set([next.department_id, token.department_id])) await emit(trx, events, departmentId, type, next);
     return next;
+  }
+
+  /** Appends the event to the department's numbered outbox, in the transaction of the change. */
+  async function emit(trx: Kysely<DB>, events: PendingEvent[], departmentId: string, type: LiveEventType, token: repo.TokenRow): Promise<void> {
+    const counter = token.counter_id ? await departments.findCounter(trx, token.counter_id) : undefined;
+    const event: PendingEvent = {
+      departmentId,
+      seq: await liveRepo.nextEventSeq(trx, departmentId),
+      type,
+      at: clock.now(),
+      token: toToken(token),
+      ...(counter && { counterName: counter.name }),
+    };
+    await liveRepo.insertEvent(trx, event);
+    events.push(event);
   }
 
   /** The lane counts follow every token into and out of the waiting line, in the same transaction. */
@@ -207,12 +236,13 @@ export function createQueueService(deps: QueueServiceDeps) {
   }
 
   /** Calls a token to a counter; each call in a department brings parked tokens one place nearer. */
-  async function callTo(trx: Kysely<DB>, token: repo.TokenRow, counter: departments.CounterRow, actor: Actor): Promise<repo.TokenRow> {
+  async function callTo(trx: Kysely<DB>, events: PendingEvent[], token: repo.TokenRow, counter: departments.CounterRow, actor: Actor): Promise<repo.TokenRow> {
     const now = clock.now();
-    const called = await transition(trx, token, 'call', { status: 'called', counter_id: counter.id, called_at: now, started_at: null, recall_count: 0, park_remaining: null }, actor);
+    const called = await transition(trx, events, token, 'call', { status: 'called', counter_id: counter.id, called_at: now, started_at: null, recall_count: 0, park_remaining: null }, actor);
     for (const parked of await repo.countDownParked(trx, token.department_id)) {
       await transition(
         trx,
+        events,
         parked,
         'return',
         { status: 'waiting', lane: Math.max(LANE.returned, laneFor(parked.priority as Token['priority'])), queued_at: now, park_remaining: null, counter_id: null },
@@ -231,8 +261,8 @@ export function createQueueService(deps: QueueServiceDeps) {
     return heads.sort((a, b) => compareCallOrder(entry(a), entry(b), rules))[0];
   }
 
-  async function act(tokenId: string, actor: Actor, decide: (trx: Kysely<DB>, token: repo.TokenRow) => Promise<repo.TokenRow>): Promise<Token> {
-    return transactRetrying(async (trx) => withPlace(trx, await decide(trx, await requireToken(trx, tokenId))));
+  async function act(tokenId: string, actor: Actor, decide: (trx: Kysely<DB>, events: PendingEvent[], token: repo.TokenRow) => Promise<repo.TokenRow>): Promise<Token> {
+    return transactRetrying(async (trx, events) => withPlace(trx, await decide(trx, events, await requireToken(trx, tokenId))));
   }
 
   async function moveToDepartment(trx: Kysely<DB>, token: repo.TokenRow, departmentId: string, field: string) {
@@ -272,7 +302,7 @@ export function createQueueService(deps: QueueServiceDeps) {
   return {
     async issue(actor: Actor, input: IssueTokenBody, idempotency?: IdempotencyRequest): Promise<Token> {
       const phone = toE164(input.patient.phone, defaultPhoneRegion, 'patient.phone');
-      return database.transact(async (trx) =>
+      return transactRetrying(async (trx, events) =>
         once(trx, idempotency, clock.now(), async () => {
           const dept = await requireDepartment(trx, input.departmentId, 'departmentId');
           const now = clock.now();
@@ -325,6 +355,7 @@ export function createQueueService(deps: QueueServiceDeps) {
             reason: null,
             before_state: null,
           });
+          await emit(trx, events, dept.id, 'token.issued', row);
           const peopleAhead = await repo.countAheadOfNewest(trx, dept.id, row.lane, rulesFor(dept, now));
           return {
             ...toToken(row, { position: peopleAhead + 1, estimatedWait: await estimateFor(trx, dept.id, peopleAhead, now) }),
@@ -336,20 +367,20 @@ export function createQueueService(deps: QueueServiceDeps) {
     },
 
     async callNext(actor: Actor, counterId: string, idempotency?: IdempotencyRequest): Promise<{ token: Token | null }> {
-      return transactRetrying(async (trx) =>
+      return transactRetrying(async (trx, events) =>
         once(trx, idempotency, clock.now(), async () => {
           const counter = await requireCounter(trx, counterId);
           const dept = await requireDepartment(trx, counter.department_id);
           await repo.lockDepartment(trx, database.dialect, dept.id);
           const head = await headOfLine(trx, dept, clock.now());
           if (!head) return { token: null };
-          return { token: toToken(await callTo(trx, head, counter, actor)) };
+          return { token: toToken(await callTo(trx, events, head, counter, actor)) };
         }),
       );
     },
 
     callToken: (actor: Actor, tokenId: string, counterId: string) =>
-      act(tokenId, actor, async (trx, token) => {
+      act(tokenId, actor, async (trx, events, token) => {
         const counter = await requireCounter(trx, counterId, 'counterId');
         assertAllowed(token, 'call');
         if (counter.department_id !== token.department_id) {
@@ -357,36 +388,36 @@ export function createQueueService(deps: QueueServiceDeps) {
             { path: 'counterId', message: 'counter of another department' },
           ]);
         }
-        return callTo(trx, token, counter, actor);
+        return callTo(trx, events, token, counter, actor);
       }),
 
     recall: (actor: Actor, tokenId: string) =>
-      act(tokenId, actor, async (trx, token) => {
+      act(tokenId, actor, async (trx, events, token) => {
         assertAllowed(token, 'recall');
         const dept = await requireDepartment(trx, token.department_id);
         if (token.recall_count >= dept.max_recalls) {
-          return transition(trx, token, 'recall', { status: 'no_show' }, actor, `no answer after ${dept.max_recalls} recalls`);
+          return transition(trx, events, token, 'recall', { status: 'no_show' }, actor, `no answer after ${dept.max_recalls} recalls`);
         }
-        return transition(trx, token, 'recall', { recall_count: token.recall_count + 1, called_at: clock.now() }, actor);
+        return transition(trx, events, token, 'recall', { recall_count: token.recall_count + 1, called_at: clock.now() }, actor);
       }),
 
     start: (actor: Actor, tokenId: string) =>
-      act(tokenId, actor, async (trx, token) => {
+      act(tokenId, actor, async (trx, events, token) => {
         assertAllowed(token, 'start');
-        return transition(trx, token, 'start', { status: 'serving', started_at: clock.now() }, actor);
+        return transition(trx, events, token, 'start', { status: 'serving', started_at: clock.now() }, actor);
       }),
 
     complete: (actor: Actor, tokenId: string, nextDepartmentId?: string) =>
-      act(tokenId, actor, async (trx, token) => {
+      act(tokenId, actor, async (trx, events, token) => {
         assertAllowed(token, 'complete');
         const now = clock.now();
         const serviceFrom = token.started_at ?? token.called_at ?? now;
         let done: repo.TokenRow;
         if (nextDepartmentId) {
           const { target, changes } = await moveToDepartment(trx, token, nextDepartmentId, 'nextDepartmentId');
-          done = await transition(trx, token, 'complete', changes, actor, `sent on to ${target.name}`);
+          done = await transition(trx, events, token, 'complete', changes, actor, `sent on to ${target.name}`);
         } else {
-          done = await transition(trx, token, 'complete', { status: 'completed', completed_at: now }, actor);
+          done = await transition(trx, events, token, 'complete', { status: 'completed', completed_at: now }, actor);
         }
         const last = await repo.lastTransition(trx, token.id);
         await repo.insertService(trx, { transition_id: last!.id, department_id: token.department_id, counter_id: token.counter_id, completed_at: now, duration_ms: now - serviceFrom });
@@ -394,36 +425,36 @@ export function createQueueService(deps: QueueServiceDeps) {
       }),
 
     transfer: (actor: Actor, tokenId: string, departmentId: string) =>
-      act(tokenId, actor, async (trx, token) => {
+      act(tokenId, actor, async (trx, events, token) => {
         assertAllowed(token, 'transfer');
         if (departmentId === token.department_id && token.status === 'waiting') {
           throw new InvalidTransitionError(`Token ${token.number} is already waiting in that department.`);
         }
         const { target, changes } = await moveToDepartment(trx, token, departmentId, 'departmentId');
-        return transition(trx, token, 'transfer', changes, actor, `transferred to ${target.name}`);
+        return transition(trx, events, token, 'transfer', changes, actor, `transferred to ${target.name}`);
       }),
 
     park: (actor: Actor, tokenId: string) =>
-      act(tokenId, actor, async (trx, token) => {
+      act(tokenId, actor, async (trx, events, token) => {
         assertAllowed(token, 'park');
         const dept = await requireDepartment(trx, token.department_id);
-        return transition(trx, token, 'park', { status: 'parked', park_remaining: dept.park_return_after, counter_id: null }, actor);
+        return transition(trx, events, token, 'park', { status: 'parked', park_remaining: dept.park_return_after, counter_id: null }, actor);
       }),
 
     noShow: (actor: Actor, tokenId: string) =>
-      act(tokenId, actor, async (trx, token) => {
+      act(tokenId, actor, async (trx, events, token) => {
         assertAllowed(token, 'no_show');
-        return transition(trx, token, 'no_show', { status: 'no_show' }, actor);
+        return transition(trx, events, token, 'no_show', { status: 'no_show' }, actor);
       }),
 
     cancel: (actor: Actor, tokenId: string) =>
-      act(tokenId, actor, async (trx, token) => {
+      act(tokenId, actor, async (trx, events, token) => {
         assertAllowed(token, 'cancel');
-        return transition(trx, token, 'cancel', { status: 'cancelled' }, actor);
+        return transition(trx, events, token, 'cancel', { status: 'cancelled' }, actor);
       }),
 
     undo: (actor: Actor, tokenId: string) =>
-      act(tokenId, actor, async (trx, token) => {
+      act(tokenId, actor, async (trx, events, token) => {
         const last = await repo.lastTransition(trx, token.id);
         if (!last || last.action === 'issue' || !last.before_state) {
           throw new InvalidTransitionError(`Token ${token.number} has nothing to undo: it was only issued.`);
@@ -433,7 +464,7 @@ export function createQueueService(deps: QueueServiceDeps) {
         }
         const before = JSON.parse(last.before_state) as TokenState;
         if (last.action === 'complete') await repo.deleteService(trx, last.id);
-        return transition(trx, token, 'undo', before, actor, `undid ${last.action}`);
+        return transition(trx, events, token, 'undo', before, actor, `undid ${last.action}`);
       }),
 
     async getToken(tokenId: string): Promise<TokenWithHistory> {
@@ -486,10 +517,37 @@ export function createQueueService(deps: QueueServiceDeps) {
       return token ? publicStatusOf(db, token) : undefined;
     },
 
+    findByStatusKey: (statusKey: string) => repo.findTokenByStatusKeyHash(db, sha256(statusKey)),
+
+    departmentName: async (departmentId: string) => (await departments.findDepartment(db, departmentId))?.name,
+
     /** Today's token with this number, for the public lookup; the caller checks the phone digits. */
     findTodaysToken: (number: string) => repo.findTokenByNumber(db, number, localDay(clock.now(), timeZone)),
 
     publicStatus: (token: repo.TokenRow) => publicStatusOf(db, token),
+
+    /** A token's public status and where it waits now, for a patient's live subscription. */
+    async statusOfToken(tokenId: string): Promise<{ status: PublicStatus; departmentId: string } | undefined> {
+      const token = await repo.findToken(db, tokenId);
+      return token ? { status: await publicStatusOf(db, token), departmentId: token.department_id } : undefined;
+    },
+
+    /** The first part of a department's line with each token's people-ahead: one read for many patients. */
+    async waitingSnapshot(departmentId: string, limit = QUEUE_LIST_MAX) {
+      const dept = await requireDepartment(db, departmentId);
+      const now = clock.now();
+      const rules = rulesFor(dept, now);
+      const entry = (t: repo.TokenRow) => ({ id: t.id, lane: t.lane, queuedAt: t.queued_at });
+      const heads = (await Promise.all(LANES_HIGH_TO_LOW.map((lane) => repo.laneHead(db, dept.id, lane, limit)))).flat();
+      const ordered = heads.sort((a, b) => compareCallOrder(entry(a), entry(b), rules)).slice(0, limit);
+      const s = await stats(db, dept.id, now);
+      return {
+        departmentName: dept.name,
+        ahead: new Map(ordered.map((t, index) => [t.id, index])),
+        complete: heads.length < limit,
+        estimate: (peopleAhead: number) => estimateWait(peopleAhead, s.counters, s.stats),
+      };
+    },
 
     async display(departmentId: string): Promise<Display> {
       const dept = await requireDepartment(db, departmentId);

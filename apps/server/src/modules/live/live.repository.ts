@@ -1,0 +1,80 @@
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import type { PendingEvent } from './live-events.js';
+
+type Db = Kysely<DB>;
+
+export async function nextEventSeq(db: Db, departmentId: string): Promise<number> {
+  const row = await db
+    .insertInto('department_event_seqs')
+    .values({ department_id: departmentId, last_seq: 1 })
+    .onConflict((oc) => oc.column('department_id').doUpdateSet({ last_seq: sql`department_event_seqs.last_seq + 1` }))
+    .returning('last_seq')
+    .executeTakeFirstOrThrow();
+  return row.last_seq;
+}
+
+export async function currentEventSeq(db: Db, departmentId: string): Promise<number> {
+  const row = await db.selectFrom('department_event_seqs').select('last_seq').where('department_id', '=', departmentId).executeTakeFirst();
+  return row?.last_seq ?? 0;
+}
+
+export async function insertEvent(db: Db, event: PendingEvent): Promise<void> {
+  await db
+    .insertInto('live_events')
+    .values({
+      department_id: event.departmentId,
+      seq: event.seq,
+      type: event.type,
+      token_id: event.token.id,
+      payload: JSON.stringify({ token: event.token, ...(event.counterName !== undefined && { counterName: event.counterName }) }),
+      at: event.at,
+    })
+    .execute();
+}
+
+/** Events after `since`, oldest first, at most `limit`. */
+export async function eventsSince(db: Db, departmentId: string, since: number, limit: number): Promise<PendingEvent[]> {
+  const rows = await db
+    .selectFrom('live_events')
+    .selectAll()
+    .where('department_id', '=', departmentId)
+    .where('seq', '>', since)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => {
+    const payload = JSON.parse(r.payload) as Pick<PendingEvent, 'token' | 'counterName'>;
+    return { departmentId: r.department_id, seq: r.seq, type: r.type as PendingEvent['type'], at: Number(r.at), ...payload };
+  });
+}
+
+export async function oldestEventSeq(db: Db, departmentId: string): Promise<number | undefined> {
+  const row = await db.selectFrom('live_events').select('seq').where('department_id', '=', departmentId).orderBy('seq').limit(1).executeTakeFirst();
+  return row?.seq;
+}
+
+export async function deleteEventsBefore(db: Db, before: number): Promise<void> {
+  await db.deleteFrom('live_events').where('at', '<', before).execute();
+}
+
+export async function insertTicket(db: Db, row: { ticket_hash: string; session_id: string; expires_at: number }): Promise<void> {
+  await db.insertInto('live_tickets').values({ ...row, used_at: null }).execute();
+}
+
+/** Spends a ticket once; returns its session, or undefined when unknown, spent or expired. */
+export async function spendTicket(db: Db, ticketHash: string, now: number): Promise<string | undefined> {
+  const row = await db
+    .updateTable('live_tickets')
+    .set({ used_at: now })
+    .where('ticket_hash', '=', ticketHash)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returning('session_id')
+    .executeTakeFirst();
+  return row?.session_id;
+}
+
+export async function deleteTicketsBefore(db: Db, before: number): Promise<void> {
+  await db.deleteFrom('live_tickets').where('expires_at', '<', before).execute();
+}
