@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { ZodType } from 'zod';
 import { roleSchema, createUserBodySchema, passwordSchema } from '@smart-token/contracts';
 import { ConfigError, loadConfig } from '../config.js';
 import { createDatabase } from '../db/database.js';
@@ -15,6 +16,19 @@ const USAGE = `Usage: npm run cli -- <command> [options]
                                             roles: ${roleSchema.options.join(', ')}; a password is generated when none is given
   reset-password --email E [--password P]   set a new password (generated when none is given) and end the user's sessions
   demo                                      a demo hospital: GEN, LAB, PHA, BIL, counters and one user of each role`;
+
+/** A mistake in the command line: reported as one line naming the option, without a stack. */
+class UsageError extends Error {}
+
+/** Parses an option's value, naming the option (not dumping the schema's issues) when it is wrong. */
+function parseOption<T>(schema: ZodType<T>, value: unknown, option?: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const name = option ?? String(issue.path[0] ?? 'input');
+  const given = (value as Record<string, unknown> | undefined)?.[name];
+  throw new UsageError(`--${name}: ${option === undefined && given === undefined ? 'is required' : issue.message}`);
+}
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -42,14 +56,14 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'create-user': {
         const password = values.password ?? newSecret(12);
-        const input = createUserBodySchema.parse({ email: values.email, name: values.name, role: values.role, password });
+        const input = parseOption(createUserBodySchema, { email: values.email, name: values.name, role: values.role, password });
         const user = await users.createUser(input);
         out(`Created ${user.role} ${user.email}${values.password ? '' : ` with password ${password}`}`);
         return 0;
       }
       case 'reset-password': {
-        if (!values.email) throw new Error('--email is required');
-        const password = passwordSchema.parse(values.password ?? newSecret(12));
+        if (!values.email) throw new UsageError('--email: is required');
+        const password = parseOption(passwordSchema, values.password ?? newSecret(12), 'password');
         await users.resetPassword(values.email.toLowerCase(), password);
         out(`Password reset for ${values.email}${values.password ? '' : `: ${password}`}; their sessions have ended.`);
         return 0;
