@@ -227,7 +227,9 @@ describe('the built server', () => {
       headers: { ...(options.body !== undefined && { 'content-type': 'application/json' }), ...(options.token && { authorization: `Bearer ${options.token}` }) },
       ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
     });
-    return { status: res.status, body: (await res.text().then((text) => (text ? JSON.parse(text) : undefined))) as Record<string, unknown> & { accessToken?: string } };
+    const text = await res.text();
+    const body = (text ? JSON.parse(text) : {}) as Record<string, unknown> & { accessToken?: string };
+    return { status: res.status, body };
   }
 
   async function login(server: ChildServer, email: string, password: string) {

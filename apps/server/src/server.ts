@@ -1,7 +1,4 @@
-import { Redis } from 'ioredis';
-import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { ensureFirstAdmin } from './modules/users/first-admin.js';
 
 /** Stops the start with one line naming what is wrong, and a non-zero exit. */
 function fail(message: string): never {
@@ -21,6 +18,7 @@ const REDIS_CHECK_TIMEOUT_MS = 5000;
 
 /** REDIS_URL is optional; when it is set but does not answer, the start stops naming it (not the database). */
 async function checkRedis(url: string): Promise<void> {
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null, connectTimeout: REDIS_CHECK_TIMEOUT_MS });
   let cause: unknown;
   redis.on('error', (error: unknown) => (cause ??= error));
@@ -43,6 +41,8 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  // The app's modules load only once the settings are known good, so a bad one is reported at once.
+  const [{ buildApp }, { ensureFirstAdmin }] = await Promise.all([import('./app.js'), import('./modules/users/first-admin.js')]);
   if (config.redisUrl) {
     await checkRedis(config.redisUrl).catch((error: unknown) => fail(`REDIS_URL: cannot connect (${error instanceof Error ? error.message : String(error)})`));
   }
