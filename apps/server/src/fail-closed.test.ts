@@ -34,11 +34,13 @@ const STAFF_OPERATIONS: Record<string, readonly Role[]> = {
   'POST /api/v1/tokens/{id}/no-show': QUEUE,
   'POST /api/v1/tokens/{id}/cancel': QUEUE,
   'POST /api/v1/tokens/{id}/undo': QUEUE,
+  'POST /api/v1/live/ticket': ALL,
 };
 
-/** Needs no login, per API.md: public/, login, refresh, logout and the health checks. */
+/** Needs no login, per API.md: public/, login, refresh, logout, the health checks and the live socket (patients subscribe without one). */
 function isPublic(method: string, path: string): boolean {
   if (path.startsWith('/api/v1/public/')) return true;
+  if (method === 'GET' && path === '/api/v1/live') return true;
   if (method === 'POST' && ['/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/auth/logout'].includes(path)) return true;
   return method === 'GET' && (path === '/healthz' || path === '/readyz');
 }
