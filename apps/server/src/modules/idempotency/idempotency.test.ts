@@ -11,12 +11,17 @@ interface IssuedToken {
 }
 
 const DAY_MS = 24 * 60 * 60_000;
+/**
+ * 10:00 in Kolkata (04:30 UTC) on a day still to come. Access tokens are checked against the wall
+ * clock, so a manual clock behind real time would sign tokens that are already expired.
+ */
+const tenInTheMorningAhead = () => Math.ceil(Date.now() / DAY_MS) * DAY_MS + (4 * 60 + 30) * 60_000;
 
 describe.each(DIALECTS)('Idempotency-Key on %s', (dialect) => {
   let t: TestApp;
   let gen: Dept;
   let keyCounter = 0;
-  const clock = new ManualClock();
+  const clock = new ManualClock(tenInTheMorningAhead());
   /** A key no other test uses, so each test starts from a clean slate. */
   const freshKey = (label: string) => `${label}-${++keyCounter}-${dialect}`;
 

@@ -16,6 +16,12 @@ const STATUS_FIELDS = ['departmentName', 'estimatedWait', 'number', 'peopleAhead
 const CHECK_IN_FIELDS = ['estimatedWait', 'number', 'position', 'statusKey', 'statusUrl'];
 const LOCK_MINUTES = 15;
 const PATIENT = 'Asha Rao';
+const DAY_MS = 24 * 60 * 60_000;
+/**
+ * 10:00 in Kolkata (04:30 UTC) on a day still to come. Access tokens are checked against the wall
+ * clock, so a manual clock behind real time would sign tokens that are already expired.
+ */
+const tenInTheMorningAhead = () => Math.ceil(Date.now() / DAY_MS) * DAY_MS + (4 * 60 + 30) * 60_000;
 
 function expectPublicHeaders(res: LightMyRequestResponse) {
   expect(res.headers['cache-control']).toBe('no-store');
@@ -33,7 +39,7 @@ describe.each(DIALECTS)('public endpoints on %s', (dialect) => {
   let t: TestApp;
   let gen: Dept;
   let kiosk: Dept;
-  const clock = new ManualClock();
+  const clock = new ManualClock(tenInTheMorningAhead());
 
   beforeAll(async () => {
     // A huge multiplier lifts every per-minute limit; the lookup lockout must hold regardless.
@@ -262,8 +268,8 @@ describe.each(DIALECTS)('public endpoints on %s', (dialect) => {
   });
 
   it('does not find yesterday’s number today, by the clinic’s day (Asia/Kolkata), not UTC', async () => {
-    // 23:50 in Kolkata is 18:20 UTC: ten minutes later it is a new local day but the same UTC day.
-    clock.set(Date.parse('2026-11-30T18:20:00Z'));
+    // 23:50 in Kolkata is 18:20 UTC: twenty minutes later it is a new local day but the same UTC day.
+    clock.set(Math.floor(clock.now() / DAY_MS) * DAY_MS + 2 * DAY_MS + (18 * 60 + 20) * 60_000);
     const checkIn = (phone: string) =>
       t.inject({ method: 'POST', url: '/api/v1/public/check-in', payload: { departmentId: kiosk.id, name: 'Meera Das', phone } });
     const yesterdayPhone = nextPhone();
