@@ -39,11 +39,16 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
     reply.clearCookie(REFRESH_COOKIE, { ...cookieBase, path: REFRESH_PATH });
   }
 
-  /** A refresh or logout carried by the cookie must also carry the session's CSRF token. */
-  async function requireCsrfForCookie(request: FastifyRequest, refreshToken: string) {
+  /**
+   * A refresh or logout carried by the cookie must also carry the session's CSRF token. Returns the
+   * session, or undefined when the cookie names none we know (then there is nothing to protect).
+   */
+  async function csrfCheckedSession(request: FastifyRequest, refreshToken: string): Promise<string | undefined> {
     const sessionId = await auth.sessionOfRefreshToken(refreshToken);
+    if (!sessionId) return undefined;
     const header = request.headers['x-csrf-token'];
-    if (!sessionId || !csrfTokenMatches(jwtSecret, sessionId, typeof header === 'string' ? header : undefined)) throw new CsrfError();
+    if (!csrfTokenMatches(jwtSecret, sessionId, typeof header === 'string' ? header : undefined)) throw new CsrfError();
+    return sessionId;
   }
 
   app.post(
@@ -76,7 +81,9 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       const fromCookie = request.cookies[REFRESH_COOKIE];
       const refreshToken = fromBody ?? fromCookie;
       if (!refreshToken) throw new UnauthenticatedError('No refresh token was sent; sign in again.');
-      if (!fromBody) await requireCsrfForCookie(request, refreshToken);
+      if (!fromBody && !(await csrfCheckedSession(request, refreshToken))) {
+        throw new UnauthenticatedError('The refresh token is not valid; sign in again.');
+      }
       return sendSession(reply, await auth.refresh(refreshToken));
     },
   );
@@ -94,11 +101,8 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         if (principal) await auth.logout(principal.sessionId);
       } else {
         const refreshToken = request.cookies[REFRESH_COOKIE];
-        if (refreshToken) {
-          await requireCsrfForCookie(request, refreshToken);
-          const sessionId = await auth.sessionOfRefreshToken(refreshToken);
-          if (sessionId) await auth.logout(sessionId);
-        }
+        const sessionId = refreshToken ? await csrfCheckedSession(request, refreshToken) : undefined;
+        if (sessionId) await auth.logout(sessionId);
       }
       clearCookies(reply);
       reply.header('clear-site-data', '"cookies", "storage"');

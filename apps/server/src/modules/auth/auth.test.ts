@@ -239,6 +239,18 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
       expect((await me({}, { st_access: cookie(withHeader, 'st_access').value })).statusCode).toBe(200);
     });
 
+    it('answers a refresh cookie we never issued with 401, so the page signs in again rather than reporting a CSRF failure', async () => {
+      const res = await t.inject({ method: 'POST', url: REFRESH, cookies: { st_refresh: 'left-over-from-an-old-database' }, headers: { 'x-csrf-token': admin.csrfToken } });
+      expect(res.statusCode).toBe(401);
+      expect(problemOf(res).code).toBe('UNAUTHENTICATED');
+    });
+
+    it('clears a left-over refresh cookie on logout even without a session behind it', async () => {
+      const res = await t.inject({ method: 'POST', url: LOGOUT, cookies: { st_refresh: 'left-over-from-an-old-database' } });
+      expect(res.statusCode).toBe(204);
+      expect(cookie(res, 'st_refresh').value).toBe('');
+    });
+
     it('logs out through the cookies only with the x-csrf-token header, and clears them', async () => {
       const { res: loginRes, body } = await session(await newUser());
       const jar = { st_access: cookie(loginRes, 'st_access').value, st_refresh: cookie(loginRes, 'st_refresh').value };
