@@ -31,6 +31,8 @@ export interface LoadOptions {
   uniqueIds?: boolean;
   /** Sees each response's status and body (for checks such as "the queue never ran dry"). */
   onResponse?: (kind: string, status: number, body: string) => void;
+  /** Checked after each response; true ends the run early (e.g. before a pre-filled line runs dry). */
+  stopWhen?: () => boolean;
   /** The server's process id, to report how busy it was (1.0 = one core flat out). */
   serverPid?: number;
 }
@@ -97,6 +99,7 @@ export function load(options: LoadOptions): Promise<LoadResult> {
   });
 
   const perSecond: number[] = [];
+  let stopped = false;
   return new Promise((resolve, reject) => {
     const serverCpuBefore = options.serverPid === undefined ? undefined : cpuSeconds(options.serverPid);
     const clientCpuBefore = process.cpuUsage();
@@ -145,6 +148,10 @@ export function load(options: LoadOptions): Promise<LoadResult> {
       if (statusCode >= 200 && statusCode < 300) {
         const second = Math.floor(Number(process.hrtime.bigint() - started) / 1e9);
         perSecond[second] = (perSecond[second] ?? 0) + 1;
+      }
+      if (!stopped && options.stopWhen?.()) {
+        stopped = true;
+        instance.stop();
       }
     });
   });

@@ -109,23 +109,24 @@ export const dbFileIn = (dir: string): string => join(dir, 'smart-token.db');
 /** A JWT secret for one bench run: 48 random bytes, more than the 32 the server requires. */
 export const newJwtSecret = (): string => randomBytes(48).toString('base64url');
 
-/** The built Smart Token server on a SQLite file in `dir`, with the rate limits raised out of the way. */
+/** The server's environment: a SQLite file in `dir`, the rate limits raised out of the way. */
+export function serverEnv(options: ServerOptions): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: `sqlite:${dbFileIn(options.dir)}`,
+    DATA_DIR: options.dir,
+    JWT_SECRET: options.jwtSecret,
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_MULTIPLIER: '100000',
+    TZ_QUEUE: QUEUE_TIME_ZONE,
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+  };
+}
+
+/** The built Smart Token server (a child process, as `npm start` runs it). */
 export function startSmartToken(options: ServerOptions): Promise<ChildHandle> {
-  return startChild(
-    SERVER_ENTRY,
-    {
-      NODE_ENV: 'production',
-      DATABASE_URL: `sqlite:${dbFileIn(options.dir)}`,
-      DATA_DIR: options.dir,
-      JWT_SECRET: options.jwtSecret,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_MULTIPLIER: '100000',
-      TZ_QUEUE: QUEUE_TIME_ZONE,
-      ADMIN_EMAIL,
-      ADMIN_PASSWORD,
-    },
-    '/readyz',
-  );
+  return startChild(SERVER_ENTRY, serverEnv(options), '/readyz');
 }
 
 /** The bare Fastify baseline app. */

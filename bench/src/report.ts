@@ -138,6 +138,16 @@ export function figureTable(list: Figure[]): string {
   return table([['#', 'figure', 'measured', 'baseline', 'target', 'verdict'], ...list.map((f) => [f.id, f.name, f.measured, f.baseline, f.target, f.verdict])]);
 }
 
+/** Server CPU time per successful response: what one request costs the server's single thread. */
+export function serverCpuMs(r: LoadResult): number | undefined {
+  return r.cpu.server === undefined || r.rps === 0 ? undefined : (r.cpu.server * 1000) / r.rps;
+}
+
+function cpuPerRequest(r: LoadResult): string {
+  const v = serverCpuMs(r);
+  return v === undefined ? '—' : `${v.toFixed(3)} ms`;
+}
+
 function latencyCells(l: Latency): string[] {
   return [int(l.count), ms(l.mean), ms(l.p50), ms(l.p90), ms(l.p99), ms(l.max)];
 }
@@ -145,13 +155,13 @@ function latencyCells(l: Latency): string[] {
 function runRow(name: string, r: LoadResult, l: Latency = r.latency): string[] {
   const failures = bad(r) === 0 ? '0' : `${r.notOk} non-2xx ${JSON.stringify(r.statuses)}, ${r.errors} errors, ${r.timeouts} timeouts`;
   const cpu = `${r.cpu.server === undefined ? '—' : r.cpu.server.toFixed(2)} / ${r.cpu.client.toFixed(2)}`;
-  return [name, r.elapsedS.toFixed(1), int(r.rps), ...latencyCells(l), failures, cpu, String(r.autocannon.p99)];
+  return [name, r.elapsedS.toFixed(1), int(r.rps), ...latencyCells(l), failures, cpu, cpuPerRequest(r), String(r.autocannon.p99)];
 }
 
 export function detailTable(r: Results): string {
   const { bare, tokens, callNext, status, depth } = r;
   return table([
-    ['run', 's', '2xx/s', 'n', 'mean', 'p50', 'p90', 'p99', 'max', 'failures', 'CPU server/client', 'autocannon p99'],
+    ['run', 's', '2xx/s', 'n', 'mean', 'p50', 'p90', 'p99', 'max', 'failures', 'CPU server/client', 'server CPU per 2xx', 'autocannon p99'],
     runRow('bare Fastify POST', bare.post),
     runRow('bare Fastify GET', bare.get),
     runRow('1 POST /tokens', tokens.run),

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Api, patients, type Counter, type IssuedToken } from './api.js';
 import { load, type LoadRequest, type LoadResult, type Latency } from './load.js';
-import { prefillWaiting, type PrefillResult } from './prefill.js';
-import { dbFileIn, startSmartToken, type ChildHandle, type Memory } from './processes.js';
+import { changedTables, prefillWaiting, tableDigests, type PrefillResult } from './prefill.js';
+import { dbFileIn, serverEnv, startSmartToken, type ChildHandle, type Memory } from './processes.js';
 
 export interface Settings {
   connections: number;
@@ -13,8 +13,8 @@ export interface Settings {
   depthConnections: number;
   depthDurationS: number;
   depths: { shallow: number; deep: number };
-  /** Scenario 2: waiting tokens put in line before call-next is measured. */
-  callNextPrefill: number;
+  /** Scenario 2: bounds on the waiting tokens put in line before call-next is measured. */
+  callNextPrefill: { min: number; max: number };
 }
 
 export interface Context {
@@ -118,13 +118,15 @@ export interface CallNextResult {
   prefillRun: LoadResult;
   depthBefore: number;
   depthAfter: number;
+  /** The run ended before its duration because the line was about to run dry. */
+  stoppedEarly: boolean;
   empty: number;
   duplicates: number;
 }
 
 /** 2. POST /counters/:id/call-next, 32 connections over 8 counters of one department. */
-export function callNext(ctx: Context): Promise<CallNextResult> {
-  const { connections, durationS, warmupS, callNextPrefill } = ctx.settings;
+export function callNext(ctx: Context, callNextPrefill: number): Promise<CallNextResult> {
+  const { connections, durationS, warmupS } = ctx.settings;
   return withServer(ctx, '2 call-next', ctx.newDir('s2-call-next'), async (server, api) => {
     const dept = await api.createDepartment('Outpatients', 'OPD');
     const counters: Counter[] = [];
@@ -137,12 +139,15 @@ export function callNext(ctx: Context): Promise<CallNextResult> {
     await load({ url: server.url, connections, durationS: Math.min(1, warmupS), requests, onResponse: watch.onResponse });
     const depthBefore = await waitingCount(api, dept.id);
     const measured = callWatcher();
-    const run = await load({ url: server.url, serverPid: server.pid, connections, durationS, requests, onResponse: measured.onResponse });
+    // Ends early rather than let the line run dry: every connection may have one more call in flight.
+    const stopWhen = () => measured.state.calls >= depthBefore - 2 * connections;
+    const run = await load({ url: server.url, serverPid: server.pid, connections, durationS, requests, onResponse: measured.onResponse, stopWhen });
     return {
       run,
       prefillRun: prefill,
       depthBefore,
       depthAfter: await waitingCount(api, dept.id),
+      stoppedEarly: run.elapsedS < durationS - 0.5,
       empty: measured.state.empty + watch.state.empty,
       duplicates: measured.state.duplicates + watch.state.duplicates,
     };
@@ -198,14 +203,29 @@ export interface DepthResult {
 async function callAtDepth(ctx: Context, depth: number): Promise<DepthRun> {
   const { depthConnections, depthDurationS, warmupS } = ctx.settings;
   const dir = ctx.newDir(`s4-depth-${depth}`);
-  // First start: migrations, the admin, a department and one token issued by the server itself.
-  const setup = await withServer(ctx, `4 setup at depth ${depth}`, dir, async (_server, api) => {
-    const dept = await api.createDepartment('Cardiology', 'CARD');
-    const counter = await api.createCounter(dept.id, 'Desk 1');
-    const template = await api.issue(dept.id, patients(1, 90_000)[0]!);
-    return { departmentId: dept.id, counter, templateId: template.id };
-  }, true);
-  const prefill = prefillWaiting(dbFileIn(dir), setup.templateId, 'CARD', depth - 1);
+  // First start: migrations, the admin, a department, and two tokens issued by the server itself;
+  // what changed in the file around the second one is the footprint the pre-fill must reproduce.
+  const setup = await withServer(
+    ctx,
+    `4 setup at depth ${depth}`,
+    dir,
+    async (_server, api) => {
+      const dept = await api.createDepartment('Cardiology', 'CARD');
+      const counter = await api.createCounter(dept.id, 'Desk 1');
+      await api.issue(dept.id, patients(1, 90_000)[0]!);
+      const before = tableDigests(dbFileIn(dir));
+      const template = await api.issue(dept.id, patients(1, 90_001)[0]!);
+      return { departmentId: dept.id, counter, templateId: template.id, footprint: changedTables(before, tableDigests(dbFileIn(dir))) };
+    },
+    true,
+  );
+  const prefill = await prefillWaiting({
+    dbFile: dbFileIn(dir),
+    env: serverEnv({ dir, jwtSecret: ctx.jwtSecret }),
+    templateTokenId: setup.templateId,
+    footprint: setup.footprint,
+    count: depth - 2,
+  });
   return withServer(ctx, `4 call-next at depth ${depth}`, dir, async (server, api) => {
     const before = await waitingCount(api, setup.departmentId);
     if (before !== depth) throw new Error(`expected ${depth} waiting after the pre-fill, found ${before}`);
