@@ -376,6 +376,26 @@ describe.each(DIALECTS)('bad input on %s', (dialect) => {
     expectProblem(await send(dept, { payload: { name: 'Rad\u0000iology', code: 'RAD' } }), 400, 'VALIDATION_FAILED');
   });
 
+  it('takes JSON only under its own media type: look-alikes are 415, parameters and case are fine', async () => {
+    const status = routes.find((r) => r.name === 'POST /public/status')!;
+    for (const type of ['application/jsonp', 'application/json-patch+json', 'text/json', 'application/x-json', 'multipart/form-data; boundary=x']) {
+      expectProblem(await send(status, { payload: JSON.stringify(status.valid()), headers: { 'content-type': type } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    }
+    for (const type of ['application/json; charset=utf-8', 'APPLICATION/JSON']) {
+      const res = await send(status, { payload: JSON.stringify(status.valid()), headers: { 'content-type': type } });
+      expect(res.statusCode, `${type}: ${res.body}`).toBe(404);
+    }
+  });
+
+  it('refuses a deeply nested body, and a NUL hidden deep inside one, with 400', async () => {
+    const tokens = routes.find((r) => r.name === 'POST /tokens')!;
+    const depth = 20_000;
+    const nested = `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    expectProblem(await send(tokens, { payload: nested, headers: json }), 400, 'VALIDATION_FAILED');
+    const hidden = `{"departmentId":"${gen.id}","patient":{"name":"Ravi","phone":"${nextPhone()}"},"extra":${'['.repeat(5000)}"\u0000"${']'.repeat(5000)}}`;
+    expectProblem(await send(tokens, { payload: hidden, headers: json }), 400, 'VALIDATION_FAILED');
+  });
+
   it('answers an unauthenticated write with 401 before reading its body', async () => {
     for (const route of routes.filter((r) => r.role)) {
       const res = await send(route, { payload: '{"broken', headers: { ...json, authorization: 'Bearer not-a-token' } });
