@@ -1,5 +1,8 @@
 import type { Role } from '@smart-token/contracts';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthService } from './modules/auth/auth.service.js';
+import { authPlugin } from './plugins/auth.js';
 import { DIALECTS } from './test/databases.js';
 import { problemOf, startTestApp, type TestApp } from './test/test-app.js';
 
@@ -35,6 +38,7 @@ const STAFF_OPERATIONS: Record<string, readonly Role[]> = {
   'POST /api/v1/tokens/{id}/cancel': QUEUE,
   'POST /api/v1/tokens/{id}/undo': QUEUE,
   'POST /api/v1/live/ticket': ALL,
+  'POST /api/v1/patients/search': ['admin', 'receptionist'],
 };
 
 /** Needs no login, per API.md: public/, login, refresh, logout, the health checks and the live socket (patients subscribe without one). */
@@ -137,5 +141,32 @@ describe.each(DIALECTS)('fail-closed authorization on %s', (dialect) => {
       if (res.statusCode === 403 || res.statusCode >= 500) wrong.push(`${op.method} ${op.path} → ${res.statusCode} ${res.body}`);
     }
     expect(wrong).toEqual([]);
+  });
+});
+
+describe('the route guard', () => {
+  async function startWith(config: Record<string, unknown> | undefined) {
+    const app = Fastify();
+    await app.register(authPlugin, { auth: {} as AuthService, jwtSecret: new Uint8Array(32) });
+    await app.register(
+      async (api) => {
+        api.get('/new-thing', { ...(config && { config }) }, async () => 'ok');
+      },
+      { prefix: '/api/v1' },
+    );
+    try {
+      await app.ready();
+    } finally {
+      await app.close();
+    }
+  }
+
+  it('refuses to start an app with an /api/v1 route that declares neither roles nor public', async () => {
+    await expect(startWith(undefined)).rejects.toThrow(/GET \/api\/v1\/new-thing declares neither roles nor public/);
+  });
+
+  it('starts when the route declares its roles or that it is public', async () => {
+    await expect(startWith({ roles: ['admin'] })).resolves.toBeUndefined();
+    await expect(startWith({ public: true })).resolves.toBeUndefined();
   });
 });
