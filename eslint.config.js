@@ -5,7 +5,7 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { project: ['apps/server/tsconfig.test.json', 'packages/contracts/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
+      parserOptions: { project: ['apps/server/tsconfig.test.json', 'packages/contracts/tsconfig.json', 'apps/web/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

@@ -19,6 +19,8 @@ import { createLocalBus, createRedisBus, type LiveBus } from './modules/live/liv
 import { createLiveHub, type LiveHub } from './modules/live/live.hub.js';
 import { liveRoutes } from './modules/live/live.routes.js';
 import { createLiveService } from './modules/live/live.service.js';
+import { patientsRoutes } from './modules/patients/patients.routes.js';
+import { createPatientsService } from './modules/patients/patients.service.js';
 import { publicRoutes } from './modules/public/public.routes.js';
 import { createPublicService } from './modules/public/public.service.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
@@ -31,6 +33,7 @@ import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { securityPlugin } from './plugins/security.js';
+import { webAppPlugin } from './plugins/web-app.js';
 
 /** A request body larger than this is refused with 413 before it is parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -63,6 +66,7 @@ function createServices(config: Config, database: Database, clock: Clock, bus: L
     queue,
     publicService,
     live: createLiveService({ database, clock, queue, lookupToken: publicService.findToken }),
+    patients: createPatientsService({ database, defaultPhoneRegion: config.defaultPhoneRegion }),
   };
 }
 
@@ -160,6 +164,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(authPlugin, { auth: services.auth, jwtSecret: config.jwtSecret });
 
   await app.register(healthRoutes, { database });
+  await app.register(webAppPlugin, {});
+  await app.register(patientsRoutes, { prefix: '/api/v1', patients: services.patients });
   await app.register(authRoutes, {
     prefix: '/api/v1/auth',
     auth: services.auth,

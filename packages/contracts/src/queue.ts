@@ -96,3 +96,15 @@ export const callNextResponseSchema = z.object({ token: tokenSchema.nullable() }
 export const callTokenBodySchema = z.strictObject({ counterId: idSchema });
 export const completeBodySchema = z.strictObject({ nextDepartmentId: idSchema.optional() }).nullish();
 export const transferBodySchema = z.strictObject({ departmentId: idSchema });
+
+export const patientSearchBodySchema = z.strictObject({ phone: phoneInputSchema });
+/** A returning patient as reception sees them: enough to issue today's token in one keystroke. */
+export const patientMatchSchema = z.object({
+  name: z.string(),
+  phoneLast4: z.string(),
+  language: z.string().optional(),
+  lastVisitAt: isoDateTime,
+  lastNumber: z.string(),
+});
+export const patientSearchResponseSchema = z.object({ phone: z.string().describe('E.164'), matches: z.array(patientMatchSchema) });
+export type PatientMatch = z.infer<typeof patientMatchSchema>;

@@ -1,11 +1,13 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as queueCore from './migrations/2026_11_28_0100_queue_core.js';
 import * as liveEvents from './migrations/2026_11_28_0200_live_events.js';
+import * as patientSearch from './migrations/2026_11_28_0300_patient_search.js';
 
 /** Migrations are listed here, not read from the folder, so the built server needs no file scanning. */
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_28_0100_queue_core': queueCore,
   '2026_11_28_0200_live_events': liveEvents,
+  '2026_11_28_0300_patient_search': patientSearch,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

@@ -1,0 +1,53 @@
+import type { Role, SessionResponse, User } from '@smart-token/contracts';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ApiError, csrfToken, get, post } from '../../lib/api';
+
+export const authKeys = { me: ['auth', 'me'] as const };
+
+/** The signed-in user, or null when nobody is (a 401 is an answer here, not an error). */
+export function useMe() {
+  return useQuery({
+    queryKey: authKeys.me,
+    queryFn: async (): Promise<User | null> => {
+      try {
+        return await get<User>('/auth/me');
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 401) return null;
+        throw error;
+      }
+    },
+    staleTime: 60_000,
+  });
+}
+
+export function useLogin() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (input: { email: string; password: string }) => post<SessionResponse>('/auth/login', input),
+    onSuccess: (session) => {
+      csrfToken.set(session.csrfToken);
+      client.setQueryData(authKeys.me, session.user);
+    },
+  });
+}
+
+export function useLogout() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: () => post<void>('/auth/logout'),
+    onSettled: () => {
+      csrfToken.clear();
+      client.clear();
+      client.setQueryData(authKeys.me, null);
+    },
+  });
+}
+
+/** Where each role lands after signing in. */
+export const HOME_OF: Record<Role, string> = {
+  admin: '/admin',
+  receptionist: '/reception',
+  doctor: '/counter',
+  display: '/display',
+  kiosk: '/kiosk',
+};
