@@ -5,7 +5,6 @@ import { CounterScreen } from '../screens/counter/CounterScreen';
 import { DisplayPicker, DisplayScreen } from '../screens/display/DisplayScreen';
 import { KioskScreen } from '../screens/kiosk/KioskScreen';
 import { ReceptionScreen } from '../screens/reception/ReceptionScreen';
-import { TicketScreen } from '../screens/ticket/TicketScreen';
 
 /**
  * Every signed-in screen with the roles that may open it. The server serves index.html for the
@@ -18,5 +17,4 @@ export const SCREEN_ROUTES: { path: string; roles: Role[]; element: ReactNode }[
   { path: '/display', roles: ['admin', 'display'], element: <DisplayPicker /> },
   { path: '/display/:departmentId', roles: ['admin', 'display'], element: <DisplayScreen /> },
   { path: '/kiosk', roles: ['admin', 'kiosk'], element: <KioskScreen /> },
-  { path: '/ticket/:tokenId', roles: ['admin', 'receptionist'], element: <TicketScreen /> },
 ];
