@@ -38,6 +38,7 @@ const STAFF_OPERATIONS: Record<string, readonly Role[]> = {
   'POST /api/v1/tokens/{id}/cancel': QUEUE,
   'POST /api/v1/tokens/{id}/undo': QUEUE,
   'POST /api/v1/live/ticket': ALL,
+  'GET /api/v1/departments/{id}/board': ['admin', 'receptionist', 'doctor', 'display'],
   'POST /api/v1/patients/search': ['admin', 'receptionist'],
 };
 
@@ -96,6 +97,18 @@ describe.each(DIALECTS)('fail-closed authorization on %s', (dialect) => {
       const ok = res.statusCode === 401 && String(res.headers['content-type']).startsWith('application/problem+json') && res.json().code === 'UNAUTHENTICATED';
       if (!ok) wrong.push(`${op.method} ${op.path} → ${res.statusCode} ${res.body}`);
     }
+    expect(wrong).toEqual([]);
+  });
+
+  it('guards the HEAD twin of every staff GET as closely as the GET', async () => {
+    const wrong: string[] = [];
+    const gets = staffOperations().filter((op) => op.method === 'GET');
+    for (const op of gets) {
+      const url = op.path.replace(/\{[^}]+\}/g, MADE_UP_ID);
+      const res = await t.inject({ method: 'HEAD', url });
+      if (res.statusCode !== 401) wrong.push(`HEAD ${op.path} → ${res.statusCode}`);
+    }
+    expect(gets.length).toBeGreaterThan(5);
     expect(wrong).toEqual([]);
   });
 
