@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { idSchema, isoDateTime } from './common.js';
-import { publicStatusSchema, tokenNumberSchema } from './public.js';
+import { privacyProfileSchema, publicStatusSchema, tokenNumberSchema } from './public.js';
 import { tokenSchema } from './queue.js';
 
 /** Largest message a client may send on the live socket. */
@@ -32,6 +32,8 @@ export const liveClientMessageSchema = z.union([
     departmentId: idSchema,
     /** The last seq this client saw: the server sends what came after, in order. */
     since: z.number().int().min(0).optional(),
+    /** Boards only: add patients' initials to the numbers (the board's privacy profile). */
+    privacy: privacyProfileSchema.optional(),
   }),
   z.strictObject({ action: z.literal('subscribe'), topic: z.literal('status'), statusKey: z.string().min(1).max(128) }),
   z.strictObject({ action: z.literal('subscribe'), topic: z.literal('status'), token: tokenNumberSchema, phoneLast4: z.string().regex(/^\d{4}$/) }),

@@ -46,3 +46,16 @@ export const displaySchema = z.object({
   recent: z.array(z.object({ number: z.string(), counterName: z.string(), calledAt: isoDateTime })),
 });
 export type Display = z.infer<typeof displaySchema>;
+
+/** How much a board shows of a patient: the number only (default), or the number and initials. */
+export const privacyProfileSchema = z.enum(['token', 'initials']);
+export type PrivacyProfile = z.infer<typeof privacyProfileSchema>;
+export const boardQuerySchema = z.strictObject({ privacy: privacyProfileSchema.optional() });
+const boardCall = z.object({ number: z.string(), counterName: z.string(), calledAt: isoDateTime, initials: z.string().optional() });
+export const boardSchema = z.object({
+  departmentName: z.string(),
+  nowServing: z.array(boardCall),
+  next: z.array(z.object({ number: z.string(), initials: z.string().optional() })),
+  recent: z.array(boardCall),
+});
+export type Board = z.infer<typeof boardSchema>;

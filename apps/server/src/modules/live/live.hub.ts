@@ -1,4 +1,5 @@
-import type { DepartmentEvent, DisplayToken, LiveServerMessage, PublicStatus, Role, Token } from '@smart-token/contracts';
+import type { DepartmentEvent, DisplayToken, LiveServerMessage, PrivacyProfile, PublicStatus, Role, Token } from '@smart-token/contracts';
+import { initialsOf } from '../../lib/names.js';
 import { LIVE_MAX_SUBSCRIPTIONS } from '@smart-token/contracts';
 import type { PendingEvent } from './live-events.js';
 
@@ -45,7 +46,7 @@ const STAFF_ROLES: ReadonlySet<Role> = new Set(['admin', 'receptionist', 'doctor
 
 interface DepartmentSub {
   lastSeq: number;
-  view: 'staff' | 'display';
+  view: 'staff' | 'display' | 'display-initials';
   /** Sends for one subscription run one after another, so events go out in seq order. */
   chain: Promise<void>;
 }
@@ -66,11 +67,12 @@ class Client {
   }
 }
 
-const displayToken = (token: Token, counterName: string | undefined): DisplayToken => ({
+const displayToken = (token: Token, counterName: string | undefined, initials: boolean): DisplayToken => ({
   number: token.number,
   status: token.status,
   ...(counterName !== undefined && { counterName }),
   ...(token.calledAt !== undefined && { calledAt: token.calledAt }),
+  ...(initials && { initials: initialsOf(token.patient.name) }),
 });
 
 export class LiveError extends Error {
@@ -133,7 +135,7 @@ export function createLiveHub(deps: HubDeps) {
       at: new Date(event.at).toISOString(),
       departmentId: event.departmentId,
       seq: event.seq,
-      token: view === 'staff' ? event.token : displayToken(event.token, event.counterName),
+      token: view === 'staff' ? event.token : displayToken(event.token, event.counterName, view === 'display-initials'),
       ...(event.counterName !== undefined && { counterName: event.counterName }),
     };
     return JSON.stringify(base);
@@ -254,14 +256,14 @@ export function createLiveHub(deps: HubDeps) {
     },
 
     /** Staff get full tokens, boards display-safe ones; without a login there is no department topic. */
-    subscribeDepartment(client: Client, departmentId: string, currentSeq: number, since: number | undefined): void {
+    subscribeDepartment(client: Client, departmentId: string, currentSeq: number, since: number | undefined, privacy: PrivacyProfile = 'token'): void {
       const principal = client.principal;
       if (!principal) throw new LiveError('UNAUTHENTICATED', 'Sign in (session cookie or a live ticket) to follow a department.');
       if (!STAFF_ROLES.has(principal.role) && principal.role !== 'display') {
         throw new LiveError('FORBIDDEN', `The ${principal.role} role may not follow a department.`);
       }
       if (!client.departments.has(departmentId)) ensureRoom(client);
-      const view = STAFF_ROLES.has(principal.role) ? 'staff' : 'display';
+      const view = STAFF_ROLES.has(principal.role) ? 'staff' : privacy === 'initials' ? 'display-initials' : 'display';
       const start = since === undefined ? currentSeq : Math.min(since, currentSeq);
       const sub: DepartmentSub = { lastSeq: start, view, chain: Promise.resolve() };
       client.departments.set(departmentId, sub);

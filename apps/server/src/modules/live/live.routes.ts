@@ -103,7 +103,7 @@ export const liveRoutes: FastifyPluginAsyncZod<LiveRoutesOptions> = async (app, 
       } else if (message.topic === 'department') {
         if (!client.principal) throw new LiveError('UNAUTHENTICATED', 'Sign in (session cookie or a live ticket) to follow a department.');
         if (!(await live.departmentExists(message.departmentId))) throw new LiveError('NOT_FOUND', `Department ${message.departmentId} does not exist.`);
-        hub.subscribeDepartment(client, message.departmentId, await live.currentSeq(message.departmentId), message.since);
+        hub.subscribeDepartment(client, message.departmentId, await live.currentSeq(message.departmentId), message.since, message.privacy);
       } else {
         const ref = 'statusKey' in message ? await live.tokenByStatusKey(message.statusKey) : await live.tokenByNumber(message.token, message.phoneLast4);
         if (!ref) throw new LiveError('NOT_FOUND', 'No token matches.');

@@ -79,6 +79,26 @@ describe.each(DIALECTS)('live updates on %s', (dialect) => {
     expect(event.token).not.toHaveProperty('id');
   });
 
+  it('adds initials, and only initials, for a board whose privacy profile asks for them', async () => {
+    const socket = await connect(`?ticket=${await ticket('display')}`);
+    socket.send({ action: 'subscribe', topic: 'department', departmentId: dept.id, privacy: 'initials' });
+    await socket.next((m) => m.type === 'subscribed');
+    await api.issue(dept.id, undefined, 'Kavya Iyer');
+    const event = await socket.next((m) => m.type === 'token.issued');
+    expect(event.token).toMatchObject({ initials: 'K.I.' });
+    expect(JSON.stringify(event)).not.toContain('Kavya');
+  });
+
+  it('serves the board with numbers and counters, and initials only when asked', async () => {
+    const board = await t.inject({ method: 'GET', url: `/api/v1/departments/${dept.id}/board`, headers: await t.as('display') });
+    expect(board.statusCode).toBe(200);
+    expect(board.json()).toMatchObject({ departmentName: 'LIV department' });
+    expect(board.body).not.toContain('initials');
+    const withInitials = await t.inject({ method: 'GET', url: `/api/v1/departments/${dept.id}/board?privacy=initials`, headers: await t.as('display') });
+    expect(withInitials.json().next.every((n: { initials?: string }) => typeof n.initials === 'string')).toBe(true);
+    expect(withInitials.body).not.toMatch(/Patient|Ravi|Meera|Kavya/);
+  });
+
   it('replays what a reconnecting client missed, in order, from `since`', async () => {
     const first = await staffSocket();
     await api.issue(dept.id);

@@ -1,7 +1,9 @@
 import {
   QUEUE_LIST_DEFAULT,
   QUEUE_LIST_MAX,
+  type Board,
   type Display,
+  type PrivacyProfile,
   type EstimatedWait,
   type IssueTokenBody,
   type LiveEventType,
@@ -18,6 +20,7 @@ import type { DB } from '../../db/schema.js';
 import { AppError, InvalidTransitionError, NotFoundError, ValidationError } from '../../errors.js';
 import { iso, isoOrUndefined, localDay, type Clock } from '../../lib/clock.js';
 import { newId, newSecret, sha256 } from '../../lib/ids.js';
+import { initialsOf } from '../../lib/names.js';
 import { lastFour, toE164 } from '../../lib/phone.js';
 import * as departments from '../departments/departments.repository.js';
 import * as liveRepo from '../live/live.repository.js';
@@ -299,6 +302,36 @@ export function createQueueService(deps: QueueServiceDeps) {
     return { ...base, position: null, peopleAhead: null, estimatedWait: null, ...(counter && { counterName: counter.name }) };
   }
 
+  /** What a waiting-room board shows: numbers and counters, initials only for boards set to show them. */
+  async function board(departmentId: string, privacy: PrivacyProfile = 'token'): Promise<Board> {
+    const dept = await requireDepartment(db, departmentId);
+    const now = clock.now();
+    const rules = rulesFor(dept, now);
+    const entry = (t: repo.TokenRow) => ({ id: t.id, lane: t.lane, queuedAt: t.queued_at });
+    const [heads, called, serving, recent, counters] = await Promise.all([
+      Promise.all(LANES_HIGH_TO_LOW.map((lane) => repo.laneHead(db, dept.id, lane, DISPLAY_NEXT))),
+      repo.tokensInStatus(db, dept.id, 'called'),
+      repo.tokensInStatus(db, dept.id, 'serving'),
+      repo.recentCalls(db, dept.id, DISPLAY_RECENT),
+      departments.listCounters(db, dept.id),
+    ]);
+    const counterName = new Map(counters.map((c) => [c.id, c.name]));
+    const withInitials = (name: string) => (privacy === 'initials' ? { initials: initialsOf(name) } : {});
+    return {
+      departmentName: dept.name,
+      nowServing: [...called, ...serving]
+        .filter((t) => t.called_at !== null)
+        .sort((a, b) => b.called_at! - a.called_at!)
+        .map((t) => ({ number: t.number, counterName: counterName.get(t.counter_id ?? '') ?? '', calledAt: iso(t.called_at!), ...withInitials(t.patient_name) })),
+      next: heads
+        .flat()
+        .sort((a, b) => compareCallOrder(entry(a), entry(b), rules))
+        .slice(0, DISPLAY_NEXT)
+        .map((t) => ({ number: t.number, ...withInitials(t.patient_name) })),
+      recent: recent.map((r) => ({ number: r.number, counterName: r.counterName ?? '', calledAt: iso(r.at) })),
+    };
+  }
+
   return {
     async issue(actor: Actor, input: IssueTokenBody, idempotency?: IdempotencyRequest): Promise<Token> {
       const phone = toE164(input.patient.phone, defaultPhoneRegion, 'patient.phone');
@@ -549,27 +582,15 @@ export function createQueueService(deps: QueueServiceDeps) {
       };
     },
 
+    board,
+
+    /** The public board feed (API.md): numbers and counters only. */
     async display(departmentId: string): Promise<Display> {
-      const dept = await requireDepartment(db, departmentId);
-      const now = clock.now();
-      const rules = rulesFor(dept, now);
-      const entry = (t: repo.TokenRow) => ({ id: t.id, lane: t.lane, queuedAt: t.queued_at });
-      const [heads, called, serving, recent, counters] = await Promise.all([
-        Promise.all(LANES_HIGH_TO_LOW.map((lane) => repo.laneHead(db, dept.id, lane, DISPLAY_NEXT))),
-        repo.tokensInStatus(db, dept.id, 'called'),
-        repo.tokensInStatus(db, dept.id, 'serving'),
-        repo.recentCalls(db, dept.id, DISPLAY_RECENT),
-        departments.listCounters(db, dept.id),
-      ]);
-      const counterName = new Map(counters.map((c) => [c.id, c.name]));
-      const next = heads.flat().sort((a, b) => compareCallOrder(entry(a), entry(b), rules)).slice(0, DISPLAY_NEXT);
+      const view = await board(departmentId);
       return {
-        nowServing: [...called, ...serving]
-          .filter((t) => t.called_at !== null)
-          .sort((a, b) => b.called_at! - a.called_at!)
-          .map((t) => ({ number: t.number, counterName: counterName.get(t.counter_id ?? '') ?? '', calledAt: iso(t.called_at!) })),
-        next: next.map((t) => t.number),
-        recent: recent.map((r) => ({ number: r.number, counterName: r.counterName ?? '', calledAt: iso(r.at) })),
+        nowServing: view.nowServing,
+        next: view.next.map((n) => n.number),
+        recent: view.recent,
       };
     },
   };
