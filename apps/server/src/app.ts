@@ -29,7 +29,7 @@ import { usersRoutes } from './modules/users/users.routes.js';
 import { createUsersService } from './modules/users/users.service.js';
 import { authPlugin } from './plugins/auth.js';
 import { bodyParsingPlugin } from './plugins/body-parsing.js';
-import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { errorHandlerPlugin, sendFrameworkError } from './plugins/error-handler.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { securityPlugin } from './plugins/security.js';
@@ -38,6 +38,8 @@ import { webAppPlugin } from './plugins/web-app.js';
 /** A request body larger than this is refused with 413 before it is parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** Room for a 128-character status key in a path; anything longer is refused with a problem body. */
+const MAX_PATH_PARAM_LENGTH = 160;
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60_000;
 
 export interface AppOptions {
@@ -130,7 +132,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : newId();
     },
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAM_LENGTH },
+    // Bad URLs (broken escapes) get the same problem+json as every other error.
+    frameworkErrors: sendFrameworkError,
   }).withTypeProvider<ZodTypeProvider>();
 
   onBusError = (err) => app.log.warn({ err }, 'redis live bus');

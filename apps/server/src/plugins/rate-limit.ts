@@ -13,6 +13,8 @@ export const rateLimitPlugin = fp(
   async (app: FastifyInstance, opts: { redis: Redis | undefined }) => {
     await app.register(rateLimit, {
       global: false,
+      // Redis down: let requests through rather than fail them; the failure lockouts live in the database.
+      skipOnError: true,
       ...(opts.redis && { redis: opts.redis, nameSpace: 'smart-token:rl:' }),
       errorResponseBuilder: (_request, context) =>
         new RateLimitedError('Too many requests; wait a moment and try again.', Math.ceil(context.ttl / 1000)),

@@ -7,6 +7,7 @@ import type { Clock } from '../lib/clock.js';
 import { freshDatabase, type TestDatabase } from './databases.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
+const ACCESS_TOKEN_REUSE_MS = 20 * 60_000;
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-bytes-long!';
 
 /** A clock the test moves by hand: ageing, day boundaries and service times without sleeping. */
@@ -56,17 +57,19 @@ export async function startTestApp(dialect: Dialect, options: { clock?: ManualCl
   const db = await freshDatabase(dialect);
   const config = loadConfig(testEnv(db, options.env));
   const app = await buildApp(config, { logger: false, ...(options.clock && { clock: options.clock }) });
-  const sessions = new Map<Role, Record<string, string>>();
+  const sessions = new Map<Role, { headers: Record<string, string>; at: number }>();
+  const now = () => options.clock?.now() ?? Date.now();
 
   async function as(role: Role): Promise<Record<string, string>> {
     const known = sessions.get(role);
-    if (known) return known;
+    // Access tokens last 30 minutes by the app's clock: a test that moves the clock signs in again.
+    if (known && now() - known.at < ACCESS_TOKEN_REUSE_MS) return known.headers;
     const email = `${role}@test.local`;
     await app.services.users.createUser({ email, name: `Test ${role}`, role, password: TEST_PASSWORD }).catch(() => undefined);
     const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: TEST_PASSWORD } });
     if (res.statusCode !== 200) throw new Error(`login as ${role} failed: ${res.statusCode} ${res.body}`);
     const headers = { authorization: `Bearer ${res.json<{ accessToken: string }>().accessToken}` };
-    sessions.set(role, headers);
+    sessions.set(role, { headers, at: now() });
     return headers;
   }
 
