@@ -20,8 +20,16 @@ function applyDirection(code: string): void {
   document.documentElement.dir = lang.dir;
 }
 
+/** Catalogues registered by modules imported before initI18n() ran (i18next has no store until init). */
+const pending: [string, Messages<Record<string, string>>][] = [];
+let initialised = false;
+
 /** Each screen brings its own namespace of messages, so screens never edit one shared file. */
 export function registerMessages<T extends Record<string, string>>(namespace: string, messages: Messages<T>): void {
+  if (!initialised) {
+    pending.push([namespace, messages]);
+    return;
+  }
   for (const lang of LANGUAGES) i18next.addResourceBundle(lang.code, namespace, messages[lang.code], true, true);
 }
 
@@ -41,6 +49,8 @@ export function initI18n(): typeof i18next {
     resources: { en: { common: common.en }, hi: { common: common.hi }, ar: { common: common.ar } },
     interpolation: { escapeValue: false },
   });
+  initialised = true;
+  for (const [namespace, messages] of pending.splice(0)) registerMessages(namespace, messages);
   applyDirection(initial);
   i18next.on('languageChanged', applyDirection);
   return i18next;
