@@ -14,6 +14,7 @@ export interface AccessClaims {
   role: Role;
 }
 
+/** Stamped with the app's clock, as verifyAccessToken checks it. */
 export async function signAccessToken(secret: Uint8Array, claims: AccessClaims, nowSeconds: number): Promise<string> {
   return new SignJWT({ sid: claims.sessionId, role: claims.role })
     .setProtectedHeader({ alg: 'HS256', typ: TYPE })
@@ -27,7 +28,7 @@ export async function signAccessToken(secret: Uint8Array, claims: AccessClaims, 
 }
 
 /** Verifies with the algorithm pinned (RFC 8725 §3.1); returns undefined for anything not ours. */
-export async function verifyAccessToken(secret: Uint8Array, token: string): Promise<AccessClaims | undefined> {
+export async function verifyAccessToken(secret: Uint8Array, token: string, nowMs: number): Promise<AccessClaims | undefined> {
   try {
     const { payload } = await jwtVerify(token, secret, {
       algorithms: ['HS256'],
@@ -35,6 +36,8 @@ export async function verifyAccessToken(secret: Uint8Array, token: string): Prom
       audience: AUDIENCE,
       typ: TYPE,
       clockTolerance: 30,
+      // Checked against the app's clock, the same one that signed it (tests run on a manual clock).
+      currentDate: new Date(nowMs),
       requiredClaims: ['exp', 'iat', 'sub', 'sid', 'jti'],
     });
     if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string') return undefined;

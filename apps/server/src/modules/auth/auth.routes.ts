@@ -28,9 +28,9 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
     reply.setCookie(REFRESH_COOKIE, session.refreshToken, {
       ...cookieBase,
       path: REFRESH_PATH,
-      maxAge: Math.max(1, Math.floor((session.refreshExpiresAt - Date.now()) / 1000)),
+      maxAge: session.refreshExpiresIn,
     });
-    const { refreshExpiresAt: _unused, ...body } = session;
+    const { refreshExpiresIn: _unused, ...body } = session;
     return body;
   }
 

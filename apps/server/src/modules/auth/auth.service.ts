@@ -24,7 +24,8 @@ export interface IssuedSession {
   tokenType: 'Bearer';
   expiresIn: number;
   refreshToken: string;
-  refreshExpiresAt: number;
+  /** Seconds the refresh token (and the session) has left, by the app's clock: the cookie's max-age. */
+  refreshExpiresIn: number;
   csrfToken: string;
   user: User;
 }
@@ -44,7 +45,7 @@ export function createAuthService(deps: { database: Database; clock: Clock; jwtS
       tokenType: 'Bearer',
       expiresIn: ACCESS_TOKEN_TTL_SECONDS,
       refreshToken,
-      refreshExpiresAt: sessionExpiresAt,
+      refreshExpiresIn: Math.max(1, Math.floor((sessionExpiresAt - now) / 1000)),
       csrfToken: csrfTokenFor(jwtSecret, sessionId),
       user,
     };
@@ -126,7 +127,7 @@ export function createAuthService(deps: { database: Database; clock: Clock; jwtS
 
     /** Checks an access token and its live session: a revoked session or disabled user is out at once. */
     async authenticate(accessToken: string): Promise<Principal> {
-      const claims = await verifyAccessToken(jwtSecret, accessToken);
+      const claims = await verifyAccessToken(jwtSecret, accessToken, clock.now());
       if (!claims) throw new UnauthenticatedError('The access token is not valid or has expired.');
       const session = await repo.findSessionWithUser(db, claims.sessionId);
       if (!session || session.userId !== claims.userId || session.revokedAt !== null || session.expiresAt <= clock.now() || session.disabledAt !== null) {

@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../test/databases.js';
-import { TEST_PASSWORD, TEST_SECRET, problemOf, startTestApp, type TestApp } from '../../test/test-app.js';
+import { ManualClock, TEST_PASSWORD, TEST_SECRET, problemOf, startTestApp, type TestApp } from '../../test/test-app.js';
 
 interface Session {
   accessToken: string;
@@ -325,6 +325,49 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
     it('refuses an Authorization header that is not Bearer', async () => {
       const res = await me({ authorization: `Basic ${Buffer.from(`x:${TEST_PASSWORD}`).toString('base64')}` });
       expect(res.statusCode).toBe(401);
+    });
+  });
+
+  describe.each([
+    ['a year behind', -365],
+    ['a year ahead', 365],
+  ])('with the app clock %s of real time', (_label, days) => {
+    let shifted: TestApp;
+    const clock = new ManualClock(Date.now() + days * 24 * 60 * 60_000);
+
+    beforeAll(async () => {
+      shifted = await startTestApp(dialect, { clock });
+    });
+    afterAll(() => shifted.close());
+
+    it('issues access tokens that work, and a refresh cookie that lasts as long as the session', async () => {
+      await shifted.app.services.users.createUser({ email: 'clock@auth.test', name: 'Clock', role: 'doctor', password: TEST_PASSWORD });
+      const res = await shifted.inject({ method: 'POST', url: LOGIN, payload: { email: 'clock@auth.test', password: TEST_PASSWORD } });
+      expect(res.statusCode).toBe(200);
+      const me = await shifted.inject({ method: 'GET', url: ME, headers: bearer(res.json<Session>().accessToken) });
+      expect(me.statusCode, me.body).toBe(200);
+      expect(cookie(res, 'st_refresh').maxAge).toBe(12 * 60 * 60);
+    });
+
+    it('lets an access token lapse 30 minutes after it was issued, by the app clock', async () => {
+      const res = await shifted.inject({ method: 'POST', url: LOGIN, payload: { email: 'clock@auth.test', password: TEST_PASSWORD } });
+      const headers = bearer(res.json<Session>().accessToken);
+      clock.advanceMinutes(29);
+      expect((await shifted.inject({ method: 'GET', url: ME, headers })).statusCode).toBe(200);
+      clock.advanceMinutes(2);
+      expect((await shifted.inject({ method: 'GET', url: ME, headers })).statusCode).toBe(401);
+    });
+
+    it('ends the session, refresh included, when the app clock passes its 12 hours', async () => {
+      const res = await shifted.inject({ method: 'POST', url: LOGIN, payload: { email: 'clock@auth.test', password: TEST_PASSWORD } });
+      clock.advanceMinutes(12 * 60 - 1);
+      const late = await shifted.inject({ method: 'POST', url: REFRESH, payload: { refreshToken: res.json<Session>().refreshToken } });
+      expect(late.statusCode).toBe(200);
+      expect(cookie(late, 'st_refresh').maxAge).toBe(60);
+      clock.advanceMinutes(1);
+      const { accessToken, refreshToken } = late.json<Session>();
+      expect((await shifted.inject({ method: 'GET', url: ME, headers: bearer(accessToken) })).statusCode).toBe(401);
+      expect((await shifted.inject({ method: 'POST', url: REFRESH, payload: { refreshToken } })).statusCode).toBe(401);
     });
   });
 });
