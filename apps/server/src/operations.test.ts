@@ -59,8 +59,9 @@ describe.each(DIALECTS)('operations on %s', (dialect) => {
       await t.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'x@y.test', password: 'p', extra: 1 } }),
       await t.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'text/plain' }, payload: 'hello' }),
       await t.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'content-type': 'application/json' }, payload: `{"email":"${'x'.repeat(70_000)}"}` }),
+      await t.inject({ method: 'GET', url: '/api/v1/public/status/%E0%A4%A' }),
     ];
-    expect(answers.map((r) => r.statusCode)).toEqual([200, 404, 401, 400, 415, 413]);
+    expect(answers.map((r) => r.statusCode)).toEqual([200, 404, 401, 400, 415, 413, 400]);
     for (const res of answers) {
       const id = res.headers['x-request-id'];
       expect(id, `${res.statusCode} ${res.body}`).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
