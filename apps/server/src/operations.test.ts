@@ -93,11 +93,21 @@ describe.each(DIALECTS)('operations on %s', (dialect) => {
     expect(Object.keys(doc.paths['/api/v1/tokens']!)).toContain('post');
   });
 
-  it('serves the browsable API docs as HTML at /api/docs', async () => {
+  it('serves the browsable API docs as HTML at /api/docs, with its scripts and styles', async () => {
     const res = await t.inject({ method: 'GET', url: '/api/docs' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.body).toMatch(/<html/i);
+    const assets = [...res.body.matchAll(/(?:src|href)="(\/api\/docs\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.filter((a) => a.endsWith('.js')).length).toBeGreaterThan(1);
+    for (const asset of assets) expect((await t.inject({ method: 'GET', url: asset })).statusCode, asset).toBe(200);
+  });
+
+  it('keeps the docs page usable on a plain-http LAN and unframeable', async () => {
+    const csp = String((await t.inject({ method: 'GET', url: '/api/docs' })).headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    expect(csp).toContain("frame-ancestors 'none'");
   });
 
   it('marks staff answers that carry patient data as not cacheable', async () => {

@@ -20,7 +20,17 @@ export const openApiPlugin = fp(
       },
       transform: jsonSchemaTransform,
     });
-    await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+    await app.register(swaggerUi, {
+      routePrefix: '/api/docs',
+      staticCSP: true,
+      // swagger-ui's own policy would send the page's scripts to https, which a clinic's plain-http LAN
+      // does not serve (a blank page); framing and base tags are denied as everywhere else.
+      transformStaticCSP: (header) =>
+        header
+          .replace(/\s*upgrade-insecure-requests;?/, '')
+          .replace("frame-ancestors 'self'", "frame-ancestors 'none'")
+          .replace("base-uri 'self'", "base-uri 'none'"),
+    });
     app.get('/api/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
   },
   { name: 'openapi' },
