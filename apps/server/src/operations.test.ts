@@ -51,6 +51,20 @@ describe.each(DIALECTS)('operations on %s', (dialect) => {
     expect(res.json()).toEqual({ status: 'ok' });
   });
 
+  it('answers /healthz and /readyz with 503 problem+json when the database does not answer', async () => {
+    const own = await startTestApp(dialect);
+    try {
+      await own.app.database.close();
+      for (const url of ['/healthz', '/readyz']) {
+        const res = await own.inject({ method: 'GET', url });
+        expect(res.statusCode).toBe(503);
+        expect(problemOf(res).detail).toContain('database');
+      }
+    } finally {
+      await own.close();
+    }
+  });
+
   it('puts x-request-id on every answer, errors included, and the problem body names the same id', async () => {
     const answers = [
       await t.inject({ method: 'GET', url: '/healthz' }),
