@@ -133,7 +133,7 @@ describe('the smart-token CLI on SQLite', () => {
     const me = () => app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${session.accessToken}` } });
     expect((await me()).statusCode).toBe(200);
 
-    const reset = await runCli(['reset-password', '--email', 'Reset@Clinic.test'], env);
+    const reset = await runCli(['reset-password', '--email', ' Reset@Clinic.test '], env);
     expect(reset.code, reset.stderr).toBe(0);
     const fresh = /: (\S+); their sessions have ended/.exec(reset.stdout)?.[1];
     expect(fresh, reset.stdout).toBeDefined();

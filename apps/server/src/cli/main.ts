@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { ZodType } from 'zod';
-import { roleSchema, createUserBodySchema, passwordSchema } from '@smart-token/contracts';
+import { roleSchema, createUserBodySchema, emailSchema, passwordSchema } from '@smart-token/contracts';
 import { ConfigError, loadConfig } from '../config.js';
 import { createDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
       case 'reset-password': {
         if (!values.email) throw new UsageError('--email: is required');
         const password = parseOption(passwordSchema, values.password ?? newSecret(12), 'password');
-        await users.resetPassword(values.email.toLowerCase(), password);
+        await users.resetPassword(parseOption(emailSchema, values.email, 'email'), password);
         out(`Password reset for ${values.email}${values.password ? '' : `: ${password}`}; their sessions have ended.`);
         return 0;
       }
