@@ -1,6 +1,347 @@
-import { Shell } from '../../app/Shell';
+import type { CheckInResponse, Department } from '@smart-token/contracts';
+import { useMutation } from '@tanstack/react-query';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useDepartments } from '../../features/setup/setup';
+import { Ticket, printTicket, type TicketData } from '../../features/ticket/Ticket';
+import { LANGUAGES, setLanguage, type Language } from '../../i18n';
+import { ApiError, idempotencyKey, post } from '../../lib/api';
+import './kiosk.css';
+import './messages';
+import { useIdleReset } from './useIdleReset';
 
-// Being built: see the web issue. Replaced by the real screen.
+/** Nobody touching the screen this long: the next patient gets a clean start (and nobody sees the last one's details). */
+const IDLE_MS = 30_000;
+const IDLE_WARNING_MS = 10_000;
+/** After printing, time to take the ticket before the screen starts again. */
+const AFTER_PRINT_MS = 6_000;
+const MIN_PHONE_DIGITS = 7;
+const KEYPAD = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '+', '0'] as const;
+
+type Step = { kind: 'department' } | { kind: 'details'; department: Department } | { kind: 'done'; ticket: TicketData; printed: boolean };
+
+interface CheckInInput {
+  departmentId: string;
+  name: string;
+  phone: string;
+  notify: boolean;
+  key: string;
+}
+
+interface FieldErrors {
+  name?: string;
+  phone?: string;
+}
+
+function LanguageButtons({ label }: { label: string }) {
+  const { i18n } = useTranslation();
+  return (
+    <div className="kiosk-languages" role="group" aria-label={label}>
+      {LANGUAGES.map((l) => (
+        <button key={l.code} type="button" lang={l.code} className="kiosk-language" aria-pressed={i18n.language === l.code} onClick={() => setLanguage(l.code)}>
+          {l.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** Touch-screen self check-in: department, name and phone, then a printed ticket with the status QR code. */
 export function KioskScreen() {
-  return <Shell><h1>KioskScreen</h1></Shell>;
+  const { t, i18n } = useTranslation('kiosk');
+  const departments = useDepartments();
+  const open = (departments.data ?? []).filter((d) => d.selfCheckIn);
+  const defaultLanguage = useRef(i18n.language as Language);
+  const [step, setStep] = useState<Step>({ kind: 'department' });
+  const [name, setName] = useState('');
+  const [phone, setPhone] = useState('');
+  const [notify, setNotify] = useState(false);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const heading = useRef<HTMLHeadingElement>(null);
+  /** One key per filled-in form: a retry of the same details is recognised, a changed form is a new check-in. */
+  const key = useRef<string | undefined>(undefined);
+  const nameId = useId();
+  const phoneId = useId();
+  const notifyId = useId();
+
+  const checkIn = useMutation({
+    mutationFn: (input: CheckInInput) =>
+      post<CheckInResponse>(
+        '/public/check-in',
+        { departmentId: input.departmentId, name: input.name, phone: input.phone, ...(input.notify && { notify: { channel: 'sms', consent: true } }) },
+        { 'Idempotency-Key': input.key },
+      ),
+    // A dropped connection is retried with the same key: the server hands back the same token, never a second one.
+    retry: (count, error) => !(error instanceof ApiError) && count < 2,
+    retryDelay: 1000,
+  });
+
+  function reset() {
+    setStep({ kind: 'department' });
+    setName('');
+    setPhone('');
+    setNotify(false);
+    setErrors({});
+    checkIn.reset();
+    key.current = undefined;
+    if (i18n.language !== defaultLanguage.current) setLanguage(defaultLanguage.current);
+  }
+
+  const idle = useIdleReset(step.kind !== 'department' || i18n.language !== defaultLanguage.current, IDLE_MS, IDLE_WARNING_MS, reset);
+
+  // Each step is announced: focus moves to its heading.
+  const firstStep = useRef(true);
+  useEffect(() => {
+    if (firstStep.current) {
+      firstStep.current = false;
+      return;
+    }
+    heading.current?.focus();
+  }, [step.kind]);
+
+  useEffect(() => {
+    if (step.kind !== 'done' || !step.printed) return;
+    const timer = setTimeout(reset, AFTER_PRINT_MS);
+    return () => clearTimeout(timer);
+  }, [step]);
+
+  const edit = <T,>(set: (value: T) => void) => (value: T) => {
+    key.current = undefined;
+    checkIn.reset();
+    set(value);
+  };
+  const editName = edit(setName);
+  const editPhone = edit(setPhone);
+
+  function press(digit: string) {
+    if (digit === '+' && phone.length > 0) return;
+    editPhone(phone + digit);
+    setErrors((e) => ({ ...e, phone: undefined }));
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    if (step.kind !== 'details' || checkIn.isPending) return;
+    const found: FieldErrors = {
+      ...(name.trim() === '' && { name: t('nameRequired') }),
+      ...(phone.replace(/\D/g, '').length < MIN_PHONE_DIGITS && { phone: t('phoneRequired') }),
+    };
+    setErrors(found);
+    if (found.name || found.phone) {
+      document.getElementById(found.name ? nameId : phoneId)?.focus();
+      return;
+    }
+    key.current ??= idempotencyKey();
+    const department = step.department;
+    checkIn.mutate(
+      { departmentId: department.id, name: name.trim(), phone: phone.trim(), notify, key: key.current },
+      {
+        onSuccess: (response) => {
+          setName('');
+          setPhone('');
+          setStep({
+            kind: 'done',
+            printed: false,
+            ticket: {
+              number: response.number,
+              departmentName: department.name,
+              issuedAt: new Date().toISOString(),
+              statusUrl: response.statusUrl,
+              position: response.position,
+              estimatedWait: response.estimatedWait,
+            },
+          });
+        },
+        onError: (error) => {
+          if (error instanceof ApiError && error.status === 400) {
+            const paths = error.errors.map((e) => e.path);
+            setErrors({
+              ...(paths.some((p) => p.includes('name')) && { name: t('nameRequired') }),
+              ...(paths.some((p) => p.includes('phone')) && { phone: t('phoneRequired') }),
+            });
+          }
+        },
+      },
+    );
+  }
+
+  function print() {
+    if (step.kind !== 'done') return;
+    printTicket('thermal');
+    setStep({ ...step, printed: true });
+  }
+
+  const error = checkIn.error;
+  const formError =
+    error === null
+      ? undefined
+      : !(error instanceof ApiError)
+        ? t('offline')
+        : error.status === 429
+          ? t('tooMany')
+          : error.status === 400 && (errors.name || errors.phone)
+            ? undefined
+            : t('failed', { detail: error.detail });
+
+  return (
+    <div className="kiosk">
+      <header className="kiosk-header">
+        <p className="kiosk-brand">
+          {i18n.t('appName')} · {t('title')}
+        </p>
+        <LanguageButtons label={t('chooseLanguage')} />
+      </header>
+      <main id="main" className="kiosk-main">
+        {step.kind === 'department' && (
+          <>
+            <h1 ref={heading} tabIndex={-1}>
+              {t('welcome')}
+            </h1>
+            {departments.isPending && <p role="status">{i18n.t('loading')}</p>}
+            {departments.isError && (
+              <div className="kiosk-alert" role="alert">
+                <p>{t('offline')}</p>
+                <button type="button" className="kiosk-button kiosk-secondary" onClick={() => void departments.refetch()}>
+                  {i18n.t('retry')}
+                </button>
+              </div>
+            )}
+            {departments.isSuccess && open.length === 0 && (
+              <p className="kiosk-alert" role="alert">
+                {t('noDepartments')}
+              </p>
+            )}
+            {open.length > 0 && (
+              <>
+                <p className="kiosk-lead">{t('chooseDepartment')}</p>
+                <ul className="kiosk-departments">
+                  {open.map((d) => (
+                    <li key={d.id}>
+                      <button type="button" className="kiosk-department" onClick={() => setStep({ kind: 'details', department: d })}>
+                        <span className="kiosk-department-name">{d.name}</span>
+                        <span className="kiosk-department-code" aria-hidden="true">
+                          {d.code}
+                        </span>
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+          </>
+        )}
+
+        {step.kind === 'details' && (
+          <form className="kiosk-form" onSubmit={submit} noValidate autoComplete="off">
+            <h1 ref={heading} tabIndex={-1}>
+              {t('details')}
+            </h1>
+            <p className="kiosk-lead">{t('detailsFor', { department: step.department.name })}</p>
+            <div className="kiosk-field">
+              <label htmlFor={nameId}>{t('name')}</label>
+              <input
+                id={nameId}
+                name="kiosk-name"
+                value={name}
+                onChange={(e) => {
+                  editName(e.target.value);
+                  setErrors((x) => ({ ...x, name: undefined }));
+                }}
+                autoComplete="off"
+                autoCapitalize="words"
+                spellCheck={false}
+                maxLength={120}
+                aria-invalid={errors.name ? true : undefined}
+                aria-describedby={`${nameId}-note`}
+              />
+              <small id={`${nameId}-note`} className={errors.name ? 'kiosk-error' : 'kiosk-hint'}>
+                {errors.name ?? t('nameHint')}
+              </small>
+            </div>
+            <div className="kiosk-field">
+              <label htmlFor={phoneId}>{t('phone')}</label>
+              <input
+                id={phoneId}
+                name="kiosk-phone"
+                type="tel"
+                inputMode="tel"
+                dir="ltr"
+                value={phone}
+                onChange={(e) => {
+                  editPhone(e.target.value);
+                  setErrors((x) => ({ ...x, phone: undefined }));
+                }}
+                autoComplete="off"
+                maxLength={32}
+                aria-invalid={errors.phone ? true : undefined}
+                aria-describedby={`${phoneId}-note`}
+              />
+              <small id={`${phoneId}-note`} className={errors.phone ? 'kiosk-error' : 'kiosk-hint'}>
+                {errors.phone ?? t('phoneHint')}
+              </small>
+            </div>
+            <div className="kiosk-keypad" role="group" aria-label={t('keypad')} dir="ltr">
+              {KEYPAD.map((k) => (
+                <button key={k} type="button" className="kiosk-key" onClick={() => press(k)}>
+                  {k}
+                </button>
+              ))}
+              <button type="button" className="kiosk-key" aria-label={t('deleteDigit')} onClick={() => editPhone(phone.slice(0, -1))}>
+                ⌫
+              </button>
+            </div>
+            <div className="kiosk-check">
+              <input id={notifyId} type="checkbox" checked={notify} onChange={(e) => edit(setNotify)(e.target.checked)} />
+              <label htmlFor={notifyId}>{t('notify')}</label>
+            </div>
+            {formError && (
+              <p className="kiosk-alert" role="alert">
+                {formError}
+              </p>
+            )}
+            <div className="kiosk-actions">
+              <button type="button" className="kiosk-button kiosk-secondary" onClick={reset}>
+                {t('back')}
+              </button>
+              <button type="submit" className="kiosk-button kiosk-primary" disabled={checkIn.isPending} aria-disabled={checkIn.isPending}>
+                {checkIn.isPending ? t('submitting') : t('submit')}
+              </button>
+            </div>
+          </form>
+        )}
+
+        {step.kind === 'done' && (
+          <div className="kiosk-done">
+            <h1 ref={heading} tabIndex={-1}>
+              {t('done')}
+            </h1>
+            <p className="kiosk-lead" role="status">
+              {step.printed ? t('printed') : t('doneIntro')}
+            </p>
+            <Ticket data={step.ticket} />
+            <div className="kiosk-actions">
+              <button type="button" className="kiosk-button kiosk-primary" onClick={print}>
+                {t('print')}
+              </button>
+              <button type="button" className="kiosk-button kiosk-secondary" onClick={reset}>
+                {t('finish')}
+              </button>
+            </div>
+          </div>
+        )}
+      </main>
+      {idle.secondsLeft !== undefined && (
+        <div className="kiosk-idle">
+          {/* Read out once; the countdown itself would be re-read every second. */}
+          <p role="alert" className="visually-hidden">
+            {t('idleWarning', { seconds: Math.ceil(IDLE_WARNING_MS / 1000) })}
+          </p>
+          <p aria-hidden="true">{t('idleWarning', { seconds: idle.secondsLeft })}</p>
+          <button type="button" className="kiosk-button kiosk-primary" onClick={idle.stillHere}>
+            {t('stillHere')}
+          </button>
+        </div>
+      )}
+    </div>
+  );
 }

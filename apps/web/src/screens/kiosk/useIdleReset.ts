@@ -1,0 +1,47 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'touchstart', 'input', 'wheel'] as const;
+
+/**
+ * Calls `onIdle` after `idleMs` without a touch or key while `active`. For the last `warnMs` it
+ * reports the seconds left, so the screen can ask "still there?" before wiping what was typed.
+ */
+export function useIdleReset(active: boolean, idleMs: number, warnMs: number, onIdle: () => void): { secondsLeft: number | undefined; stillHere: () => void } {
+  const last = useRef(Date.now());
+  const [secondsLeft, setSecondsLeft] = useState<number>();
+  const latest = useRef(onIdle);
+  latest.current = onIdle;
+
+  const stillHere = useCallback(() => {
+    last.current = Date.now();
+    setSecondsLeft(undefined);
+  }, []);
+
+  useEffect(() => {
+    if (!active) {
+      setSecondsLeft(undefined);
+      return;
+    }
+    last.current = Date.now();
+    const touch = () => {
+      last.current = Date.now();
+    };
+    for (const name of ACTIVITY_EVENTS) window.addEventListener(name, touch, { capture: true, passive: true });
+    const timer = setInterval(() => {
+      const left = idleMs - (Date.now() - last.current);
+      if (left <= 0) {
+        setSecondsLeft(undefined);
+        last.current = Date.now();
+        latest.current();
+      } else {
+        setSecondsLeft(left <= warnMs ? Math.ceil(left / 1000) : undefined);
+      }
+    }, 250);
+    return () => {
+      clearInterval(timer);
+      for (const name of ACTIVITY_EVENTS) window.removeEventListener(name, touch, { capture: true });
+    };
+  }, [active, idleMs, warnMs]);
+
+  return { secondsLeft, stillHere };
+}
