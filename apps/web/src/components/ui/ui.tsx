@@ -1,14 +1,14 @@
-import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from 'react';
+import type { ComponentProps, ReactNode } from 'react';
 import { useId } from 'react';
 
 type Tone = 'primary' | 'secondary' | 'danger' | 'ghost';
 
-export function Button({ tone = 'primary', size, className, ...props }: ButtonHTMLAttributes<HTMLButtonElement> & { tone?: Tone; size?: 'big' }) {
+export function Button({ tone = 'primary', size, className, ...props }: ComponentProps<'button'> & { tone?: Tone; size?: 'big' }) {
   return <button type="button" {...props} className={['btn', `btn-${tone}`, size === 'big' ? 'btn-big' : '', className ?? ''].join(' ').trim()} />;
 }
 
 /** A labelled input: the label is always there (screen readers, and people who forget the question). */
-export function Field({ label, hint, error, ...props }: InputHTMLAttributes<HTMLInputElement> & { label: string; hint?: string; error?: string }) {
+export function Field({ label, hint, error, ...props }: ComponentProps<'input'> & { label: string; hint?: string; error?: string }) {
   const id = useId();
   return (
     <div className="field">
@@ -23,7 +23,7 @@ export function Field({ label, hint, error, ...props }: InputHTMLAttributes<HTML
   );
 }
 
-export function Select({ label, children, ...props }: SelectHTMLAttributes<HTMLSelectElement> & { label: string; children: ReactNode }) {
+export function Select({ label, children, ...props }: ComponentProps<'select'> & { label: string; children: ReactNode }) {
   const id = useId();
   return (
     <div className="field">
