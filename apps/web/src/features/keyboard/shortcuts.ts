@@ -1,0 +1,45 @@
+import { useEffect, useRef } from 'react';
+
+export interface Shortcut {
+  /** KeyboardEvent.code (`KeyN`), so a shortcut works whatever the keyboard's language. */
+  code: string;
+  alt?: boolean;
+  shift?: boolean;
+  run: () => void;
+  /** A shortcut that is not available now is left to the browser. */
+  enabled?: boolean;
+}
+
+/** Typing a name or a phone number must never fire a shortcut. */
+function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable) return true;
+  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
+  if (target instanceof HTMLInputElement) return !['checkbox', 'radio', 'button', 'submit', 'reset'].includes(target.type);
+  return false;
+}
+
+/**
+ * Screen-wide keyboard shortcuts. Plain letters only fire outside text fields; shortcuts with Alt
+ * fire everywhere (so Alt+N starts a new patient even from the name field). Nothing fires while a
+ * modal dialog is open.
+ */
+export function useShortcuts(shortcuts: Shortcut[]): void {
+  const latest = useRef(shortcuts);
+  latest.current = shortcuts;
+  useEffect(() => {
+    function onKeyDown(event: KeyboardEvent) {
+      if (event.ctrlKey || event.metaKey || event.repeat || event.defaultPrevented) return;
+      if (document.querySelector('dialog[open]')) return;
+      const match = latest.current.find(
+        (s) => s.code === event.code && Boolean(s.alt) === event.altKey && Boolean(s.shift) === event.shiftKey && s.enabled !== false,
+      );
+      if (!match) return;
+      if (!match.alt && isTyping(event.target)) return;
+      event.preventDefault();
+      match.run();
+    }
+    document.addEventListener('keydown', onKeyDown);
+    return () => document.removeEventListener('keydown', onKeyDown);
+  }, []);
+}
