@@ -1,0 +1,111 @@
+import type { Department, Token } from '@smart-token/contracts';
+import type { RefObject } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Button, Select } from '../../components/ui/ui';
+import { KeyHint } from '../../features/keyboard/ShortcutList';
+import { PriorityBadge, StatusBadge } from '../../features/queue/components';
+
+interface Props {
+  token: Token | undefined;
+  department: Department;
+  /** Where a patient may be sent on or transferred to. */
+  others: Department[];
+  can: { recall: boolean; start: boolean; complete: boolean; park: boolean; noShow: boolean; transfer: boolean };
+  busy: boolean;
+  actions: { recall: () => void; start: () => void; complete: () => void; park: () => void; noShow: () => void; transfer: () => void };
+  sendTo: string;
+  onSendTo: (id: string) => void;
+  transferTo: string;
+  onTransferTo: (id: string) => void;
+  transferRef: RefObject<HTMLSelectElement | null>;
+  undoLabel?: string;
+  onUndo: () => void;
+}
+
+/** The patient at this counter now, and everything that can be done with them. */
+export function CurrentPatient(props: Props) {
+  const { token, department, others, can, busy, actions } = props;
+  const { t, i18n } = useTranslation('counter');
+  const time = (iso: string | undefined) => (iso ? new Date(iso).toLocaleTimeString(i18n.language, { hour: '2-digit', minute: '2-digit' }) : '');
+
+  return (
+    <section className="card current" aria-labelledby="current-heading">
+      <h2 id="current-heading">{t('current')}</h2>
+      {!token ? (
+        <p className="muted">{t('noCurrent')}</p>
+      ) : (
+        <>
+          <div className="current-who">
+            <p className="current-number">{token.number}</p>
+            <div>
+              <p className="current-name">{token.patient.name}</p>
+              <p className="muted">{t('phoneEnds', { digits: token.patient.phoneLast4 })}</p>
+              <p className="current-badges">
+                <StatusBadge status={token.status} /> <PriorityBadge priority={token.priority} />
+              </p>
+              <p className="muted">
+                {t('calledAt', { time: time(token.calledAt) })}
+                {token.startedAt && ` · ${t('startedAt', { time: time(token.startedAt) })}`}
+                {' · '}
+                <span className={token.recallCount > 0 ? 'recalls recalls-some' : 'recalls'}>
+                  {t('recalls', { count: token.recallCount, max: department.maxRecalls })}
+                </span>
+              </p>
+            </div>
+          </div>
+
+          <div className="button-row current-actions">
+            <Button tone="secondary" onClick={actions.recall} disabled={busy || !can.recall} aria-keyshortcuts="R">
+              {t('recall')} <KeyHint keys="R" />
+            </Button>
+            <Button onClick={actions.start} disabled={busy || !can.start} aria-keyshortcuts="S">
+              {t('start')} <KeyHint keys="S" />
+            </Button>
+            <Button tone="secondary" onClick={actions.park} disabled={busy || !can.park} aria-keyshortcuts="P">
+              {t('park')} <KeyHint keys="P" />
+            </Button>
+            <Button tone="danger" onClick={actions.noShow} disabled={busy || !can.noShow}>
+              {t('noShow')}
+            </Button>
+          </div>
+
+          <div className="current-forms">
+            <div className="inline-form">
+              <Select label={t('sendTo')} value={props.sendTo} onChange={(e) => props.onSendTo(e.target.value)}>
+                <option value="">{t('finishVisit')}</option>
+                {others.map((d) => (
+                  <option key={d.id} value={d.id}>
+                    {t('sendToDepartment', { name: d.name })}
+                  </option>
+                ))}
+              </Select>
+              <Button onClick={actions.complete} disabled={busy || !can.complete} aria-keyshortcuts="C">
+                {t('complete')} <KeyHint keys="C" />
+              </Button>
+            </div>
+            <div className="inline-form">
+              <Select ref={props.transferRef} label={t('transferTo')} value={props.transferTo} onChange={(e) => props.onTransferTo(e.target.value)} aria-keyshortcuts="T">
+                <option value="">{t('chooseDepartment')}</option>
+                {others.map((d) => (
+                  <option key={d.id} value={d.id}>
+                    {d.name}
+                  </option>
+                ))}
+              </Select>
+              <Button tone="secondary" onClick={actions.transfer} disabled={busy || !can.transfer}>
+                {t('transfer')}
+              </Button>
+            </div>
+          </div>
+        </>
+      )}
+      {props.undoLabel && (
+        <div className="undo-row">
+          <Button tone="ghost" onClick={props.onUndo} disabled={busy} aria-keyshortcuts="U">
+            {props.undoLabel} <KeyHint keys="U" />
+          </Button>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,50 @@
+import type { Department, TokenStatus } from '@smart-token/contracts';
+import { useTranslation } from 'react-i18next';
+import { useToken } from '../../features/queue/queue';
+
+/** The status an action normally leads to: the journey names the status only when it is a surprise (a recall that became a no-show, an undo). */
+const USUAL_STATUS: Record<string, TokenStatus> = {
+  issue: 'waiting',
+  call: 'called',
+  recall: 'called',
+  start: 'serving',
+  complete: 'completed',
+  transfer: 'waiting',
+  park: 'parked',
+  return: 'waiting',
+  no_show: 'no_show',
+  cancel: 'cancelled',
+};
+
+/** The visit so far, stage by stage: who did what, when, and in which department. */
+export function Journey({ tokenId, departments }: { tokenId: string | undefined; departments: Department[] }) {
+  const { t, i18n } = useTranslation('counter');
+  const { t: queueText } = useTranslation('queue');
+  const { t: common } = useTranslation();
+  const token = useToken(tokenId);
+  const nameOf = (id: string) => departments.find((d) => d.id === id)?.name ?? '';
+  const time = (iso: string) => new Date(iso).toLocaleTimeString(i18n.language, { hour: '2-digit', minute: '2-digit' });
+  const history = tokenId ? token.data?.history : undefined;
+
+  return (
+    <section className="card" aria-labelledby="journey-heading">
+      <h2 id="journey-heading">{t('journey')}</h2>
+      {!tokenId && <p className="muted">{t('journeyEmpty')}</p>}
+      {history && (
+        <ol className="journey">
+          {history.map((entry, index) => (
+            <li key={`${entry.at}-${index}`} className={`journey-step journey-${entry.action}`}>
+              <time dateTime={entry.at}>{time(entry.at)}</time>
+              <span className="journey-what">
+                <strong>{queueText(`action.${entry.action}`, { defaultValue: entry.action })}</strong> · {nameOf(entry.departmentId)}
+                {USUAL_STATUS[entry.action] !== entry.toStatus && ` · ${common(`status.${entry.toStatus}`)}`}
+                {entry.reason && <span className="muted"> ({entry.reason})</span>}
+              </span>
+              <span className="journey-by">{t('by', { name: entry.by })}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
