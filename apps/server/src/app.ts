@@ -138,6 +138,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   }).withTypeProvider<ZodTypeProvider>();
 
   onBusError = (err) => app.log.warn({ err }, 'redis live bus');
+  redis?.on('error', (err: unknown) => app.log.warn({ err }, 'redis (rate limits)'));
   const services = createServices(config, database, clock, bus);
   const hub = createLiveHub({
     eventsSince: services.live.eventsSince,

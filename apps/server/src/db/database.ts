@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { Database as DatabaseConfig } from '../config.js';
 import type { DB } from './schema.js';
@@ -38,6 +38,29 @@ export function openSqlite(path: string): SQLite.Database {
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   sqlite.pragma('foreign_keys = ON');
   return sqlite;
+}
+
+/** Enough for every distinct statement the app sends; past it the oldest is dropped. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * better-sqlite3 compiles a statement on every prepare; Kysely prepares on every query. Keeping the
+ * prepared statements by their SQL text saves that work on each of a request's dozen queries.
+ */
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (!statement) {
+        statement = sqlite.prepare(text);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        cache.set(text, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 interface PendingWork {
@@ -134,7 +157,7 @@ function createPostgresTransactor(db: Kysely<DB>): Database['transact'] {
 
 export function createDatabase(config: DatabaseConfig): Database {
   if (config.kind === 'sqlite') {
-    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: openSqlite(config.path) }) });
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(config.path)) }) });
     return { db, dialect: 'sqlite', transact: createSqliteTransactor(db), close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: config.url, max: PG_POOL_SIZE });
