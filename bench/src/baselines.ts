@@ -39,12 +39,12 @@ export function rawDurableInserts(dir: string, seconds: number): { txPerSecond: 
 
 export interface BareResult {
   post: LoadResult;
-  get: LoadResult;
+  get: LoadResult | undefined;
   memory: Memory;
 }
 
 /** A bare Fastify endpoint under the same autocannon settings as the scenarios it is compared with. */
-export async function bareFastify(settings: { connections: number; durationS: number; warmupS: number }): Promise<BareResult> {
+export async function bareFastify(settings: { connections: number; durationS: number; warmupS: number }, withGet: boolean): Promise<BareResult> {
   const server = await startBareFastify();
   try {
     const post = {
@@ -55,7 +55,9 @@ export async function bareFastify(settings: { connections: number; durationS: nu
     };
     await load({ url: server.url, connections: settings.connections, durationS: settings.warmupS, requests: [post] });
     const postResult = await load({ url: server.url, serverPid: server.pid, connections: settings.connections, durationS: settings.durationS, requests: [post] });
-    const getResult = await load({ url: server.url, serverPid: server.pid, connections: settings.connections, durationS: settings.durationS, requests: [{ method: 'GET', path: '/status' }] });
+    const getResult = withGet
+      ? await load({ url: server.url, serverPid: server.pid, connections: settings.connections, durationS: settings.durationS, requests: [{ method: 'GET', path: '/status' }] })
+      : undefined;
     return { post: postResult, get: getResult, memory: server.memory() };
   } finally {
     await server.stop();

@@ -1,5 +1,5 @@
 import type { LoadResult } from './load.js';
-import { serverCpuMs, TARGETS, type Figure, type Results } from './report.js';
+import { barePostRps, serverCpuMs, TARGETS, type Figure, type Results } from './report.js';
 
 const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
@@ -28,7 +28,7 @@ function tokensRate(r: Results): string {
     `POST /tokens answered ${int(t.rps)} req/s against ${int(r.raw.txPerSecond)} single-row durable commits/s on the same disk (${f2(t.rps / r.raw.txPerSecond)}×).`,
     busy(r, t),
     `The disk is not what limits it: the server's group commit shares one fsync among all the issues that arrive together, so the ceiling is CPU. Reaching 1.0× means at most ${f3(perRequestBudgetMs)} ms of server CPU per token, all in — HTTP parsing, JWT check, session lookup, validation, phone parsing, a dozen or more SQL statements, the live event, the reply.`,
-    `A bare Fastify POST on this machine answers ${int(r.bare.post.rps)} req/s (${f3(serverCpuMs(r.bare.post) ?? NaN)} ms of CPU each), so the framework alone takes ${f2((serverCpuMs(r.bare.post) ?? 0) / perRequestBudgetMs * 100)}% of that budget.`,
+    `A bare Fastify POST on this machine answers ${int(barePostRps(r))} req/s (${f3(serverCpuMs(r.bare.post) ?? NaN)} ms of CPU each), so the framework alone takes ${f2((serverCpuMs(r.bare.post) ?? 0) / perRequestBudgetMs * 100)}% of that budget.`,
     'What would close it: less CPU per request (see bench/FINDINGS.md for the measured effect of a prepared-statement cache and of reusing the JWT key), and a machine where the load generator does not share the server\'s cores.',
   ]
     .filter(Boolean)
@@ -63,7 +63,7 @@ function callNextLatency(r: Results): string {
 function statusRate(r: Results): string {
   const s = r.status.run;
   return [
-    `${int(s.rps)} req/s is ${f1((s.rps / r.bare.post.rps) * 100)}% of the bare Fastify POST (${int(r.bare.post.rps)} req/s).`,
+    `${int(s.rps)} req/s is ${f1((s.rps / barePostRps(r)) * 100)}% of the bare Fastify POST (${int(barePostRps(r))} req/s, the mean of the runs before and after).`,
     busy(r, s),
     `Each lookup reads the lockout row, the token by number and day, the department, the lane counts and counts the part of its own lane ahead of it (O(position)), and validates and serialises through zod; ${f3(serverCpuMs(s) ?? NaN)} ms against the bare endpoint's ${f3(serverCpuMs(r.bare.post) ?? NaN)} ms of CPU.`,
     'What would close it: a prepared-statement cache (every one of those reads is prepared afresh), and caching the department row.',

@@ -213,7 +213,7 @@ function writeRows(dbFile: string, templateTokenId: string, footprint: string[],
 
 /** Exact path: the built server's own issue(), in this process, on the stopped server's file. */
 async function issueThroughService(env: Record<string, string>, departmentId: string, actor: { id: string | null; label: string }, count: number): Promise<void> {
-  const app = await buildApp(loadConfig(env));
+  const app = await buildApp(loadConfig({ ...env, LOG_LEVEL: 'error' }));
   try {
     const people = patients(1_000, 50_000);
     let next = 0;

@@ -106,17 +106,20 @@ async function main(): Promise<void> {
     const ctx: Context = { settings: SETTINGS, jwtSecret: newJwtSecret(), newDir: newDirFactory(root), memories: [] };
     log(`${quick ? 'QUICK ' : ''}run in ${root}`);
 
-    log(`baseline: raw durable SQLite inserts for ${RAW_INSERT_SECONDS} s`);
-    const raw = { ...rawDurableInserts(ctx.newDir('raw'), RAW_INSERT_SECONDS), seconds: RAW_INSERT_SECONDS };
-    log(`  ${Math.round(raw.txPerSecond)} tx/s`);
-
-    log('baseline: bare Fastify');
-    const bare = await bareFastify(SETTINGS);
-    log(`  POST ${Math.round(bare.post.rps)} req/s, GET ${Math.round(bare.get.rps)} req/s`);
-
+    // Each baseline is measured next to the scenario it is compared with, before and after it, so a
+    // burst of other work on the machine moves both sides of the ratio.
+    const rawRun = (when: string) => {
+      log(`baseline: raw durable SQLite inserts for ${RAW_INSERT_SECONDS} s (${when} scenario 1)`);
+      const run = rawDurableInserts(ctx.newDir(`raw-${when}`), RAW_INSERT_SECONDS);
+      log(`  ${Math.round(run.txPerSecond)} tx/s`);
+      return run.txPerSecond;
+    };
+    const rawBefore = rawRun('before');
     log('scenario 1: POST /tokens');
     const tokens = await issueTokens(ctx);
     log(`  ${Math.round(tokens.run.rps)} req/s, p99 ${tokens.run.latency.p99.toFixed(1)} ms`);
+    const rawAfter = rawRun('after');
+    const raw = { txPerSecond: (rawBefore + rawAfter) / 2, runs: [rawBefore, rawAfter], seconds: RAW_INSERT_SECONDS };
 
     // Deep enough for the warm-up and the measured run even if call-next is twice as fast as issuing.
     const { min, max } = SETTINGS.callNextPrefill;
@@ -125,16 +128,22 @@ async function main(): Promise<void> {
     const calls = await callNext(ctx, prefill);
     log(`  pre-fill ${Math.round(calls.prefillRun.rps)} req/s; call-next ${Math.round(calls.run.rps)} req/s, p99 ${calls.run.latency.p99.toFixed(1)} ms`);
 
+    log('baseline: bare Fastify (before scenario 3)');
+    const bare = await bareFastify(SETTINGS, true);
+    log(`  POST ${Math.round(bare.post.rps)} req/s, GET ${Math.round(bare.get?.rps ?? 0)} req/s`);
     log('scenario 3: public status');
     const status = await publicStatus(ctx);
     log(`  ${Math.round(status.run.rps)} req/s`);
+    log('baseline: bare Fastify (after scenario 3)');
+    const bareAfter = await bareFastify(SETTINGS, false);
+    log(`  POST ${Math.round(bareAfter.post.rps)} req/s`);
 
     log(`scenario 4: call-next at depth ${SETTINGS.depths.shallow} and ${SETTINGS.depths.deep}`);
     const depth = await callNextAtDepth(ctx);
     log(`  mean ${depth.shallow.call.mean.toFixed(2)} ms vs ${depth.deep.call.mean.toFixed(2)} ms`);
 
     info.loadAfter = os.loadavg();
-    const results: Results = { machine: info, settings: SETTINGS, raw, bare, tokens, callNext: calls, status, depth, memories: ctx.memories, totalSeconds: 0 };
+    const results: Results = { machine: info, settings: SETTINGS, raw, bare, bareAfter, tokens, callNext: calls, status, depth, memories: ctx.memories, totalSeconds: 0 };
     results.totalSeconds = (Date.now() - startedAt) / 1000;
 
     process.stdout.write(`\n${figureTable(figures(results))}\n\n${detailTable(results)}\n\n${memoryTable(results)}\n\n`);
