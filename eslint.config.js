@@ -15,6 +15,8 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  // Plain Node scripts (.mjs) belong to no TypeScript project: lint them without type information.
+  { files: ['**/*.mjs'], extends: [tseslint.configs.disableTypeChecked] },
   {
     files: ['**/*.test.ts', '**/test/**/*.ts', 'bench/**/*.ts'],
     rules: {
