@@ -31,6 +31,24 @@ export function StatusBadge({ status }: { status: TokenStatus }) {
   return <Badge tone={tone}>{t(`status.${status}`)}</Badge>;
 }
 
+const REASON_KEYS: Record<string, string> = {
+  emergency: 'reason.emergency',
+  priority: 'reason.priority',
+  'returned after park': 'reason.returned',
+  'arrival order': 'reason.arrival',
+};
+const WAITED = /^waited (\d+) min > (\d+)$/;
+
+/** The server's reason for a token's place (API.md: "emergency", "waited 52 min > 45", …) in the reader's language. */
+export function ReasonText({ reason }: { reason: string }) {
+  const { t } = useTranslation('queue');
+  const key = REASON_KEYS[reason];
+  if (key) return <>{t(key)}</>;
+  const waited = WAITED.exec(reason);
+  if (waited) return <>{t('reason.waited', { minutes: waited[1], max: waited[2] })}</>;
+  return <>{reason}</>;
+}
+
 /** Minutes since an ISO time, for "waited 12 min". */
 export const minutesSince = (iso: string, now = Date.now()) => Math.max(0, Math.floor((now - new Date(iso).getTime()) / 60_000));
 

@@ -19,11 +19,9 @@ import './messages';
 
 const COUNTER_KEY = 'smart-token.counterId';
 
-/** The patient this counter called most recently who is still called or being served. */
-function currentAt(counterId: string, called: Token[], serving: Token[]): Token | undefined {
-  return [...called, ...serving]
-    .filter((token) => token.counterId === counterId)
-    .sort((a, b) => (b.calledAt ?? '').localeCompare(a.calledAt ?? ''))[0];
+/** Everyone called to this counter and not finished, the most recent call first. */
+function atCounter(counterId: string, called: Token[], serving: Token[]): Token[] {
+  return [...called, ...serving].filter((token) => token.counterId === counterId).sort((a, b) => (b.calledAt ?? '').localeCompare(a.calledAt ?? ''));
 }
 
 export function CounterScreen() {
@@ -100,7 +98,11 @@ function Console({ counter, department, departments }: { counter: Counter; depar
   const [undoOpen, setUndoOpen] = useState(false);
   const transferRef = useRef<HTMLSelectElement>(null);
 
-  const current = queue.data ? currentAt(counter.id, queue.data.called, queue.data.serving) : undefined;
+  // The current patient is the latest call still open here, unless the user switched to an earlier one.
+  const [pinnedId, setPinnedId] = useState<string | null>(null);
+  const here = queue.data ? atCounter(counter.id, queue.data.called, queue.data.serving) : [];
+  const current = here.find((token) => token.id === pinnedId) ?? here[0];
+  const alsoHere = here.filter((token) => token !== current);
   const undoTarget = lastActed ?? (current ? { id: current.id, number: current.number } : null);
   const busy = callNext.isPending || completeAndNext.isPending || action.isPending;
   const nameOf = (id: string) => departments.find((d) => d.id === id)?.name ?? '';
@@ -113,6 +115,7 @@ function Console({ counter, department, departments }: { counter: Counter; depar
 
   function announceCalled(token: Token | null) {
     if (!token) return announce(t('announceNobody'));
+    setPinnedId(null);
     setLastActed({ id: token.id, number: token.number });
     announce(t('announceCalled', { number: token.number, counter: counter.name }));
   }
@@ -208,6 +211,7 @@ function Console({ counter, department, departments }: { counter: Counter; depar
     },
     callThis: (token: Token) => {
       run({ tokenId: token.id, action: 'call', body: { counterId: counter.id } }, (tok) => {
+        setPinnedId(null);
         setLastActed({ id: tok.id, number: tok.number });
         return t('announceCalled', { number: tok.number, counter: counter.name });
       });
@@ -271,6 +275,8 @@ function Console({ counter, department, departments }: { counter: Counter; depar
             transferRef={transferRef}
             undoLabel={undoTarget ? t('undoFor', { number: undoTarget.number }) : undefined}
             onUndo={() => setUndoOpen(true)}
+            alsoHere={alsoHere}
+            onSwitch={setPinnedId}
           />
           <Journey tokenId={current?.id} departments={departments} />
         </div>

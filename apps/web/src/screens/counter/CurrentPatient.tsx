@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Button, Select } from '../../components/ui/ui';
 import { KeyHint } from '../../features/keyboard/ShortcutList';
 import { PriorityBadge, StatusBadge } from '../../features/queue/components';
+import { useToken } from '../../features/queue/queue';
 
 interface Props {
   token: Token | undefined;
@@ -20,12 +21,20 @@ interface Props {
   transferRef: RefObject<HTMLSelectElement | null>;
   undoLabel?: string;
   onUndo: () => void;
+  /** Others called to this counter and not finished: one click makes one of them the current patient. */
+  alsoHere: Token[];
+  onSwitch: (tokenId: string) => void;
 }
 
 /** The patient at this counter now, and everything that can be done with them. */
 export function CurrentPatient(props: Props) {
   const { token, department, others, can, busy, actions } = props;
   const { t, i18n } = useTranslation('counter');
+  const { t: queueText } = useTranslation('queue');
+  const details = useToken(token?.id);
+  // The stage before this department, for "coming from Laboratory".
+  const from = token ? details.data?.history.findLast((entry) => entry.departmentId !== token.departmentId) : undefined;
+  const comingFrom = from ? others.find((d) => d.id === from.departmentId)?.name : undefined;
   const time = (iso: string | undefined) => (iso ? new Date(iso).toLocaleTimeString(i18n.language, { hour: '2-digit', minute: '2-digit' }) : '');
 
   return (
@@ -40,6 +49,7 @@ export function CurrentPatient(props: Props) {
             <div>
               <p className="current-name">{token.patient.name}</p>
               <p className="muted">{t('phoneEnds', { digits: token.patient.phoneLast4 })}</p>
+              {comingFrom && <p className="coming-from">{queueText('comingFrom', { department: comingFrom })}</p>}
               <p className="current-badges">
                 <StatusBadge status={token.status} /> <PriorityBadge priority={token.priority} />
               </p>
@@ -98,6 +108,20 @@ export function CurrentPatient(props: Props) {
             </div>
           </div>
         </>
+      )}
+      {props.alsoHere.length > 0 && (
+        <div className="also-here">
+          <h3 className="sub-heading">{t('alsoHere')}</h3>
+          <ul className="button-row also-here-list">
+            {props.alsoHere.map((other) => (
+              <li key={other.id}>
+                <Button tone="secondary" className="btn-small" onClick={() => props.onSwitch(other.id)} title={t('switchTo', { number: other.number })}>
+                  {other.number} · {t(`status.${other.status}`, { ns: 'common' })}
+                </Button>
+              </li>
+            ))}
+          </ul>
+        </div>
       )}
       {props.undoLabel && (
         <div className="undo-row">

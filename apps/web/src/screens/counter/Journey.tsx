@@ -32,17 +32,21 @@ export function Journey({ tokenId, departments }: { tokenId: string | undefined;
       {!tokenId && <p className="muted">{t('journeyEmpty')}</p>}
       {history && (
         <ol className="journey">
-          {history.map((entry, index) => (
-            <li key={`${entry.at}-${index}`} className={`journey-step journey-${entry.action}`}>
-              <time dateTime={entry.at}>{time(entry.at)}</time>
-              <span className="journey-what">
-                <strong>{queueText(`action.${entry.action}`, { defaultValue: entry.action })}</strong> · {nameOf(entry.departmentId)}
-                {USUAL_STATUS[entry.action] !== entry.toStatus && ` · ${common(`status.${entry.toStatus}`)}`}
-                {entry.reason && <span className="muted"> ({entry.reason})</span>}
-              </span>
-              <span className="journey-by">{t('by', { name: entry.by })}</span>
-            </li>
-          ))}
+          {history.map((entry, index) => {
+            // Completed here and sent on: the entry names the next department, and says so.
+            const sentOn = entry.action === 'complete' && entry.toStatus === 'waiting';
+            return (
+              <li key={`${entry.at}-${index}`} className={`journey-step journey-${sentOn ? 'sent' : entry.action}`}>
+                <time dateTime={entry.at}>{time(entry.at)}</time>
+                <span className="journey-what">
+                  <strong>{queueText(sentOn ? 'action.sentOn' : `action.${entry.action}`, { defaultValue: entry.action })}</strong> · {nameOf(entry.departmentId)}
+                  {!sentOn && USUAL_STATUS[entry.action] !== entry.toStatus && ` · ${common(`status.${entry.toStatus}`)}`}
+                  {!sentOn && entry.reason && <span className="muted"> ({entry.reason})</span>}
+                </span>
+                <span className="journey-by">{t('by', { name: entry.by })}</span>
+              </li>
+            );
+          })}
         </ol>
       )}
     </section>

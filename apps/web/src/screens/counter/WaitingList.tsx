@@ -2,7 +2,7 @@ import type { Counter, Department, Queue, Token } from '@smart-token/contracts';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from '../../components/ui/ui';
-import { PriorityBadge, minutesSince } from '../../features/queue/components';
+import { PriorityBadge, ReasonText, minutesSince } from '../../features/queue/components';
 
 const CLOCK_TICK_MS = 30_000;
 
@@ -74,7 +74,9 @@ export function WaitingList({
                         </>
                       )}
                     </td>
-                    <td>{token.reason}</td>
+                    <td>
+                      <ReasonText reason={token.reason} />
+                    </td>
                     <td>
                       <Button tone="secondary" className="btn-small" disabled={busy} onClick={() => onCall(token)} aria-label={t('callThis', { number: token.number, counter: counter.name })}>
                         {t('call')}

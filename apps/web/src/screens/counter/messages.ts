@@ -64,6 +64,8 @@ registerMessages('counter', {
     announcePark: '{{number}} parked: back in line after {{count}} calls.',
     announceNoShow: '{{number}} marked no-show.',
     announceUndo: 'Last change to {{number}} undone: now {{status}}.',
+    alsoHere: 'Also called to this counter',
+    switchTo: 'Make {{number}} the current patient',
   },
   hi: {
     title: 'काउंटर कंसोल',
@@ -128,6 +130,8 @@ registerMessages('counter', {
     announcePark: '{{number}} रोका गया: {{count}} बुलावों के बाद कतार में वापस।',
     announceNoShow: '{{number}} अनुपस्थित दर्ज।',
     announceUndo: '{{number}} का पिछला बदलाव वापस लिया गया: अब {{status}}।',
+    alsoHere: 'इस काउंटर पर बुलाए गए अन्य',
+    switchTo: '{{number}} को वर्तमान मरीज़ बनाएँ',
   },
   ar: {
     title: 'لوحة الشباك',
@@ -192,5 +196,7 @@ registerMessages('counter', {
     announcePark: 'أُجّل {{number}}: يعود إلى الدور بعد {{count}} نداءات.',
     announceNoShow: 'سُجّل {{number}} غائبًا.',
     announceUndo: 'تم التراجع عن آخر تغيير على {{number}}: الحالة الآن {{status}}.',
+    alsoHere: 'نودي أيضًا إلى هذا الشباك',
+    switchTo: 'اجعل {{number}} المريض الحالي',
   },
 });

@@ -162,6 +162,8 @@ export function IssueForm({
         label={t('phone')}
         type="tel"
         inputMode="tel"
+        dir="ltr"
+        className="phone-input"
         autoComplete="off"
         autoFocus
         value={phone}
