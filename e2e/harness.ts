@@ -120,7 +120,7 @@ export interface AxeViolation {
 /** Runs axe-core in the page (through the debugger, so the app's strict CSP stays on) and returns serious/critical violations. */
 export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   await page.evaluate(`${AXE_SOURCE};0`);
-  const result = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] })`)) as { violations: AxeViolation[] };
+  const result = await page.evaluate<{ violations: AxeViolation[] }>(`axe.run(document, { resultTypes: ['violations'] })`);
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target })) }));

@@ -134,16 +134,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PATH_PARAM_LENGTH },
     // Bad URLs (broken escapes) get the same problem+json as every other error.
-    frameworkErrors: sendFrameworkError,
+    frameworkErrors: (error, request, reply) => void sendFrameworkError(error, request, reply),
   }).withTypeProvider<ZodTypeProvider>();
 
   onBusError = (err) => app.log.warn({ err }, 'redis live bus');
   redis?.on('error', (err: unknown) => app.log.warn({ err }, 'redis (rate limits)'));
   const services = createServices(config, database, clock, bus);
   const hub = createLiveHub({
-    eventsSince: services.live.eventsSince,
-    statusOf: services.live.statusOf,
-    waitingSnapshot: services.live.waitingSnapshot,
+    eventsSince: (departmentId, since, upTo) => services.live.eventsSince(departmentId, since, upTo),
+    statusOf: (tokenId) => services.live.statusOf(tokenId),
+    waitingSnapshot: (departmentId) => services.live.waitingSnapshot(departmentId),
     sessionAlive: async (sessionId) => (await services.live.principalOfSession(sessionId)) !== undefined,
     onError: (err, context) => app.log.warn({ err }, context),
   });

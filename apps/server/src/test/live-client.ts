@@ -15,7 +15,7 @@ export async function openSocket(url: string, headers: Record<string, string> = 
   const messages: Record<string, unknown>[] = [];
   const waiters: { predicate: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void; from: number }[] = [];
   ws.on('message', (data) => {
-    const message = JSON.parse(data.toString()) as Record<string, unknown>;
+    const message = JSON.parse(Buffer.from(data as Buffer).toString('utf8')) as Record<string, unknown>;
     messages.push(message);
     for (const w of [...waiters]) {
       if (w.predicate(message)) {

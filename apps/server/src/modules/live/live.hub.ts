@@ -313,7 +313,7 @@ export function createLiveHub(deps: HubDeps) {
         const subscribers = byDepartment.get(event.departmentId);
         if (!subscribers) continue;
         let cache = rendered.get(event);
-        if (!cache) rendered.set(event, (cache = new Map()));
+        if (!cache) rendered.set(event, (cache = new Map<string, string>()));
         for (const client of subscribers) {
           const sub = client.departments.get(event.departmentId);
           if (sub) deliverInOrder(client, sub, event, cache);

@@ -57,7 +57,7 @@ export const liveRoutes: FastifyPluginAsyncZod<LiveRoutesOptions> = async (app, 
       // Who is connecting is settled before the upgrade: a bad or spent ticket gets a plain 401.
       preValidation: async (request) => {
         if (!sameOrigin(request, opts.publicUrl)) throw new ForbiddenError('This page may not open a live connection here.');
-        const { ticket } = request.query as { ticket?: string };
+        const { ticket } = request.query;
         if (ticket !== undefined) {
           const principal = await live.redeemTicket(ticket);
           if (!principal) throw new UnauthenticatedError('The live ticket is unknown, expired or already used; ask for a new one.');
@@ -73,7 +73,7 @@ export const liveRoutes: FastifyPluginAsyncZod<LiveRoutesOptions> = async (app, 
       // Handlers are attached at once: messages that arrive while we await are queued per client.
       let queue = Promise.resolve();
       socket.on('message', (data, isBinary) => {
-        queue = queue.then(() => handle(client, isBinary ? undefined : data.toString())).catch((error: unknown) => app.log.warn({ err: error }, 'live message failed'));
+        queue = queue.then(() => handle(client, isBinary ? undefined : Buffer.from(data as Buffer).toString('utf8'))).catch((error: unknown) => app.log.warn({ err: error }, 'live message failed'));
       });
       socket.on('pong', () => hub.pong(client));
       socket.on('close', () => hub.disconnect(client));
