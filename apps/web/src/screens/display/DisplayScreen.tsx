@@ -55,13 +55,21 @@ function Multi({ texts }: { texts: { lang: string; text: string }[] }) {
 function Tile({ call, large, flash, goTo }: { call: BoardCall; large: boolean; flash: boolean; goTo: string }) {
   return (
     <li className={['tile', large ? 'tile-large' : 'tile-small', flash ? 'tile-flash' : ''].join(' ').trim()}>
-      <span className="tile-number">{call.number}</span>
-      {call.initials && <span className="tile-initials">{call.initials}</span>}
+      <span className="tile-number" dir="ltr">
+        {call.number}
+      </span>
+      {call.initials && (
+        <span className="tile-initials" dir="auto">
+          {call.initials}
+        </span>
+      )}
       <span className="tile-arrow" aria-hidden="true">
         →
       </span>
       <span className="visually-hidden">, {goTo} </span>
-      <span className="tile-counter">{call.counterName}</span>
+      <span className="tile-counter" dir="auto">
+        {call.counterName}
+      </span>
     </li>
   );
 }
@@ -126,6 +134,10 @@ export function DisplayScreen() {
 
   const clock = useClock(primary);
   const board: BoardState | undefined = query.data;
+  const departmentName = board?.departmentName;
+  useEffect(() => {
+    if (departmentName) document.title = `${departmentName} · ${tp('nowServing')}`;
+  }, [departmentName, tp]);
   const a = announcer.current;
   const notFound = query.error instanceof ApiError && query.error.status === 404;
 
@@ -228,8 +240,14 @@ export function DisplayScreen() {
               <ol className="board-list board-next">
                 {next.map((n) => (
                   <li key={n.number}>
-                    <span className="list-number">{n.number}</span>
-                    {n.initials && <span className="list-initials">{n.initials}</span>}
+                    <span className="list-number" dir="ltr">
+                      {n.number}
+                    </span>
+                    {n.initials && (
+                      <span className="list-initials" dir="auto">
+                        {n.initials}
+                      </span>
+                    )}
                   </li>
                 ))}
               </ol>
@@ -243,12 +261,16 @@ export function DisplayScreen() {
               <ol className="board-list board-recent">
                 {recent.slice(0, RECENT_SHOWN).map((c) => (
                   <li key={`${c.number}@${c.calledAt}`}>
-                    <span className="list-number">{c.number}</span>
+                    <span className="list-number" dir="ltr">
+                      {c.number}
+                    </span>
                     <span className="tile-arrow" aria-hidden="true">
                       →
                     </span>
                     <span className="visually-hidden">, {goTo} </span>
-                    <span className="list-counter">{c.counterName}</span>
+                    <span className="list-counter" dir="auto">
+                      {c.counterName}
+                    </span>
                   </li>
                 ))}
               </ol>
