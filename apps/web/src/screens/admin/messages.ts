@@ -126,7 +126,7 @@ registerMessages('admin', {
     newDepartment: 'قسم جديد',
     editDepartment: 'تعديل {{name}}',
     code: 'الرمز',
-    codeHint: 'من حرف إلى 6 أحرف؛ بادئة الرقم (GEN ← GEN-001).',
+    codeHint: 'من حرف إلى 6 أحرف؛ بادئة الرقم، مثل GEN في GEN-001.',
     name: 'الاسم',
     selfCheckIn: 'يمكن للمرضى تسجيل وصولهم بأنفسهم (الكشك، الهاتف)',
     maxWait: 'أطول انتظار مقبول (بالدقائق)',
