@@ -65,7 +65,7 @@ function CounterPicker({ counters, departments, value, onChange }: { counters: C
             <optgroup key={d.id} label={`${d.name} (${d.code})`}>
               {own.map((c) => (
                 <option key={c.id} value={c.id}>
-                  {c.name} · {d.name}
+                  {c.name}
                 </option>
               ))}
             </optgroup>
