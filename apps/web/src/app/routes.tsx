@@ -1,3 +1,5 @@
+import { Suspense } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { RouteObject } from 'react-router';
 import { Navigate } from 'react-router';
 import { HOME_OF, useMe } from '../features/auth/auth';
@@ -11,9 +13,21 @@ function Home() {
   return <Navigate to={me.data ? HOME_OF[me.data.role] : '/login'} replace />;
 }
 
+function Loading() {
+  const { t } = useTranslation();
+  return <p role="status">{t('loading')}</p>;
+}
+
 export const routes: RouteObject[] = [
   { path: '/', element: <Home /> },
   { path: '/login', element: <LoginScreen /> },
-  ...SCREEN_ROUTES.map(({ path, roles, element }) => ({ path, element: <RequireRole roles={roles}>{element}</RequireRole> })),
+  ...SCREEN_ROUTES.map(({ path, roles, element }) => ({
+    path,
+    element: (
+      <RequireRole roles={roles}>
+        <Suspense fallback={<Loading />}>{element}</Suspense>
+      </RequireRole>
+    ),
+  })),
   { path: '*', element: <Navigate to="/" replace /> },
 ];

@@ -1,10 +1,13 @@
 import type { Role } from '@smart-token/contracts';
-import type { ReactNode } from 'react';
-import { AdminScreen } from '../screens/admin/AdminScreen';
-import { CounterScreen } from '../screens/counter/CounterScreen';
-import { DisplayPicker, DisplayScreen } from '../screens/display/DisplayScreen';
-import { KioskScreen } from '../screens/kiosk/KioskScreen';
-import { ReceptionScreen } from '../screens/reception/ReceptionScreen';
+import { lazy, type ReactNode } from 'react';
+
+// Each screen is its own chunk: a TV or a kiosk loads its screen, not the reception's.
+const AdminScreen = lazy(() => import('../screens/admin/AdminScreen').then((m) => ({ default: m.AdminScreen })));
+const CounterScreen = lazy(() => import('../screens/counter/CounterScreen').then((m) => ({ default: m.CounterScreen })));
+const DisplayPicker = lazy(() => import('../screens/display/DisplayScreen').then((m) => ({ default: m.DisplayPicker })));
+const DisplayScreen = lazy(() => import('../screens/display/DisplayScreen').then((m) => ({ default: m.DisplayScreen })));
+const KioskScreen = lazy(() => import('../screens/kiosk/KioskScreen').then((m) => ({ default: m.KioskScreen })));
+const ReceptionScreen = lazy(() => import('../screens/reception/ReceptionScreen').then((m) => ({ default: m.ReceptionScreen })));
 
 /**
  * Every signed-in screen with the roles that may open it. The server serves index.html for the
