@@ -140,6 +140,8 @@ export function DisplayScreen() {
   }, [departmentName, tp]);
   const a = announcer.current;
   const notFound = query.error instanceof ApiError && query.error.status === 404;
+  // The refresh token is spent or revoked: the board cannot heal itself, a person has to sign in.
+  const signedOut = query.error instanceof ApiError && query.error.status === 401;
 
   if (notFound) {
     return (
@@ -201,10 +203,17 @@ export function DisplayScreen() {
           )}
         </div>
       </header>
-      {query.isError && !board && (
+      {signedOut ? (
         <p className="board-error" role="alert">
-          {tp('loadFailed')}
+          {tp('signedOut')} <Link to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`}>{tp('signInAgain')}</Link>
         </p>
+      ) : (
+        query.isError &&
+        !board && (
+          <p className="board-error" role="alert">
+            {tp('loadFailed')}
+          </p>
+        )
       )}
       <main className="board-main" id="main">
         <section className="board-serving" aria-labelledby="board-serving-h">

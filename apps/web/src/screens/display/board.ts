@@ -35,6 +35,7 @@ const RECENT_KEPT = 10;
 const RELOAD_COALESCE_MS = 1500;
 /** Calls older than this (replayed after a reconnect) are shown, not announced: the patient has moved on. */
 export const ANNOUNCE_MAX_AGE_MS = 90_000;
+const MAX_AUTH_RETRY_MS = 60_000;
 
 /**
  * Servers with `GET /departments/:id/board` (initials, department name in one answer, and the
@@ -123,6 +124,8 @@ export function useBoard(departmentId: string, privacy: Privacy, onCall: (call: 
   const query = useQuery({ queryKey: key, queryFn: () => fetchBoard(departmentId, privacy), staleTime: 30_000 });
   const [live, setLive] = useState<LiveState>('connecting');
   const [generation, setGeneration] = useState(0);
+  /** Consecutive sign-in failures of the socket: each waits longer before trying again. */
+  const authFailures = useRef(0);
   const latestOnCall = useRef(onCall);
   latestOnCall.current = onCall;
   const loaded = query.isSuccess;
@@ -152,6 +155,7 @@ export function useBoard(departmentId: string, privacy: Privacy, onCall: (call: 
         if (state === 'open') reload();
       },
       onEvent: (event) => {
+        authFailures.current = 0;
         if (event.departmentId !== departmentId) return;
         client.setQueryData<BoardState>(key, (old) => (old ? applyEvent(old, event, privacy) : old));
         reloadSoon();
@@ -172,8 +176,11 @@ export function useBoard(departmentId: string, privacy: Privacy, onCall: (call: 
           setLive('reconnecting');
           void client
             .fetchQuery({ queryKey: key, queryFn: () => fetchBoard(departmentId, privacy), staleTime: 0 })
-            .catch(() => undefined)
-            .finally(() => setTimeout(() => setGeneration((g) => g + 1), 2000));
+            .then(
+              () => (authFailures.current = 0),
+              () => (authFailures.current += 1),
+            )
+            .finally(() => setTimeout(() => setGeneration((g) => g + 1), Math.min(MAX_AUTH_RETRY_MS, 2000 * 2 ** authFailures.current)));
         }
       },
     });

@@ -29,6 +29,8 @@ const en = {
   noDepartments: 'There are no departments yet. An administrator adds them.',
   pickOneLanguage: 'Choose at least one language.',
   backToPicker: 'Choose another board',
+  signedOut: 'This screen is signed out, so it no longer updates.',
+  signInAgain: 'Sign in again',
 };
 
 registerMessages('display', {
@@ -61,6 +63,8 @@ registerMessages('display', {
     noDepartments: 'अभी कोई विभाग नहीं है। प्रशासक उन्हें जोड़ते हैं।',
     pickOneLanguage: 'कम से कम एक भाषा चुनें।',
     backToPicker: 'दूसरा बोर्ड चुनें',
+    signedOut: 'यह स्क्रीन साइन आउट हो गई है, इसलिए अब अपडेट नहीं होती।',
+    signInAgain: 'फिर से साइन इन करें',
   },
   ar: {
     nowServing: 'يُخدم الآن',
@@ -90,5 +94,7 @@ registerMessages('display', {
     noDepartments: 'لا توجد أقسام بعد. يضيفها المسؤول.',
     pickOneLanguage: 'اختر لغة واحدة على الأقل.',
     backToPicker: 'اختر لوحة أخرى',
+    signedOut: 'تم تسجيل خروج هذه الشاشة، لذا لم تعد تتحدث.',
+    signInAgain: 'سجّل الدخول مجدداً',
   },
 });
