@@ -99,7 +99,8 @@ export const common: Messages<typeof en> = {
     'status.completed': 'مكتمل',
     'status.no_show': 'لم يحضر',
     'status.cancelled': 'ملغى',
-    minutes: '{{min}}–{{max}} دقيقة',
+    // Isolated left-to-right, or the range reads reversed ("14–5") inside Arabic text.
+    minutes: '\u2066{{min}}–{{max}}\u2069 دقيقة',
     skipToContent: 'انتقل إلى المحتوى الرئيسي',
   },
 };

@@ -7,7 +7,7 @@ import './ticket.css';
 registerMessages('ticket', {
   en: { yourToken: 'Your token', scan: 'Scan to follow your place live', ahead: 'Position {{position}} · about {{min}}–{{max}} min', print: 'Print ticket', printA6: 'Print A6' },
   hi: { yourToken: 'आपका टोकन', scan: 'अपनी बारी लाइव देखने के लिए स्कैन करें', ahead: 'क्रम {{position}} · लगभग {{min}}–{{max}} मिनट', print: 'टिकट प्रिंट करें', printA6: 'A6 प्रिंट करें' },
-  ar: { yourToken: 'رقمك', scan: 'امسح الرمز لمتابعة دورك مباشرة', ahead: 'الترتيب {{position}} · حوالي {{min}}–{{max}} دقيقة', print: 'اطبع التذكرة', printA6: 'اطبع A6' },
+  ar: { yourToken: 'رقمك', scan: 'امسح الرمز لمتابعة دورك مباشرة', ahead: 'الترتيب {{position}} · حوالي \u2066{{min}}–{{max}}\u2069 دقيقة', print: 'اطبع التذكرة', printA6: 'اطبع A6' },
 });
 
 export interface TicketData {
