@@ -51,7 +51,7 @@ function readMemory(pid: number): Memory {
  * Starts a Node child on port 0 and waits for the line that names its address, then for `readyPath`
  * to answer 200. Port 0 avoids the race of picking a free port first.
  */
-async function startChild(entry: string, env: Record<string, string>, readyPath: string): Promise<ChildHandle> {
+export async function startChild(entry: string, env: Record<string, string>, readyPath: string): Promise<ChildHandle> {
   const child = spawn(process.execPath, [entry], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -32,6 +32,8 @@ export interface Results {
   settings: Settings;
   /** Measured just before and just after scenario 1; the baseline is their mean. */
   raw: { txPerSecond: number; runs: number[]; seconds: number };
+  /** Durable single-row commits per second in a short probe just before scenarios 2, 3 and 4. */
+  diskProbes: Record<string, number>;
   /** Measured just before (POST and GET) and just after (POST) scenario 3; the POST baseline is the mean. */
   bare: BareResult;
   bareAfter: BareResult;

@@ -19,6 +19,7 @@ const BENCH_DIR = fileURLToPath(new URL('../', import.meta.url));
 const REPO_DIR = join(BENCH_DIR, '..');
 const RESULTS_FILE = join(BENCH_DIR, 'RESULTS.md');
 const RAW_INSERT_SECONDS = 3;
+const DISK_PROBE_SECONDS = 1;
 
 const quick = process.env.BENCH_QUICK === '1';
 
@@ -75,6 +76,8 @@ ${figureTable(list)}
 
 ${detailTable(r)}
 
+Durable single-row commits per second in a 1 s probe just before scenario ${Object.entries(r.diskProbes).map(([k, v]) => `${k}: ${Math.round(v).toLocaleString('en-US')}`).join(', scenario ')} (scenario 1's are in B1) — the disk is shared with other work too, and a slow fsync slows every commit.
+
 \`CPU server/client\`: cores used during the run by the server process (from /proc/<pid>/stat) and by the harness running autocannon; 1.00 is one core flat out.
 
 - 1: the line grew to ${r.tokens.depthAfter.toLocaleString('en-US')} waiting tokens; 2xx per second over the run: ${r.tokens.run.perSecond.join(', ')}.
@@ -124,6 +127,10 @@ async function main(): Promise<void> {
     // Deep enough for the warm-up and the measured run even if call-next is twice as fast as issuing.
     const { min, max } = SETTINGS.callNextPrefill;
     const prefill = Math.min(max, Math.max(min, Math.ceil((tokens.run.rps * (SETTINGS.durationS + 1) * 2) / 1000) * 1000));
+    const probes: Record<string, number> = {};
+    // One second of durable inserts before each later scenario: how fast the shared disk was then.
+    const probe = (scenario: string) => (probes[scenario] = rawDurableInserts(ctx.newDir(`probe-${scenario}`), DISK_PROBE_SECONDS).txPerSecond);
+    probe('2');
     log(`scenario 2: call-next (pre-filling ${prefill} tokens)`);
     const calls = await callNext(ctx, prefill);
     log(`  pre-fill ${Math.round(calls.prefillRun.rps)} req/s; call-next ${Math.round(calls.run.rps)} req/s, p99 ${calls.run.latency.p99.toFixed(1)} ms`);
@@ -131,6 +138,7 @@ async function main(): Promise<void> {
     log('baseline: bare Fastify (before scenario 3)');
     const bare = await bareFastify(SETTINGS, true);
     log(`  POST ${Math.round(bare.post.rps)} req/s, GET ${Math.round(bare.get?.rps ?? 0)} req/s`);
+    probe('3');
     log('scenario 3: public status');
     const status = await publicStatus(ctx);
     log(`  ${Math.round(status.run.rps)} req/s`);
@@ -138,12 +146,13 @@ async function main(): Promise<void> {
     const bareAfter = await bareFastify(SETTINGS, false);
     log(`  POST ${Math.round(bareAfter.post.rps)} req/s`);
 
+    probe('4');
     log(`scenario 4: call-next at depth ${SETTINGS.depths.shallow} and ${SETTINGS.depths.deep}`);
     const depth = await callNextAtDepth(ctx);
     log(`  mean ${depth.shallow.call.mean.toFixed(2)} ms vs ${depth.deep.call.mean.toFixed(2)} ms`);
 
     info.loadAfter = os.loadavg();
-    const results: Results = { machine: info, settings: SETTINGS, raw, bare, bareAfter, tokens, callNext: calls, status, depth, memories: ctx.memories, totalSeconds: 0 };
+    const results: Results = { machine: info, settings: SETTINGS, raw, diskProbes: probes, bare, bareAfter, tokens, callNext: calls, status, depth, memories: ctx.memories, totalSeconds: 0 };
     results.totalSeconds = (Date.now() - startedAt) / 1000;
 
     process.stdout.write(`\n${figureTable(figures(results))}\n\n${detailTable(results)}\n\n${memoryTable(results)}\n\n`);
