@@ -54,7 +54,9 @@ interface DepartmentSub {
 interface StatusSub {
   tokenId: string;
   departmentId: string;
+  /** What the patient was last sent, as sent: nothing goes out unless it changed. */
   last: string;
+  status: PublicStatus;
 }
 
 class Client {
@@ -198,8 +200,7 @@ export function createLiveHub(deps: HubDeps) {
         const sub = client.status!;
         const ahead = snapshot.ahead.get(sub.tokenId);
         if (ahead !== undefined) {
-          const previous = JSON.parse(sub.last) as PublicStatus;
-          sendStatus(client, 'queue.changed', { ...previous, position: ahead + 1, peopleAhead: ahead, estimatedWait: snapshot.estimate(ahead) });
+          sendStatus(client, 'queue.changed', { ...sub.status, position: ahead + 1, peopleAhead: ahead, estimatedWait: snapshot.estimate(ahead) });
         } else if (!snapshot.complete) {
           const fresh = await deps.statusOf(sub.tokenId);
           if (fresh) sendStatus(client, 'queue.changed', fresh.status);
@@ -214,7 +215,9 @@ export function createLiveHub(deps: HubDeps) {
     const text = JSON.stringify(status);
     if (text === sub.last) return;
     sub.last = text;
-    send(client, { type, at: new Date().toISOString(), topic: 'status', status });
+    sub.status = status;
+    // The status is already JSON: wrap it rather than serialise it a second time (900 patients per call).
+    send(client, `{"type":${JSON.stringify(type)},"at":"${new Date().toISOString()}","topic":"status","status":${text}}`);
   }
 
   const heartbeat = setInterval(() => {
@@ -298,7 +301,7 @@ export function createLiveHub(deps: HubDeps) {
     subscribeStatus(client: Client, tokenId: string, departmentId: string, status: PublicStatus): void {
       if (!client.status) ensureRoom(client);
       dropStatus(client);
-      client.status = { tokenId, departmentId, last: JSON.stringify(status) };
+      client.status = { tokenId, departmentId, last: JSON.stringify(status), status };
       index(patientsByDepartment, departmentId, client);
       index(patientsByToken, tokenId, client);
       send(client, { type: 'subscribed', topic: 'status', status });

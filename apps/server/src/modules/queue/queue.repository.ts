@@ -77,6 +77,11 @@ export async function laneHead(db: Db, departmentId: string, lane: number, limit
   return waitingInLane(db, departmentId, lane).selectAll().orderBy('queued_at').orderBy('id').limit(limit).execute();
 }
 
+/** The same head of a lane, ids and order keys only: enough to place many tokens at once. */
+export async function laneOrder(db: Db, departmentId: string, lane: number, limit: number): Promise<Pick<TokenRow, 'id' | 'lane' | 'queued_at'>[]> {
+  return waitingInLane(db, departmentId, lane).select(['id', 'lane', 'queued_at']).orderBy('queued_at').orderBy('id').limit(limit).execute();
+}
+
 interface CountFilter {
   lane: number;
   /** Only tokens that arrived before this entry (ties broken by id): an index range, via a row value. */

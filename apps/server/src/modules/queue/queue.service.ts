@@ -570,8 +570,8 @@ export function createQueueService(deps: QueueServiceDeps) {
       const dept = await requireDepartment(db, departmentId);
       const now = clock.now();
       const rules = rulesFor(dept, now);
-      const entry = (t: repo.TokenRow) => ({ id: t.id, lane: t.lane, queuedAt: t.queued_at });
-      const heads = (await Promise.all(LANES_HIGH_TO_LOW.map((lane) => repo.laneHead(db, dept.id, lane, limit)))).flat();
+      const entry = (t: Pick<repo.TokenRow, 'id' | 'lane' | 'queued_at'>) => ({ id: t.id, lane: t.lane, queuedAt: t.queued_at });
+      const heads = (await Promise.all(LANES_HIGH_TO_LOW.map((lane) => repo.laneOrder(db, dept.id, lane, limit)))).flat();
       const ordered = heads.sort((a, b) => compareCallOrder(entry(a), entry(b), rules)).slice(0, limit);
       const s = await stats(db, dept.id, now);
       return {
