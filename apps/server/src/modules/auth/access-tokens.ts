@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual, webcrypto } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import type { Role } from '@smart-token/contracts';
 import { newId } from '../../lib/ids.js';
@@ -14,6 +14,19 @@ export interface AccessClaims {
   role: Role;
 }
 
+type HmacKey = webcrypto.CryptoKey;
+const keys = new WeakMap<Uint8Array, Promise<HmacKey>>();
+
+/** The HMAC key imported once per secret: jose would import a raw secret again on every request. */
+function hmacKey(secret: Uint8Array): Promise<HmacKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 /** Stamped with the app's clock, as verifyAccessToken checks it. */
 export async function signAccessToken(secret: Uint8Array, claims: AccessClaims, nowSeconds: number): Promise<string> {
   return new SignJWT({ sid: claims.sessionId, role: claims.role })
@@ -24,24 +37,40 @@ export async function signAccessToken(secret: Uint8Array, claims: AccessClaims, 
     .setJti(newId())
     .setIssuedAt(nowSeconds)
     .setExpirationTime(nowSeconds + ACCESS_TOKEN_TTL_SECONDS)
-    .sign(secret);
+    .sign(await hmacKey(secret));
 }
+
+/** Tokens already verified, until they expire: a token never changes, and WebCrypto's HMAC costs ~0.3 ms a call. */
+const verified = new Map<string, { claims: AccessClaims; expiresAtMs: number; secret: Uint8Array }>();
+const MAX_VERIFIED = 10_000;
+const CLOCK_TOLERANCE_S = 30;
 
 /** Verifies with the algorithm pinned (RFC 8725 §3.1); returns undefined for anything not ours. */
 export async function verifyAccessToken(secret: Uint8Array, token: string, nowMs: number): Promise<AccessClaims | undefined> {
+  const known = verified.get(token);
+  if (known && known.secret === secret && nowMs < known.expiresAtMs + CLOCK_TOLERANCE_S * 1000) return known.claims;
+  const claims = await verifyWithJose(secret, token, nowMs);
+  if (claims) {
+    if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+    verified.set(token, { claims: claims.claims, expiresAtMs: claims.expiresAtMs, secret });
+  }
+  return claims?.claims;
+}
+
+async function verifyWithJose(secret: Uint8Array, token: string, nowMs: number): Promise<{ claims: AccessClaims; expiresAtMs: number } | undefined> {
   try {
-    const { payload } = await jwtVerify(token, secret, {
+    const { payload } = await jwtVerify(token, await hmacKey(secret), {
       algorithms: ['HS256'],
       issuer: ISSUER,
       audience: AUDIENCE,
       typ: TYPE,
-      clockTolerance: 30,
+      clockTolerance: CLOCK_TOLERANCE_S,
       // Checked against the app's clock, the same one that signed it (tests run on a manual clock).
       currentDate: new Date(nowMs),
       requiredClaims: ['exp', 'iat', 'sub', 'sid', 'jti'],
     });
-    if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string') return undefined;
-    return { userId: payload.sub, sessionId: payload.sid, role: payload.role as Role };
+    if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return undefined;
+    return { claims: { userId: payload.sub, sessionId: payload.sid, role: payload.role as Role }, expiresAtMs: payload.exp * 1000 };
   } catch {
     return undefined;
   }
