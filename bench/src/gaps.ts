@@ -14,7 +14,7 @@ function busy(run: Results, r: LoadResult): string {
   const verdict =
     cores >= 0.9
       ? 'its one JavaScript thread was saturated, so the rate is set by CPU time per request'
-      : `it was not saturated (the rest of the time it waited: on fsync in the commit, which better-sqlite3 runs on the main thread, or for CPU taken by the load generator and other processes on these ${run.machine.cpus} cores)`;
+      : `it was not saturated: the rest of the time it waited — for commits' fsync (better-sqlite3 runs it on the main thread; see the disk probes) or for CPU taken by the load generator and other processes on these ${run.machine.cpus} cores`;
   return `The server used ${f2(cores)} cores (${f3(ms)} ms of CPU per answered request): ${verdict}.`;
 }
 
@@ -28,8 +28,8 @@ function tokensRate(r: Results): string {
     `POST /tokens answered ${int(t.rps)} req/s against ${int(r.raw.txPerSecond)} single-row durable commits/s on the same disk (${f2(t.rps / r.raw.txPerSecond)}×).`,
     busy(r, t),
     `The disk is not what limits it: the server's group commit shares one fsync among all the issues that arrive together, so the ceiling is CPU. Reaching 1.0× means at most ${f3(perRequestBudgetMs)} ms of server CPU per token, all in — HTTP parsing, JWT check, session lookup, validation, phone parsing, a dozen or more SQL statements, the live event, the reply.`,
-    `A bare Fastify POST on this machine answers ${int(barePostRps(r))} req/s (${f3(serverCpuMs(r.bare.post) ?? NaN)} ms of CPU each), so the framework alone takes ${f2((serverCpuMs(r.bare.post) ?? 0) / perRequestBudgetMs * 100)}% of that budget.`,
-    'What would close it: less CPU per request (see bench/FINDINGS.md for the measured effect of a prepared-statement cache and of reusing the JWT key), and a machine where the load generator does not share the server\'s cores.',
+    `A bare Fastify POST on this machine answers ${int(barePostRps(r))} req/s (${f3(serverCpuMs(r.bare.post) ?? NaN)} ms of CPU each), so the framework alone takes ${Math.round(((serverCpuMs(r.bare.post) ?? 0) / perRequestBudgetMs) * 100)}% of that budget.`,
+    'What would close it: several times less CPU per request. No single part dominates (bench/FINDINGS.md breaks one request down: query building, SQLite, crypto, validation, HTTP each take a slice), so it takes structural changes — precompiled SQL for the hot statements, cheaper per-request authentication and idempotency sealing — and a machine where the load generator does not share the server\'s cores.',
   ]
     .filter(Boolean)
     .join(' ');
@@ -54,7 +54,7 @@ function callNextLatency(r: Results): string {
     `p99 ${f1(c.latency.p99)} ms at ${int(c.rps)} req/s over 8 counters (mean ${f1(c.latency.mean)} ms; Little's law: ${f1(littleMs(r.settings.connections, c.rps))} ms).`,
     busy(r, c),
     `All 8 counters are one department, so every call-next is serialised (SQLite has one writer, and call order must be exact); a p99 under ${TARGETS.callNextP99Ms} ms at ${r.settings.connections} connections needs roughly ${int(r.settings.connections / (TARGETS.callNextP99Ms / 2000))} calls/s (mean at about half the p99).`,
-    'What would close it: less CPU per call (the same statement cache and JWT work as POST /tokens); the call writes the token, its transition, the lane counts and a live event — every statement is prepared afresh today.',
+    'What would close it: less CPU per call (the same work as for POST /tokens: each call-next writes the token, its transition, the lane counts and a live event, and runs a dozen statements through the query builder), and a quieter disk (see the probe before scenario 2).',
   ]
     .filter(Boolean)
     .join(' ');
@@ -66,7 +66,7 @@ function statusRate(r: Results): string {
     `${int(s.rps)} req/s is ${f1((s.rps / barePostRps(r)) * 100)}% of the bare Fastify POST (${int(barePostRps(r))} req/s, the mean of the runs before and after).`,
     busy(r, s),
     `Each lookup reads the lockout row, the token by number and day, the department, the lane counts and counts the part of its own lane ahead of it (O(position)), and validates and serialises through zod; ${f3(serverCpuMs(s) ?? NaN)} ms against the bare endpoint's ${f3(serverCpuMs(r.bare.post) ?? NaN)} ms of CPU.`,
-    'What would close it: a prepared-statement cache (every one of those reads is prepared afresh), and caching the department row.',
+    'What would close it: fewer reads per lookup (the department and the wait statistics change rarely and could be cached; the lockout row only matters after a failure), and the per-request work every route shares (see bench/FINDINGS.md).',
   ]
     .filter(Boolean)
     .join(' ');
