@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bareFastify, rawDurableInserts } from './baselines.js';
 import { gaps } from './gaps.js';
+import { liveMarkdown, liveOneInstance, liveTwoInstances } from './live.js';
 import { detailTable, figures, figureTable, memoryTable, type Machine, type Results } from './report.js';
 import { newJwtSecret } from './processes.js';
 import { callNext, callNextAtDepth, issueTokens, newDirFactory, publicStatus, type Context, type Settings } from './scenarios.js';
@@ -151,15 +152,21 @@ async function main(): Promise<void> {
     const depth = await callNextAtDepth(ctx);
     log(`  mean ${depth.shallow.call.mean.toFixed(2)} ms vs ${depth.deep.call.mean.toFixed(2)} ms`);
 
+    log('scenario 6: live updates, 1,000 sockets on one instance, then across two instances via Redis');
+    const liveOne = await liveOneInstance();
+    const liveTwo = await liveTwoInstances();
+    const live = liveMarkdown(liveOne, liveTwo);
+    log(`  all p99 ${liveOne.all.p99.toFixed(1)} ms / ${liveTwo.all.p99.toFixed(1)} ms`);
+
     info.loadAfter = os.loadavg();
     const results: Results = { machine: info, settings: SETTINGS, raw, diskProbes: probes, bare, bareAfter, tokens, callNext: calls, status, depth, memories: ctx.memories, totalSeconds: 0 };
     results.totalSeconds = (Date.now() - startedAt) / 1000;
 
-    process.stdout.write(`\n${figureTable(figures(results))}\n\n${detailTable(results)}\n\n${memoryTable(results)}\n\n`);
+    process.stdout.write(`\n${figureTable(figures(results))}\n\n${detailTable(results)}\n\n${memoryTable(results)}\n\n${live}\n`);
     if (quick) {
       log('quick run: RESULTS.md left as it was');
     } else {
-      writeFileSync(RESULTS_FILE, markdown(results));
+      writeFileSync(RESULTS_FILE, `${markdown(results)}\n${live}`);
       log(`wrote ${RESULTS_FILE}`);
     }
     log(`done in ${results.totalSeconds.toFixed(0)} s`);
