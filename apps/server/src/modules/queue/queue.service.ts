@@ -256,12 +256,27 @@ export function createQueueService(deps: QueueServiceDeps) {
     return called;
   }
 
+  type Ordered = Pick<repo.TokenRow, 'id' | 'lane' | 'queued_at'>;
+
+  /**
+   * The first `limit` waiting tokens in exactly the order call-next takes them: the head of each
+   * lane (an index range each), merged by the call-order rules. `all` says whether that is everyone.
+   */
+  async function lineInOrder<T extends Ordered>(
+    headOf: (lane: number) => Promise<T[]>,
+    dept: departments.DepartmentRow,
+    now: number,
+    limit: number,
+  ): Promise<{ ordered: T[]; all: boolean }> {
+    const rules = rulesFor(dept, now);
+    const entry = (t: Ordered) => ({ id: t.id, lane: t.lane, queuedAt: t.queued_at });
+    const heads = (await Promise.all(LANES_HIGH_TO_LOW.map(headOf))).flat();
+    return { ordered: heads.sort((a, b) => compareCallOrder(entry(a), entry(b), rules)).slice(0, limit), all: heads.length < limit };
+  }
+
   /** The head of the line: the first token of each lane, compared by the call-order rules. */
   async function headOfLine(trx: Kysely<DB>, dept: departments.DepartmentRow, now: number): Promise<repo.TokenRow | undefined> {
-    const heads = (await Promise.all(LANES_HIGH_TO_LOW.map((lane) => repo.laneHead(trx, dept.id, lane, 1)))).flat();
-    const rules = rulesFor(dept, now);
-    const entry = (t: repo.TokenRow) => ({ id: t.id, lane: t.lane, queuedAt: t.queued_at });
-    return heads.sort((a, b) => compareCallOrder(entry(a), entry(b), rules))[0];
+    return (await lineInOrder((lane) => repo.laneHead(trx, dept.id, lane, 1), dept, now, 1)).ordered[0];
   }
 
   async function act(tokenId: string, actor: Actor, decide: (trx: Kysely<DB>, events: PendingEvent[], token: repo.TokenRow) => Promise<repo.TokenRow>): Promise<Token> {
@@ -305,11 +320,8 @@ export function createQueueService(deps: QueueServiceDeps) {
   /** What a waiting-room board shows: numbers and counters, initials only for boards set to show them. */
   async function board(departmentId: string, privacy: PrivacyProfile = 'token'): Promise<Board> {
     const dept = await requireDepartment(db, departmentId);
-    const now = clock.now();
-    const rules = rulesFor(dept, now);
-    const entry = (t: repo.TokenRow) => ({ id: t.id, lane: t.lane, queuedAt: t.queued_at });
-    const [heads, called, serving, recent, counters] = await Promise.all([
-      Promise.all(LANES_HIGH_TO_LOW.map((lane) => repo.laneHead(db, dept.id, lane, DISPLAY_NEXT))),
+    const [line, called, serving, recent, counters] = await Promise.all([
+      lineInOrder((lane) => repo.laneHead(db, dept.id, lane, DISPLAY_NEXT), dept, clock.now(), DISPLAY_NEXT),
       repo.tokensInStatus(db, dept.id, 'called'),
       repo.tokensInStatus(db, dept.id, 'serving'),
       repo.recentCalls(db, dept.id, DISPLAY_RECENT),
@@ -323,11 +335,7 @@ export function createQueueService(deps: QueueServiceDeps) {
         .filter((t) => t.called_at !== null)
         .sort((a, b) => b.called_at! - a.called_at!)
         .map((t) => ({ number: t.number, counterName: counterName.get(t.counter_id ?? '') ?? '', calledAt: iso(t.called_at!), ...withInitials(t.patient_name) })),
-      next: heads
-        .flat()
-        .sort((a, b) => compareCallOrder(entry(a), entry(b), rules))
-        .slice(0, DISPLAY_NEXT)
-        .map((t) => ({ number: t.number, ...withInitials(t.patient_name) })),
+      next: line.ordered.map((t) => ({ number: t.number, ...withInitials(t.patient_name) })),
       recent: recent.map((r) => ({ number: r.number, counterName: r.counterName ?? '', calledAt: iso(r.at) })),
     };
   }
@@ -523,9 +531,7 @@ export function createQueueService(deps: QueueServiceDeps) {
       const dept = await requireDepartment(db, departmentId);
       const now = clock.now();
       const rules = rulesFor(dept, now);
-      const entry = (t: repo.TokenRow) => ({ id: t.id, lane: t.lane, queuedAt: t.queued_at });
-      const heads = (await Promise.all(LANES_HIGH_TO_LOW.map((lane) => repo.laneHead(db, dept.id, lane, limit)))).flat();
-      const ordered = heads.sort((a, b) => compareCallOrder(entry(a), entry(b), rules)).slice(0, limit);
+      const { ordered } = await lineInOrder((lane) => repo.laneHead(db, dept.id, lane, limit), dept, now, limit);
       const s = await stats(db, dept.id, now);
       const [waitingCount, called, serving, parked] = await Promise.all([
         repo.countAllWaiting(db, dept.id),
@@ -536,7 +542,7 @@ export function createQueueService(deps: QueueServiceDeps) {
       return {
         waiting: ordered.map((t, index) => ({
           ...toToken(t, { position: index + 1, estimatedWait: estimateWait(index, s.counters, s.stats) }),
-          reason: orderReason(entry(t), rules),
+          reason: orderReason({ id: t.id, lane: t.lane, queuedAt: t.queued_at }, rules),
         })),
         waitingCount,
         called: called.map((t) => toToken(t)),
@@ -569,15 +575,12 @@ export function createQueueService(deps: QueueServiceDeps) {
     async waitingSnapshot(departmentId: string, limit = QUEUE_LIST_MAX) {
       const dept = await requireDepartment(db, departmentId);
       const now = clock.now();
-      const rules = rulesFor(dept, now);
-      const entry = (t: Pick<repo.TokenRow, 'id' | 'lane' | 'queued_at'>) => ({ id: t.id, lane: t.lane, queuedAt: t.queued_at });
-      const heads = (await Promise.all(LANES_HIGH_TO_LOW.map((lane) => repo.laneOrder(db, dept.id, lane, limit)))).flat();
-      const ordered = heads.sort((a, b) => compareCallOrder(entry(a), entry(b), rules)).slice(0, limit);
+      const { ordered, all } = await lineInOrder((lane) => repo.laneOrder(db, dept.id, lane, limit), dept, now, limit);
       const s = await stats(db, dept.id, now);
       return {
         departmentName: dept.name,
         ahead: new Map(ordered.map((t, index) => [t.id, index])),
-        complete: heads.length < limit,
+        complete: all,
         estimate: (peopleAhead: number) => estimateWait(peopleAhead, s.counters, s.stats),
       };
     },
