@@ -41,7 +41,7 @@ export async function eventsSince(db: Db, departmentId: string, since: number, l
     .where('department_id', '=', departmentId)
     .where('seq', '>', since)
     .orderBy('seq')
-    .limit(limit)
+    .limit(sql.lit(limit))
     .execute();
   return rows.map((r) => {
     const payload = JSON.parse(r.payload) as Pick<PendingEvent, 'token' | 'counterName'>;
@@ -50,7 +50,7 @@ export async function eventsSince(db: Db, departmentId: string, since: number, l
 }
 
 export async function oldestEventSeq(db: Db, departmentId: string): Promise<number | undefined> {
-  const row = await db.selectFrom('live_events').select('seq').where('department_id', '=', departmentId).orderBy('seq').limit(1).executeTakeFirst();
+  const row = await db.selectFrom('live_events').select('seq').where('department_id', '=', departmentId).orderBy('seq').limit(sql.lit(1)).executeTakeFirst();
   return row?.seq;
 }
 

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 
 /** The latest tokens issued to this phone, newest first. */
@@ -8,6 +8,6 @@ export async function recentTokensByPhone(db: Kysely<DB>, phoneE164: string, lim
     .select(['patient_name', 'phone_last4', 'language', 'issued_at', 'number'])
     .where('phone_e164', '=', phoneE164)
     .orderBy('issued_at', 'desc')
-    .limit(limit)
+    .limit(sql.lit(limit))
     .execute();
 }

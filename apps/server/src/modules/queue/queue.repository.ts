@@ -51,7 +51,7 @@ export async function insertTransition(db: Db, transition: Insertable<TokenTrans
 }
 
 export async function lastTransition(db: Db, tokenId: string): Promise<TransitionRow | undefined> {
-  return db.selectFrom('token_transitions').selectAll().where('token_id', '=', tokenId).orderBy('version', 'desc').limit(1).executeTakeFirst();
+  return db.selectFrom('token_transitions').selectAll().where('token_id', '=', tokenId).orderBy('version', 'desc').limit(sql.lit(1)).executeTakeFirst();
 }
 
 export async function listTransitions(db: Db, tokenId: string): Promise<TransitionRow[]> {
@@ -74,12 +74,12 @@ const waitingInLane = (db: Db, departmentId: string, lane: number) =>
 
 /** The first `limit` waiting tokens of one lane, in arrival order: an index range, never a scan. */
 export async function laneHead(db: Db, departmentId: string, lane: number, limit: number): Promise<TokenRow[]> {
-  return waitingInLane(db, departmentId, lane).selectAll().orderBy('queued_at').orderBy('id').limit(limit).execute();
+  return waitingInLane(db, departmentId, lane).selectAll().orderBy('queued_at').orderBy('id').limit(sql.lit(limit)).execute();
 }
 
 /** The same head of a lane, ids and order keys only: enough to place many tokens at once. */
 export async function laneOrder(db: Db, departmentId: string, lane: number, limit: number): Promise<Pick<TokenRow, 'id' | 'lane' | 'queued_at'>[]> {
-  return waitingInLane(db, departmentId, lane).select(['id', 'lane', 'queued_at']).orderBy('queued_at').orderBy('id').limit(limit).execute();
+  return waitingInLane(db, departmentId, lane).select(['id', 'lane', 'queued_at']).orderBy('queued_at').orderBy('id').limit(sql.lit(limit)).execute();
 }
 
 interface CountFilter {
@@ -153,8 +153,16 @@ export async function countAllWaiting(db: Db, departmentId: string): Promise<num
   return total;
 }
 
-export async function tokensInStatus(db: Db, departmentId: string, status: string): Promise<TokenRow[]> {
-  return db.selectFrom('tokens').selectAll().where('department_id', '=', departmentId).where('status', '=', status).orderBy('updated_at', 'desc').execute();
+/** The latest `limit` tokens of a department in one status (a board or console shows the recent ones). */
+export async function tokensInStatus(db: Db, departmentId: string, status: string, limit: number): Promise<TokenRow[]> {
+  return db
+    .selectFrom('tokens')
+    .selectAll()
+    .where('department_id', '=', departmentId)
+    .where('status', '=', status)
+    .orderBy('updated_at', 'desc')
+    .limit(sql.lit(limit))
+    .execute();
 }
 
 /** Every call counts down the parked tokens of its department; returns those now due back. */
@@ -181,7 +189,7 @@ export async function recentServiceDurations(db: Db, departmentId: string, limit
     .select('duration_ms')
     .where('department_id', '=', departmentId)
     .orderBy('completed_at', 'desc')
-    .limit(limit)
+    .limit(sql.lit(limit))
     .execute();
   return rows.map((r) => Number(r.duration_ms));
 }
@@ -215,6 +223,6 @@ export async function recentCalls(db: Db, departmentId: string, limit: number) {
     .where('t.department_id', '=', departmentId)
     .where('t.action', 'in', ['call', 'recall'])
     .orderBy('t.at', 'desc')
-    .limit(limit)
+    .limit(sql.lit(limit))
     .execute();
 }

@@ -52,6 +52,8 @@ export interface QueueServiceDeps {
 const NUMBER_DIGITS = 3;
 const DISPLAY_NEXT = 5;
 const DISPLAY_RECENT = 10;
+/** A board shows the latest calls; tokens left `called` all day must not slow it down. */
+const DISPLAY_SERVING = 30;
 /** Wait statistics are cached briefly: an estimate need not move with every single completion. */
 const STATS_TTL_MS = 5_000;
 const MAX_RACE_RETRIES = 8;
@@ -322,8 +324,8 @@ export function createQueueService(deps: QueueServiceDeps) {
     const dept = await requireDepartment(db, departmentId);
     const [line, called, serving, recent, counters] = await Promise.all([
       lineInOrder((lane) => repo.laneHead(db, dept.id, lane, DISPLAY_NEXT), dept, clock.now(), DISPLAY_NEXT),
-      repo.tokensInStatus(db, dept.id, 'called'),
-      repo.tokensInStatus(db, dept.id, 'serving'),
+      repo.tokensInStatus(db, dept.id, 'called', DISPLAY_SERVING),
+      repo.tokensInStatus(db, dept.id, 'serving', DISPLAY_SERVING),
       repo.recentCalls(db, dept.id, DISPLAY_RECENT),
       departments.listCounters(db, dept.id),
     ]);
@@ -535,9 +537,9 @@ export function createQueueService(deps: QueueServiceDeps) {
       const s = await stats(db, dept.id, now);
       const [waitingCount, called, serving, parked] = await Promise.all([
         repo.countAllWaiting(db, dept.id),
-        repo.tokensInStatus(db, dept.id, 'called'),
-        repo.tokensInStatus(db, dept.id, 'serving'),
-        repo.tokensInStatus(db, dept.id, 'parked'),
+        repo.tokensInStatus(db, dept.id, 'called', limit),
+        repo.tokensInStatus(db, dept.id, 'serving', limit),
+        repo.tokensInStatus(db, dept.id, 'parked', limit),
       ]);
       return {
         waiting: ordered.map((t, index) => ({
