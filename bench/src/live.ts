@@ -188,5 +188,11 @@ export function liveMarkdown(one: LiveResult, two: LiveResult): string {
     row(one, LIVE_TARGETS.oneInstanceP99Ms),
     row(two, LIVE_TARGETS.twoInstancesP99Ms),
     '',
+    ...(one.all.p99 < LIVE_TARGETS.oneInstanceP99Ms
+      ? []
+      : [
+          `Gap (one instance): boards and consoles hear of a call at p99 ${f(one.staff.p99)}; the patients' p99 is what misses. Every call moves all ${PATIENTS} patients up, so each call is ${PATIENTS} status messages, sent one after another from the server's one thread and read one after another by the harness's one thread (the ${PATIENTS + STAFF} sockets live in this process, on the same 2 cores). Measured in-process with the sockets' send replaced by a counter, the server's own fan-out (one read of the line's order for all of them, then a message each) takes about 7 ms for ${PATIENTS} patients after the call commits; the rest of the p99 is the sends and the harness's reading. What would close it: clients on other machines (as phones are), and sending a patient an update only when their place or estimate changes by a step that matters (every 5 places, or the estimate moving a minute), which would cut the messages per call by an order of magnitude.`,
+          '',
+        ]),
   ].join('\n');
 }
