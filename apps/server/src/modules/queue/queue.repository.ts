@@ -165,22 +165,16 @@ export async function tokensInStatus(db: Db, departmentId: string, status: strin
     .execute();
 }
 
-/** Every call counts down the parked tokens of its department; returns those now due back. */
+/** Every call counts down the parked tokens of its department; returns those now due back (one statement). */
 export async function countDownParked(db: Db, departmentId: string): Promise<TokenRow[]> {
-  await db
+  const parked = await db
     .updateTable('tokens')
-    .set({ park_remaining: sql`park_remaining - 1` })
+    .set({ park_remaining: sql`coalesce(park_remaining, 0) - 1` })
     .where('department_id', '=', departmentId)
     .where('status', '=', 'parked')
-    .where('park_remaining', '>', 0)
+    .returningAll()
     .execute();
-  return db
-    .selectFrom('tokens')
-    .selectAll()
-    .where('department_id', '=', departmentId)
-    .where('status', '=', 'parked')
-    .where('park_remaining', '<=', 0)
-    .execute();
+  return parked.filter((t) => (t.park_remaining ?? 0) <= 0);
 }
 
 export async function recentServiceDurations(db: Db, departmentId: string, limit: number): Promise<number[]> {

@@ -186,17 +186,28 @@ export function createQueueService(deps: QueueServiceDeps) {
 
   /** Appends the event to the department's numbered outbox, in the transaction of the change. */
   async function emit(trx: Kysely<DB>, events: PendingEvent[], departmentId: string, type: LiveEventType, token: repo.TokenRow): Promise<void> {
-    const counter = token.counter_id ? await departments.findCounter(trx, token.counter_id) : undefined;
+    const counterName = token.counter_id ? await counterNameOf(trx, token.counter_id) : undefined;
     const event: PendingEvent = {
       departmentId,
       seq: await liveRepo.nextEventSeq(trx, departmentId),
       type,
       at: clock.now(),
       token: toToken(token),
-      ...(counter && { counterName: counter.name }),
+      ...(counterName !== undefined && { counterName }),
     };
     await liveRepo.insertEvent(trx, event);
     events.push(event);
+  }
+
+  /** Counters are created, never renamed or removed: their names are read once. */
+  const counterNames = new Map<string, string>();
+  async function counterNameOf(trx: Kysely<DB>, counterId: string): Promise<string | undefined> {
+    let name = counterNames.get(counterId);
+    if (name === undefined) {
+      name = (await departments.findCounter(trx, counterId))?.name;
+      if (name !== undefined) counterNames.set(counterId, name);
+    }
+    return name;
   }
 
   /** The lane counts follow every token into and out of the waiting line, in the same transaction. */
