@@ -17,10 +17,6 @@ export async function findDepartment(db: Db, id: string): Promise<DepartmentRow 
   return db.selectFrom('departments').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findDepartmentByCode(db: Db, code: string): Promise<DepartmentRow | undefined> {
-  return db.selectFrom('departments').selectAll().where('code', '=', code).executeTakeFirst();
-}
-
 export async function listDepartments(db: Db): Promise<DepartmentRow[]> {
   return db.selectFrom('departments').selectAll().orderBy('code').execute();
 }

@@ -157,9 +157,8 @@ export function createLiveHub(deps: HubDeps) {
           }
           for (const m of missing) if (m.seq > sub.lastSeq) send(client, renderDepartment(m, sub.view));
         }
-        const key = `${sub.view}`;
-        let text = rendered.get(key);
-        if (!text) rendered.set(key, (text = renderDepartment(event, sub.view)));
+        let text = rendered.get(sub.view);
+        if (!text) rendered.set(sub.view, (text = renderDepartment(event, sub.view)));
         send(client, text);
         sub.lastSeq = event.seq;
       })

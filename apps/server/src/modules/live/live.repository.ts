@@ -49,11 +49,6 @@ export async function eventsSince(db: Db, departmentId: string, since: number, l
   });
 }
 
-export async function oldestEventSeq(db: Db, departmentId: string): Promise<number | undefined> {
-  const row = await db.selectFrom('live_events').select('seq').where('department_id', '=', departmentId).orderBy('seq').limit(sql.lit(1)).executeTakeFirst();
-  return row?.seq;
-}
-
 export async function deleteEventsBefore(db: Db, before: number): Promise<void> {
   await db.deleteFrom('live_events').where('at', '<', before).execute();
 }

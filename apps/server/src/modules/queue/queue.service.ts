@@ -158,13 +158,14 @@ export function createQueueService(deps: QueueServiceDeps) {
     changes: Partial<TokenState>,
     actor: Actor,
     reason?: string,
+    transitionId = newId(),
   ): Promise<repo.TokenRow> {
     const now = clock.now();
     if (!(await repo.updateTokenAtVersion(trx, token.id, token.version, { ...changes, updated_at: now }))) throw new LostRace();
     const next: repo.TokenRow = { ...token, ...changes, version: token.version + 1, updated_at: now };
     await keepLaneCounts(trx, token, next);
     await repo.insertTransition(trx, {
-      id: newId(),
+      id: transitionId,
       token_id: token.id,
       version: next.version,
       action,
@@ -466,15 +467,16 @@ export function createQueueService(deps: QueueServiceDeps) {
         assertAllowed(token, 'complete');
         const now = clock.now();
         const serviceFrom = token.started_at ?? token.called_at ?? now;
+        // The service record names its transition, so undoing the completion can remove it.
+        const transitionId = newId();
         let done: repo.TokenRow;
         if (nextDepartmentId) {
           const { target, changes } = await moveToDepartment(trx, token, nextDepartmentId, 'nextDepartmentId');
-          done = await transition(trx, events, token, 'complete', changes, actor, `sent on to ${target.name}`);
+          done = await transition(trx, events, token, 'complete', changes, actor, `sent on to ${target.name}`, transitionId);
         } else {
-          done = await transition(trx, events, token, 'complete', { status: 'completed', completed_at: now }, actor);
+          done = await transition(trx, events, token, 'complete', { status: 'completed', completed_at: now }, actor, undefined, transitionId);
         }
-        const last = await repo.lastTransition(trx, token.id);
-        await repo.insertService(trx, { transition_id: last!.id, department_id: token.department_id, counter_id: token.counter_id, completed_at: now, duration_ms: now - serviceFrom });
+        await repo.insertService(trx, { transition_id: transitionId, department_id: token.department_id, counter_id: token.counter_id, completed_at: now, duration_ms: now - serviceFrom });
         return done;
       }),
 
