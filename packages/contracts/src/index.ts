@@ -5,3 +5,4 @@ export * from './setup.js';
 export * from './queue.js';
 export * from './public.js';
 export * from './live.js';
+export * from './state-machine.js';
