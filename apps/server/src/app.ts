@@ -15,8 +15,10 @@ import { departmentsRoutes } from './modules/departments/departments.routes.js';
 import { createDepartmentsService } from './modules/departments/departments.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { purgeExpiredKeys } from './modules/idempotency/idempotency.js';
+import { createEventRelay, type LiveEventSource } from './modules/live/event-relay.js';
 import { createLocalBus, createRedisBus, type LiveBus } from './modules/live/live.bus.js';
 import { createLiveHub, type LiveHub } from './modules/live/live.hub.js';
+import * as liveRepo from './modules/live/live.repository.js';
 import { liveRoutes } from './modules/live/live.routes.js';
 import { createLiveService } from './modules/live/live.service.js';
 import { patientsRoutes } from './modules/patients/patients.routes.js';
@@ -48,7 +50,7 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
 }
 
-export type App = FastifyInstance & { database: Database; services: Services; hub: LiveHub };
+export type App = FastifyInstance & { database: Database; services: Services; hub: LiveHub; relay: LiveEventSource };
 type Services = ReturnType<typeof createServices>;
 
 function createServices(config: Config, database: Database, clock: Clock, bus: LiveBus) {
@@ -147,10 +149,20 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     sessionAlive: async (sessionId) => (await services.live.principalOfSession(sessionId)) !== undefined,
     onError: (err, context) => app.log.warn({ err }, context),
   });
-  bus.subscribe((events) => hub.deliver(events));
+  // Bus → relay → local consumers: each committed event once, in order, even when its publish is lost.
+  // The hub is not told of a relay resync; it sees the jump at the department's next event and resyncs its clients.
+  const relay = createEventRelay({
+    committedSeqs: () => liveRepo.lastEventSeqs(database.db),
+    eventsSince: (departmentId, since, upTo) => services.live.eventsSince(departmentId, since, upTo),
+    onError: (err, context) => app.log.warn({ err }, context),
+  });
+  await relay.start();
+  relay.subscribe((events) => hub.deliver(events));
+  bus.subscribe((events) => relay.accept(events));
   app.decorate('database', database);
   app.decorate('services', services);
   app.decorate('hub', hub);
+  app.decorate('relay', relay);
 
   app.setValidatorCompiler(validatorCompiler);
   // Responses are built from typed domain objects; their schemas document the API, plain JSON sends them.
@@ -207,6 +219,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   app.addHook('onClose', async () => {
     clearInterval(purge);
+    await relay.close();
     await bus.close();
     await database.close();
     if (redis) await redis.quit().catch(() => undefined);

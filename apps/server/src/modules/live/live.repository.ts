@@ -19,6 +19,12 @@ export async function currentEventSeq(db: Db, departmentId: string): Promise<num
   return row?.last_seq ?? 0;
 }
 
+/** Every department's last committed seq, in one query (one small row per department). */
+export async function lastEventSeqs(db: Db): Promise<{ departmentId: string; seq: number }[]> {
+  const rows = await db.selectFrom('department_event_seqs').select(['department_id', 'last_seq']).execute();
+  return rows.map((r) => ({ departmentId: r.department_id, seq: r.last_seq }));
+}
+
 export async function insertEvent(db: Db, event: PendingEvent): Promise<void> {
   await db
     .insertInto('live_events')
