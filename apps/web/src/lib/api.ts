@@ -12,11 +12,65 @@ export class ApiError extends Error {
   }
 }
 
-const CSRF_KEY = 'smart-token.csrf';
+/**
+ * The session's CSRF token, held in this module's memory: never in localStorage, where it would
+ * outlive the tab and be shared with every other tab and script of the origin for good.
+ *
+ * A reload empties memory, and the server hands the token out only with a session (login, and a
+ * refresh, which itself needs the token when it comes by cookie). So this tab alone keeps a copy
+ * in sessionStorage to find it again after a reload: it dies with the tab, is never shared with
+ * other tabs, and sign-out (and the server's Clear-Site-Data) removes it. A tab without it must
+ * sign in again. Once the server offers the token to a signed-in GET, this copy can go.
+ */
+const RELOAD_COPY_KEY = 'smart-token.csrf';
+
+function readReloadCopy(): string | null {
+  try {
+    return sessionStorage.getItem(RELOAD_COPY_KEY);
+  } catch {
+    // Storage refused (a locked-down kiosk profile): the tab signs in again after a reload.
+    return null;
+  }
+}
+
+function writeReloadCopy(value: string | null): void {
+  try {
+    if (value === null) sessionStorage.removeItem(RELOAD_COPY_KEY);
+    else sessionStorage.setItem(RELOAD_COPY_KEY, value);
+  } catch {
+    // As above: memory still holds it for this page.
+  }
+}
+
+/** Versions before this one kept the token in localStorage: it is taken out of there for good. */
+function takeOldLocalCopy(): string | null {
+  try {
+    const old = localStorage.getItem(RELOAD_COPY_KEY);
+    localStorage.removeItem(RELOAD_COPY_KEY);
+    return old;
+  } catch {
+    return null;
+  }
+}
+
+let csrfInMemory: string | null = readReloadCopy();
+const oldLocalCopy = takeOldLocalCopy();
+if (csrfInMemory === null && oldLocalCopy !== null) {
+  // Upgraded while signed in: this tab stays signed in.
+  csrfInMemory = oldLocalCopy;
+  writeReloadCopy(oldLocalCopy);
+}
+
 export const csrfToken = {
-  get: (): string | null => localStorage.getItem(CSRF_KEY),
-  set: (value: string) => localStorage.setItem(CSRF_KEY, value),
-  clear: () => localStorage.removeItem(CSRF_KEY),
+  get: (): string | null => csrfInMemory,
+  set: (value: string) => {
+    csrfInMemory = value;
+    writeReloadCopy(value);
+  },
+  clear: () => {
+    csrfInMemory = null;
+    writeReloadCopy(null);
+  },
 };
 
 async function parse<T>(res: Response): Promise<T> {

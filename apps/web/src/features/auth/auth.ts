@@ -4,13 +4,15 @@ import { ApiError, csrfToken, get, post } from '../../lib/api';
 
 export const authKeys = { me: ['auth', 'me'] as const };
 
-/** The signed-in user, or null when nobody is (a 401 is an answer here, not an error). */
+/** The signed-in user, or null when nobody is (a 401 is an answer here, not an error) or this tab cannot act for them. */
 export function useMe() {
   return useQuery({
     queryKey: authKeys.me,
     queryFn: async (): Promise<User | null> => {
       try {
-        return await get<User>('/auth/me');
+        const user = await get<User>('/auth/me');
+        // Without the session's CSRF token this tab can neither write nor refresh (lib/api): it signs in again.
+        return csrfToken.get() ? user : null;
       } catch (error) {
         if (error instanceof ApiError && error.status === 401) return null;
         throw error;
