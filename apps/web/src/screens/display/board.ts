@@ -1,7 +1,7 @@
-import type { Department, DepartmentEvent, Display, LiveClientMessage } from '@smart-token/contracts';
+import type { Board, DepartmentEvent, LiveClientMessage } from '@smart-token/contracts';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { ApiError, get } from '../../lib/api';
+import { get } from '../../lib/api';
 import { connectLive, type LiveState } from '../../lib/live';
 
 /** How much a board shows of a patient: the number only, or the number and initials. */
@@ -37,13 +37,6 @@ const RELOAD_COALESCE_MS = 1500;
 export const ANNOUNCE_MAX_AGE_MS = 90_000;
 const MAX_AUTH_RETRY_MS = 60_000;
 
-/**
- * Servers with `GET /departments/:id/board` (initials, department name in one answer, and the
- * `privacy` option on the live topic) are preferred; older ones only have `/public/display`.
- */
-let boardEndpoint: 'unknown' | 'yes' | 'no' = 'unknown';
-export const boardEndpointAvailable = (): boolean => boardEndpoint === 'yes';
-
 const call = (c: BoardCall, privacy: Privacy): BoardCall => ({
   number: c.number,
   counterName: c.counterName,
@@ -61,21 +54,10 @@ export function sanitizeBoard(board: BoardState, privacy: Privacy): BoardState {
   };
 }
 
+/** The board as the server draws it for this privacy profile, kept to display-safe fields. */
 export async function fetchBoard(departmentId: string, privacy: Privacy): Promise<BoardState> {
-  const id = encodeURIComponent(departmentId);
-  if (boardEndpoint !== 'no') {
-    try {
-      const board = await get<BoardState>(`/departments/${id}/board?privacy=${privacy}`);
-      boardEndpoint = 'yes';
-      return sanitizeBoard(board, privacy);
-    } catch (error) {
-      // A 404 here is either an unknown department or a server without the board route: ask the older one.
-      if (!(error instanceof ApiError && error.status === 404 && boardEndpoint === 'unknown')) throw error;
-    }
-  }
-  const [display, department] = await Promise.all([get<Display>(`/public/display?departmentId=${id}`), get<Department>(`/departments/${id}`)]);
-  boardEndpoint = 'no';
-  return sanitizeBoard({ departmentName: department.name, nowServing: display.nowServing, next: display.next.map((number) => ({ number })), recent: display.recent }, privacy);
+  const board = await get<Board>(`/departments/${encodeURIComponent(departmentId)}/board?privacy=${privacy}`);
+  return sanitizeBoard(board, privacy);
 }
 
 const ON_BOARD: ReadonlySet<string> = new Set(['called', 'serving']);
@@ -145,9 +127,8 @@ export function useBoard(departmentId: string, privacy: Privacy, onCall: (call: 
       action: 'subscribe',
       topic: 'department',
       departmentId,
-      // Only servers that know the privacy option get it: older ones reject unknown fields.
-      ...(privacy === 'initials' && boardEndpointAvailable() && { privacy }),
-    } as LiveClientMessage;
+      ...(privacy === 'initials' && { privacy }),
+    } satisfies LiveClientMessage;
     let stale = false;
     const connection = connectLive([subscribe], {
       onState: (state) => {
