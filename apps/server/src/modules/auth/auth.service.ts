@@ -3,7 +3,7 @@ import type { Database } from '../../db/database.js';
 import { InvalidCredentialsError, RateLimitedError, UnauthenticatedError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId, newSecret, sha256 } from '../../lib/ids.js';
-import { LOGIN_LOCKOUT, clearFailures, lockedFor, recordFailure } from '../lockouts/lockouts.js';
+import { LOGIN_LOCKOUT, clearFailures, countFailureUnlessLocked } from '../lockouts/lockouts.js';
 import { ACCESS_TOKEN_TTL_SECONDS, csrfTokenFor, signAccessToken, verifyAccessToken } from './access-tokens.js';
 import * as repo from './auth.repository.js';
 import { verifyPassword } from './passwords.js';
@@ -59,32 +59,27 @@ export function createAuthService(deps: { database: Database; clock: Clock; jwtS
   });
 
   /**
-   * One account's sign-ins run one after another: otherwise a burst of simultaneous guesses all pass
-   * the lockout check before the first failure is counted, and every one of them gets an answer.
+   * The lockout holds across instances because the attempt is counted in the database before the
+   * password is checked: countFailureUnlessLocked takes the account's lockout row (serialised by
+   * the row lock on PostgreSQL, by the write lock on SQLite), so of any number of parallel attempts
+   * on any number of instances at most five get past it before the lock, and every later one,
+   * with the right password too, is refused until the lock ends. The hash is checked after that
+   * short transaction has committed (never inside one); a right password then clears the count,
+   * as a success always has. Checking first and counting after the hash (as before) lets
+   * simultaneous attempts all pass the check before any failure is counted; holding a lock across
+   * the hash would keep a transaction open for the hash's time. The cost of counting first: while
+   * a right password is being checked it counts as a failure, so if it is the fifth attempt in
+   * flight the others are refused until it succeeds and clears the count.
    */
-  const pendingLogins = new Map<string, Promise<unknown>>();
-  async function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = pendingLogins.get(key) ?? Promise.resolve();
-    const run = previous.then(work, work);
-    const settled = run.catch(() => undefined);
-    pendingLogins.set(key, settled);
-    try {
-      return await run;
-    } finally {
-      if (pendingLogins.get(key) === settled) pendingLogins.delete(key);
-    }
-  }
-
-  async function attemptLogin(input: LoginBody, subject: string): Promise<IssuedSession> {
+  async function attemptLogin(input: LoginBody): Promise<IssuedSession> {
+    const subject = sha256(input.email);
     const now = clock.now();
-    const locked = await lockedFor(db, LOGIN_LOCKOUT, subject, now);
+    const locked = await database.transact((trx) => countFailureUnlessLocked(trx, LOGIN_LOCKOUT, subject, now));
     if (locked > 0) throw new RateLimitedError('Too many failed sign-ins for this account; try again later or ask an admin.', locked / 1000);
     const user = await repo.findUserByEmail(db, input.email);
     const valid = await verifyPassword(user?.password_hash, input.password);
-    if (!user || !valid || user.disabled_at !== null) {
-      await database.transact((trx) => recordFailure(trx, LOGIN_LOCKOUT, subject, clock.now()));
-      throw new InvalidCredentialsError();
-    }
+    // Already counted: a failure needs nothing more.
+    if (!user || !valid || user.disabled_at !== null) throw new InvalidCredentialsError();
     const sessionId = newId();
     const expiresAt = now + SESSION_ABSOLUTE_TTL_MS;
     await database.transact(async (trx) => {
@@ -95,10 +90,7 @@ export function createAuthService(deps: { database: Database; clock: Clock; jwtS
   }
 
   return {
-    async login(input: LoginBody): Promise<IssuedSession> {
-      const subject = sha256(input.email);
-      return oneAtATime(subject, () => attemptLogin(input, subject));
-    },
+    login: attemptLogin,
 
     /** Rotation: each refresh token works once; presenting a spent one ends the whole session. */
     async refresh(refreshToken: string): Promise<IssuedSession> {
