@@ -9,8 +9,10 @@ import { createDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { newId } from './lib/ids.js';
+import { authPlugin } from './modules/auth/auth.plugin.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { createAuthService } from './modules/auth/auth.service.js';
+import { createInvalidationBus, createLocalInvalidationBus, type CacheInvalidationBus } from './modules/cache/cache-invalidation.js';
 import { departmentsRoutes } from './modules/departments/departments.routes.js';
 import { createDepartmentsService } from './modules/departments/departments.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
@@ -29,7 +31,6 @@ import { queueRoutes } from './modules/queue/queue.routes.js';
 import { createQueueService } from './modules/queue/queue.service.js';
 import { usersRoutes } from './modules/users/users.routes.js';
 import { createUsersService } from './modules/users/users.service.js';
-import { authPlugin } from './plugins/auth.js';
 import { bodyParsingPlugin } from './plugins/body-parsing.js';
 import { errorHandlerPlugin, sendFrameworkError } from './plugins/error-handler.js';
 import { openApiPlugin } from './plugins/openapi.js';
@@ -53,7 +54,7 @@ export interface AppOptions {
 export type App = FastifyInstance & { database: Database; services: Services; hub: LiveHub; relay: LiveEventSource };
 type Services = ReturnType<typeof createServices>;
 
-function createServices(config: Config, database: Database, clock: Clock, bus: LiveBus) {
+function createServices(config: Config, database: Database, clock: Clock, bus: LiveBus, invalidation: CacheInvalidationBus) {
   const queue = createQueueService({
     database,
     clock,
@@ -63,13 +64,14 @@ function createServices(config: Config, database: Database, clock: Clock, bus: L
     publish: (events) => bus.publish(events),
   });
   const publicService = createPublicService({ database, clock, queue });
+  const auth = createAuthService({ database, clock, jwtSecret: config.jwtSecret, invalidation });
   return {
-    auth: createAuthService({ database, clock, jwtSecret: config.jwtSecret }),
-    users: createUsersService({ database, clock }),
-    departments: createDepartmentsService({ database, clock }),
+    auth,
+    users: createUsersService({ database, clock, invalidation }),
+    departments: createDepartmentsService({ database, clock, invalidation }),
     queue,
     publicService,
-    live: createLiveService({ database, clock, queue, lookupToken: publicService.findToken }),
+    live: createLiveService({ database, clock, queue, auth, lookupToken: publicService.findToken }),
     patients: createPatientsService({ database, defaultPhoneRegion: config.defaultPhoneRegion }),
   };
 }
@@ -111,6 +113,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   let bus: LiveBus = createLocalBus();
   // The bus starts before the app (and its logger) exists; its errors are logged once it does.
   let onBusError: (error: unknown) => void = () => undefined;
+  let onInvalidationError: (error: unknown) => void = () => undefined;
+  let invalidation: CacheInvalidationBus = createLocalInvalidationBus();
   try {
     await migrateToLatest(database.db);
     if (config.redisUrl) {
@@ -118,10 +122,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       await redis.connect();
       bus = await createRedisBus(config.redisUrl, (error) => onBusError(error));
     }
+    invalidation = await createInvalidationBus({ redisUrl: config.redisUrl, database, onError: (error) => onInvalidationError(error) });
   } catch (error) {
     await database.close();
     redis?.disconnect();
     await bus.close();
+    await invalidation.close();
     throw error;
   }
 
@@ -140,8 +146,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   }).withTypeProvider<ZodTypeProvider>();
 
   onBusError = (err) => app.log.warn({ err }, 'redis live bus');
+  onInvalidationError = (err) => app.log.warn({ err }, 'redis cache invalidation');
   redis?.on('error', (err: unknown) => app.log.warn({ err }, 'redis (rate limits)'));
-  const services = createServices(config, database, clock, bus);
+  const services = createServices(config, database, clock, bus, invalidation);
   const hub = createLiveHub({
     eventsSince: (departmentId, since, upTo) => services.live.eventsSince(departmentId, since, upTo),
     statusOf: (tokenId) => services.live.statusOf(tokenId),
@@ -221,6 +228,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     clearInterval(purge);
     await relay.close();
     await bus.close();
+    await invalidation.close();
     await database.close();
     if (redis) await redis.quit().catch(() => undefined);
   });

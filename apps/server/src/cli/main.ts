@@ -6,6 +6,7 @@ import { createDatabase } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { systemClock } from '../lib/clock.js';
 import { newSecret } from '../lib/ids.js';
+import { createInvalidationBus } from '../modules/cache/cache-invalidation.js';
 import { createDepartmentsService } from '../modules/departments/departments.service.js';
 import { createUsersService } from '../modules/users/users.service.js';
 import { seedDemo } from './demo.js';
@@ -47,9 +48,18 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const database = createDatabase(config.database);
+  // Running servers hear of what we change (a reset password ends sessions they hold in memory).
+  const invalidation = await createInvalidationBus({
+    redisUrl: config.redisUrl,
+    database,
+    onError: (error) => process.stderr.write(`Warning: ${error instanceof Error ? error.message : String(error)}\n`),
+  }).catch(async (error: unknown) => {
+    await database.close();
+    throw error;
+  });
   try {
     const applied = await migrateToLatest(database.db);
-    const users = createUsersService({ database, clock: systemClock });
+    const users = createUsersService({ database, clock: systemClock, invalidation });
     switch (command) {
       case 'migrate':
         out(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
@@ -69,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'demo': {
-        const departments = createDepartmentsService({ database, clock: systemClock });
+        const departments = createDepartmentsService({ database, clock: systemClock, invalidation });
         for (const line of await seedDemo({ departments, users })) out(line);
         return 0;
       }
@@ -78,6 +88,7 @@ async function main(argv: string[]): Promise<number> {
         return 1;
     }
   } finally {
+    await invalidation.close();
     await database.close();
   }
 }

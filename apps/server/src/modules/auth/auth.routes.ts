@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { emptyBodySchema, loginBodySchema, problemSchema, refreshBodySchema, sessionResponseSchema, userSchema } from '@smart-token/contracts';
 import { UnauthenticatedError } from '../../errors.js';
-import { ACCESS_COOKIE, CsrfError, REFRESH_COOKIE, requirePrincipal } from '../../plugins/auth.js';
+import { ACCESS_COOKIE, CsrfError, REFRESH_COOKIE, requirePrincipal } from './auth.plugin.js';
 import { perMinute } from '../../plugins/rate-limit.js';
 import { ANY_STAFF } from '../roles.js';
 import { ACCESS_TOKEN_TTL_SECONDS, csrfTokenMatches } from './access-tokens.js';

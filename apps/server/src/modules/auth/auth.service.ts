@@ -3,6 +3,8 @@ import type { Database } from '../../db/database.js';
 import { InvalidCredentialsError, RateLimitedError, UnauthenticatedError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId, newSecret, sha256 } from '../../lib/ids.js';
+import type { CacheInvalidationBus } from '../cache/cache-invalidation.js';
+import { createReadCache } from '../cache/read-cache.js';
 import { LOGIN_LOCKOUT, clearFailures, countFailureUnlessLocked } from '../lockouts/lockouts.js';
 import { ACCESS_TOKEN_TTL_SECONDS, csrfTokenFor, signAccessToken, verifyAccessToken } from './access-tokens.js';
 import * as repo from './auth.repository.js';
@@ -10,6 +12,12 @@ import { verifyPassword } from './passwords.js';
 
 /** A staff working day: the session ends after this however active it is (ASVS / NIST AAL2: 12 h). */
 export const SESSION_ABSOLUTE_TTL_MS = 12 * 60 * 60_000;
+/** Sessions kept in memory per instance; past it the least recently used are read again. */
+const SESSION_CACHE_MAX_ENTRIES = 10_000;
+/** Only a safety net for an invalidation that never arrived (Redis down, a change made elsewhere). */
+const SESSION_CACHE_TTL_MS = 30_000;
+
+type SessionWithUser = NonNullable<Awaited<ReturnType<typeof repo.findSessionWithUser>>>;
 
 export interface Principal {
   userId: string;
@@ -30,8 +38,13 @@ export interface IssuedSession {
   user: User;
 }
 
-export function createAuthService(deps: { database: Database; clock: Clock; jwtSecret: Uint8Array }) {
-  const { database, clock, jwtSecret } = deps;
+export function createAuthService(deps: {
+  database: Database;
+  clock: Clock;
+  jwtSecret: Uint8Array;
+  invalidation: Pick<CacheInvalidationBus, 'publish' | 'subscribe' | 'catchUp'>;
+}) {
+  const { database, clock, jwtSecret, invalidation } = deps;
   const { db } = database;
 
   async function issueTokens(user: User, sessionId: string, sessionExpiresAt: number): Promise<IssuedSession> {
@@ -57,6 +70,35 @@ export function createAuthService(deps: { database: Database; clock: Clock; jwtS
     name: row.name,
     role: row.role as Role,
   });
+
+  const toPrincipal = (row: { userId: string; sessionId: string; email: string; name: string; role: string }): Principal => ({
+    userId: row.userId,
+    sessionId: row.sessionId,
+    email: row.email,
+    name: row.name,
+    role: row.role as Role,
+  });
+
+  // Every authenticated request reads its session and user: keep them, and forget them on every
+  // instance once the session ends or the user changes (whoever changes them publishes it).
+  const sessions = createReadCache<SessionWithUser>({ max: SESSION_CACHE_MAX_ENTRIES, ttlMs: SESSION_CACHE_TTL_MS, catchUp: () => invalidation.catchUp() });
+  invalidation.subscribe((message) => {
+    if (message.kind === 'session') sessions.delete(message.id);
+    else if (message.kind === 'user') sessions.deleteWhere((s) => s.userId === message.id);
+    else if (message.kind === 'everything') sessions.clear();
+  });
+
+  async function endSession(sessionId: string): Promise<void> {
+    await database.transact((trx) => repo.revokeSession(trx, sessionId, clock.now()));
+    await invalidation.publish({ kind: 'session', id: sessionId });
+  }
+
+  /** The live session's principal; undefined when it is unknown, revoked, expired or its user disabled. */
+  async function principalOfSession(sessionId: string): Promise<Principal | undefined> {
+    const session = await sessions.get(sessionId, () => repo.findSessionWithUser(db, sessionId));
+    if (!session || session.revokedAt !== null || session.expiresAt <= clock.now() || session.disabledAt !== null) return undefined;
+    return toPrincipal(session);
+  }
 
   /**
    * The lockout holds across instances because the attempt is counted in the database before the
@@ -100,7 +142,7 @@ export function createAuthService(deps: { database: Database; clock: Clock; jwtS
       if (!stored) throw new UnauthenticatedError('The refresh token is not valid; sign in again.');
       const session = await repo.findSessionWithUser(db, stored.session_id);
       if (stored.used_at !== null || !(await database.transact((trx) => repo.spendRefreshToken(trx, hash, now)))) {
-        await database.transact((trx) => repo.revokeSession(trx, stored.session_id, now));
+        await endSession(stored.session_id);
         throw new UnauthenticatedError('This refresh token was already used; the session has been ended for safety. Sign in again.');
       }
       if (!session || session.revokedAt !== null || session.expiresAt <= now || stored.expires_at <= now || session.disabledAt !== null) {
@@ -109,23 +151,24 @@ export function createAuthService(deps: { database: Database; clock: Clock; jwtS
       return issueTokens(toUser(session), session.sessionId, session.expiresAt);
     },
 
-    async logout(sessionId: string): Promise<void> {
-      await database.transact((trx) => repo.revokeSession(trx, sessionId, clock.now()));
-    },
+    logout: endSession,
 
     async sessionOfRefreshToken(refreshToken: string): Promise<string | undefined> {
       return (await repo.findRefreshToken(db, sha256(refreshToken)))?.session_id;
     },
 
-    /** Checks an access token and its live session: a revoked session or disabled user is out at once. */
+    principalOfSession,
+
+    /**
+     * Checks an access token and its live session: a revoked session or disabled user is out from
+     * the next request, on every instance (the session cache is invalidated through the bus).
+     */
     async authenticate(accessToken: string): Promise<Principal> {
       const claims = await verifyAccessToken(jwtSecret, accessToken, clock.now());
       if (!claims) throw new UnauthenticatedError('The access token is not valid or has expired.');
-      const session = await repo.findSessionWithUser(db, claims.sessionId);
-      if (!session || session.userId !== claims.userId || session.revokedAt !== null || session.expiresAt <= clock.now() || session.disabledAt !== null) {
-        throw new UnauthenticatedError('The session has ended; sign in again.');
-      }
-      return { userId: session.userId, sessionId: session.sessionId, email: session.email, name: session.name, role: session.role as Role };
+      const principal = await principalOfSession(claims.sessionId);
+      if (!principal || principal.userId !== claims.userId) throw new UnauthenticatedError('The session has ended; sign in again.');
+      return principal;
     },
   };
 }

@@ -4,7 +4,16 @@ import { isUniqueViolation } from '../../db/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { iso, type Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
+import type { CacheInvalidationBus } from '../cache/cache-invalidation.js';
+import { createReadCache } from '../cache/read-cache.js';
 import * as repo from './departments.repository.js';
+
+export type { CounterRow, DepartmentRow } from './departments.repository.js';
+
+/** Far more than a hospital has; past it the least recently read are dropped. */
+const CACHE_MAX_ENTRIES = 5000;
+/** Only a safety net: every change is invalidated on every instance through the bus. */
+const CACHE_TTL_MS = 60_000;
 
 export function toDepartment(row: repo.DepartmentRow): Department {
   return {
@@ -21,17 +30,58 @@ export function toDepartment(row: repo.DepartmentRow): Department {
 
 export const toCounter = (row: repo.CounterRow): Counter => ({ id: row.id, departmentId: row.department_id, name: row.name });
 
-export function createDepartmentsService(deps: { database: Database; clock: Clock }) {
-  const { database, clock } = deps;
+export function createDepartmentsService(deps: {
+  database: Database;
+  clock: Clock;
+  invalidation: Pick<CacheInvalidationBus, 'publish' | 'subscribe' | 'catchUp'>;
+}) {
+  const { database, clock, invalidation } = deps;
   const { db } = database;
 
+  // Read on every queue command and board; changed a few times a year by an admin.
+  const cacheOptions = { max: CACHE_MAX_ENTRIES, ttlMs: CACHE_TTL_MS, catchUp: () => invalidation.catchUp() };
+  const departments = createReadCache<repo.DepartmentRow>(cacheOptions);
+  const counters = createReadCache<repo.CounterRow>(cacheOptions);
+  const countersByDepartment = createReadCache<repo.CounterRow[]>(cacheOptions);
+  invalidation.subscribe((message) => {
+    if (message.kind === 'department') {
+      departments.delete(message.id);
+      countersByDepartment.delete(message.id);
+    } else if (message.kind === 'counter') {
+      counters.delete(message.id);
+      // The message names the counter, not its department (which it may just have left): drop every list.
+      countersByDepartment.clear();
+    } else if (message.kind === 'everything') {
+      departments.clear();
+      counters.clear();
+      countersByDepartment.clear();
+    }
+  });
+
+  const findDepartment = (id: string): Promise<repo.DepartmentRow | undefined> => departments.get(id, () => repo.findDepartment(db, id));
+
+  const findCounter = (id: string): Promise<repo.CounterRow | undefined> => counters.get(id, () => repo.findCounter(db, id));
+
   async function requireDepartment(id: string): Promise<repo.DepartmentRow> {
-    const row = await repo.findDepartment(db, id);
+    const row = await findDepartment(id);
     if (!row) throw new NotFoundError(`Department ${id} does not exist.`);
     return row;
   }
 
   return {
+    /**
+     * Cached reads for other modules (queue, public, live): rows as stored, or undefined. Shared
+     * and frozen; call them outside a transaction (they read through the pool, and SQLite has one
+     * connection, which a transaction holds).
+     */
+    findDepartment,
+    findCounter,
+    counterName: async (id: string): Promise<string | undefined> => (await findCounter(id))?.name,
+    /** The department's counters, ordered by name (a new array each call, over the shared rows). */
+    async countersOf(departmentId: string): Promise<repo.CounterRow[]> {
+      return [...((await countersByDepartment.get(departmentId, () => repo.listCounters(db, departmentId))) ?? [])];
+    },
+
     async createDepartment(input: CreateDepartmentBody): Promise<Department> {
       const row: repo.DepartmentRow = {
         id: newId(),
@@ -49,11 +99,12 @@ export function createDepartmentsService(deps: { database: Database; clock: Cloc
         if (isUniqueViolation(error)) throw new ConflictError(`A department with code ${input.code} already exists.`);
         throw error;
       }
+      await invalidation.publish({ kind: 'department', id: row.id });
       return toDepartment(row);
     },
 
     async updateDepartment(id: string, input: UpdateDepartmentBody): Promise<Department> {
-      return database.transact(async (trx) => {
+      const updated = await database.transact(async (trx) => {
         const current = await repo.findDepartment(trx, id);
         if (!current) throw new NotFoundError(`Department ${id} does not exist.`);
         const changes = {
@@ -66,6 +117,8 @@ export function createDepartmentsService(deps: { database: Database; clock: Cloc
         if (Object.keys(changes).length > 0) await repo.updateDepartment(trx, id, changes);
         return toDepartment({ ...current, ...changes });
       });
+      await invalidation.publish({ kind: 'department', id });
+      return updated;
     },
 
     async listDepartments(): Promise<Department[]> {
@@ -82,6 +135,7 @@ export function createDepartmentsService(deps: { database: Database; clock: Cloc
         }
         await repo.insertCounter(trx, row);
       });
+      await invalidation.publish({ kind: 'counter', id: row.id });
       return toCounter(row);
     },
 

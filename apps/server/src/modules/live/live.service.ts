@@ -3,8 +3,7 @@ import { LIVE_TICKET_TTL_SECONDS } from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
 import type { Clock } from '../../lib/clock.js';
 import { newSecret, sha256 } from '../../lib/ids.js';
-import * as authRepo from '../auth/auth.repository.js';
-import type { Principal } from '../auth/auth.service.js';
+import type { AuthService, Principal } from '../auth/auth.service.js';
 import type { QueueService } from '../queue/queue.service.js';
 import type { PendingEvent } from './live-events.js';
 import type { WaitingSnapshot } from './live.hub.js';
@@ -25,17 +24,15 @@ export function createLiveService(deps: {
   database: Database;
   clock: Clock;
   queue: QueueService;
+  auth: Pick<AuthService, 'principalOfSession'>;
   /** Number + last four digits, with the status lookup's lockout; throws as that lookup does. */
   lookupToken: (number: string, phoneLast4: string) => Promise<{ id: string }>;
 }) {
   const { database, clock, queue } = deps;
   const { db } = database;
 
-  async function principalOfSession(sessionId: string): Promise<Principal | undefined> {
-    const s = await authRepo.findSessionWithUser(db, sessionId);
-    if (!s || s.revokedAt !== null || s.expiresAt <= clock.now() || s.disabledAt !== null) return undefined;
-    return { userId: s.userId, sessionId: s.sessionId, email: s.email, name: s.name, role: s.role as Principal['role'] };
-  }
+  /** Through the auth module: its session cache, and its rules for when a session is over. */
+  const principalOfSession = (sessionId: string): Promise<Principal | undefined> => deps.auth.principalOfSession(sessionId);
 
   async function refOf(tokenId: string): Promise<TokenRef | undefined> {
     const found = await queue.statusOfToken(tokenId);

@@ -16,9 +16,10 @@ export async function countUsers(db: Db): Promise<number> {
   return Number(row.n);
 }
 
-export async function setPasswordHash(db: Db, email: string, passwordHash: string): Promise<boolean> {
-  const result = await db.updateTable('users').set({ password_hash: passwordHash }).where('email', '=', email).executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+/** The user's id, or undefined when no user has that email. */
+export async function setPasswordHash(db: Db, email: string, passwordHash: string): Promise<string | undefined> {
+  const row = await db.updateTable('users').set({ password_hash: passwordHash }).where('email', '=', email).returning('id').executeTakeFirst();
+  return row?.id;
 }
 
 export async function revokeSessionsOfUserByEmail(db: Db, email: string, now: number): Promise<void> {

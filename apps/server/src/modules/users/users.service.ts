@@ -5,10 +5,11 @@ import { ConflictError, NotFoundError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { hashPassword } from '../auth/passwords.js';
+import type { CacheInvalidationBus } from '../cache/cache-invalidation.js';
 import * as repo from './users.repository.js';
 
-export function createUsersService(deps: { database: Database; clock: Clock }) {
-  const { database, clock } = deps;
+export function createUsersService(deps: { database: Database; clock: Clock; invalidation: Pick<CacheInvalidationBus, 'publish'> }) {
+  const { database, clock, invalidation } = deps;
 
   return {
     async createUser(input: CreateUserBody): Promise<User> {
@@ -31,13 +32,19 @@ export function createUsersService(deps: { database: Database; clock: Clock }) {
 
     countUsers: () => repo.countUsers(database.db),
 
-    /** Sets a new password and ends the user's sessions, so a stolen session dies with the old password. */
+    /**
+     * Sets a new password and ends the user's sessions, so a stolen session dies with the old
+     * password: on every instance from its next request (their session caches hear of it).
+     */
     async resetPassword(email: string, password: string): Promise<void> {
       const passwordHash = await hashPassword(password);
-      await database.transact(async (trx) => {
-        if (!(await repo.setPasswordHash(trx, email, passwordHash))) throw new NotFoundError(`No user has the email ${email}.`);
+      const userId = await database.transact(async (trx) => {
+        const id = await repo.setPasswordHash(trx, email, passwordHash);
+        if (id === undefined) throw new NotFoundError(`No user has the email ${email}.`);
         await repo.revokeSessionsOfUserByEmail(trx, email, clock.now());
+        return id;
       });
+      await invalidation.publish({ kind: 'user', id: userId });
     },
   };
 }

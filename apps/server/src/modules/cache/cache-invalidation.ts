@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { Database } from '../../db/database.js';
+import { sqliteDataVersion } from './cache.repository.js';
+
+/** What changed: every instance drops what it cached for this thing. */
+export const invalidationSchema = z.strictObject({
+  kind: z.enum(['session', 'user', 'department', 'counter']),
+  id: z.string().min(1).max(128),
+});
+export type Invalidation = z.infer<typeof invalidationSchema>;
+
+/**
+ * What a subscriber hears: an invalidation, or `everything` when this process may have missed
+ * some (a change made by a process it cannot hear), so every cache starts over.
+ */
+export type InvalidationMessage = Invalidation | { kind: 'everything' };
+
+/** Carries cache invalidations to every instance: through Redis pub/sub, or in-process alone. */
+export interface CacheInvalidationBus {
+  /**
+   * Call after the change commits. This process's handlers run before it returns; the promise
+   * settles once Redis took the message (or gave up), and never rejects: the change itself is
+   * committed, and a lost message costs at most the caches' TTL.
+   */
+  publish(invalidation: Invalidation): Promise<void>;
+  subscribe(handler: (message: InvalidationMessage) => void): void;
+  /**
+   * Call before serving from a cache (outside any transaction): delivers `everything` when a
+   * change may have been made where this process could not hear it — the command line or another
+   * instance without Redis, or while the Redis subscription is down.
+   */
+  catchUp(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const CHANNEL = 'smart-token:cache-invalidation';
+/** A request that changed something waits at most this long for Redis before answering. */
+const PUBLISH_TIMEOUT_MS = 1000;
+const wireSchema = invalidationSchema.extend({ from: z.string().max(64) });
+
+/**
+ * The bus of one process. `missedChanges` says whether another process may have changed something
+ * since it was last asked (then every cache starts over); by default none can.
+ */
+export function createLocalInvalidationBus(missedChanges: () => Promise<boolean> = async () => false): CacheInvalidationBus {
+  const handlers: ((message: InvalidationMessage) => void)[] = [];
+  const deliver = (message: InvalidationMessage) => handlers.forEach((h) => h(message));
+  return {
+    publish: async (invalidation) => deliver(invalidation),
+    subscribe: (handler) => void handlers.push(handler),
+    async catchUp() {
+      if (await missedChanges()) deliver({ kind: 'everything' });
+    },
+    close: async () => undefined,
+  };
+}
+
+/**
+ * Redis fan-out on its own channel (live events have theirs). Our own messages are handled at once
+ * and dropped when Redis echoes them back. The request that made the change waits for the publish,
+ * so by the time its answer leaves, Redis has handed the message to every other instance.
+ */
+export async function createRedisInvalidationBus(url: string, onError: (error: unknown) => void): Promise<CacheInvalidationBus> {
+  const instance = randomUUID();
+  const publisher = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  const subscriber = new Redis(url, { lazyConnect: true });
+  publisher.on('error', onError);
+  subscriber.on('error', onError);
+  try {
+    await publisher.connect();
+    await subscriber.connect();
+    await subscriber.subscribe(CHANNEL);
+  } catch (error) {
+    publisher.disconnect();
+    subscriber.disconnect();
+    throw error;
+  }
+  const handlers: ((message: InvalidationMessage) => void)[] = [];
+  const deliver = (message: InvalidationMessage) => handlers.forEach((h) => h(message));
+
+  subscriber.on('message', (_channel: string, raw: string) => {
+    try {
+      const { from, ...invalidation } = wireSchema.parse(JSON.parse(raw));
+      if (from !== instance) deliver(invalidation);
+    } catch (error) {
+      onError(error);
+    }
+  });
+  // ioredis subscribes again after a reconnect; whatever was published in between never reached us.
+  subscriber.on('ready', () => deliver({ kind: 'everything' }));
+
+  return {
+    async publish(invalidation) {
+      deliver(invalidation);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          onError(new Error(`a ${invalidation.kind} cache invalidation was not confirmed by Redis within ${PUBLISH_TIMEOUT_MS} ms`));
+          resolve();
+        }, PUBLISH_TIMEOUT_MS);
+      });
+      const sent = publisher.publish(CHANNEL, JSON.stringify({ from: instance, ...invalidation })).then(() => undefined, onError);
+      await Promise.race([sent, timeout]);
+      clearTimeout(timer);
+    },
+    subscribe: (handler) => void handlers.push(handler),
+    // While the subscription is down we hear nothing, so nothing cached is trusted.
+    async catchUp() {
+      if (subscriber.status !== 'ready') deliver({ kind: 'everything' });
+    },
+    async close() {
+      await subscriber.quit().catch(() => undefined);
+      await publisher.quit().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Without Redis another process (the command line resetting a password, a second instance) can
+ * change what we cache without our hearing of it. SQLite tells us cheaply when any other
+ * connection has committed (then every cache starts over); PostgreSQL has no such cheap signal,
+ * so there nothing cached is trusted (reads go to the database) unless REDIS_URL is set.
+ */
+function missedChangesOf(database: Database): () => Promise<boolean> {
+  if (database.dialect === 'postgres') return async () => true;
+  let seen: number | undefined;
+  return async () => {
+    const version = await sqliteDataVersion(database.db);
+    const missed = seen !== undefined && version !== seen;
+    seen = version;
+    return missed;
+  };
+}
+
+/** The Redis bus when there is a REDIS_URL, else this process's own. */
+export async function createInvalidationBus(deps: {
+  redisUrl: string | undefined;
+  database: Database;
+  onError: (error: unknown) => void;
+}): Promise<CacheInvalidationBus> {
+  return deps.redisUrl ? createRedisInvalidationBus(deps.redisUrl, deps.onError) : createLocalInvalidationBus(missedChangesOf(deps.database));
+}
