@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../test/databases.js';
 import { openSocket, type TestSocket } from '../../test/live-client.js';
 import { queueApi } from '../../test/queue-api.js';
-import { startTestApp, type TestApp } from '../../test/test-app.js';
+import { nextPhone, problemOf, startTestApp, type TestApp } from '../../test/test-app.js';
 
 describe.each(DIALECTS)('live updates on %s', (dialect) => {
   let t: TestApp;
@@ -67,7 +67,7 @@ describe.each(DIALECTS)('live updates on %s', (dialect) => {
     await api.callNext(dept.counters[0]!.id);
     const called = await staff.next((m) => m.type === 'token.called');
     expect(called.seq).toBe((issued.seq as number) + 1);
-    expect(called).toMatchObject({ counterName: 'Room 1', token: { status: 'called' } });
+    expect(called).toMatchObject({ counterName: 'Room 1', token: { id: token.id, status: 'called' } });
   });
 
   it('shows a board display-safe tokens only', async () => {
@@ -90,13 +90,18 @@ describe.each(DIALECTS)('live updates on %s', (dialect) => {
   });
 
   it('serves the board with numbers and counters, and initials only when asked', async () => {
+    // A patient of its own, first in line, so the board is checked on a real entry and not an empty list.
+    const first = await api.issue(dept.id, 'emergency', 'Lakshmi Menon');
     const board = await t.inject({ method: 'GET', url: `/api/v1/departments/${dept.id}/board`, headers: await t.as('display') });
     expect(board.statusCode).toBe(200);
     expect(board.json()).toMatchObject({ departmentName: 'LIV department' });
+    expect(board.json<{ next: unknown[] }>().next[0]).toEqual({ number: first.number });
     expect(board.body).not.toContain('initials');
     const withInitials = await t.inject({ method: 'GET', url: `/api/v1/departments/${dept.id}/board?privacy=initials`, headers: await t.as('display') });
-    expect(withInitials.json().next.every((n: { initials?: string }) => typeof n.initials === 'string')).toBe(true);
-    expect(withInitials.body).not.toMatch(/Patient|Ravi|Meera|Kavya/);
+    const next = withInitials.json<{ next: { number: string; initials?: string }[] }>().next;
+    expect(next[0]).toEqual({ number: first.number, initials: 'L.M.' });
+    expect(next.every((n) => typeof n.initials === 'string')).toBe(true);
+    expect(withInitials.body).not.toMatch(/Patient|Ravi|Meera|Kavya|Lakshmi|Menon/);
   });
 
   it('replays what a reconnecting client missed, in order, from `since`', async () => {
@@ -136,18 +141,54 @@ describe.each(DIALECTS)('live updates on %s', (dialect) => {
     }
     const calledEvent = await patient.next((m) => m.type === 'token.called');
     expect(calledEvent.status).toMatchObject({ number: mine.number, status: 'called', counterName: 'Room 2' });
-    await api.act(other.id, 'cancel');
+    const cancelled = await api.act(other.id, 'cancel');
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
+    // The patient gets nothing for that cancel, so wait for a later change of their own token: once it
+    // has arrived, the cancel's delivery has run too, and anything it leaked is in the messages below.
+    expect((await api.act(mine.id, 'start')).statusCode).toBe(200);
+    const marker = await patient.next((m) => m.type === 'token.started');
+    expect(marker.status).toMatchObject({ number: mine.number, status: 'serving' });
 
-    const text = JSON.stringify(patient.messages.concat(subscribed, calledEvent));
+    const text = JSON.stringify([subscribed, calledEvent, marker, ...patient.messages]);
     expect(text).not.toContain(other.number);
     expect(text).not.toContain('Patient');
     expect(text).not.toContain(mine.id);
   });
 
   it('follows a patient by number and last 4 digits, with the lookup’s lockout', async () => {
+    const issueWith = async (phone: string) => {
+      const res = await t.inject({ method: 'POST', url: '/api/v1/tokens', headers: await t.as('receptionist'), payload: { departmentId: dept.id, patient: { name: 'Nila Das', phone } } });
+      expect(res.statusCode, res.body).toBe(201);
+      return { number: res.json<{ number: string }>().number, right: phone.slice(-4), wrong: phone.endsWith('0000') ? '1111' : '0000' };
+    };
+    /** The answer to one subscribe by number: `subscribed` or an error frame. */
+    const follow = async (socket: TestSocket, token: string, phoneLast4: string) => {
+      socket.send({ action: 'subscribe', topic: 'status', token, phoneLast4 });
+      return socket.next((m) => m.type === 'subscribed' || m.type === 'error');
+    };
+    const lookup = (token: string, phoneLast4: string) => t.inject({ method: 'POST', url: '/api/v1/public/status', payload: { token, phoneLast4 } });
+    const target = await issueWith(nextPhone());
+    const other = await issueWith(nextPhone());
     const patient = await connect();
-    patient.send({ action: 'subscribe', topic: 'status', token: 'LIV-999', phoneLast4: '0000' });
-    expect(await patient.next((m) => m.type === 'error')).toMatchObject({ code: 'NOT_FOUND' });
+
+    expect(await follow(patient, target.number, target.right)).toMatchObject({ type: 'subscribed', status: { number: target.number, status: 'waiting' } });
+    expect(await follow(patient, 'LIV-999', target.right)).toMatchObject({ type: 'error', code: 'NOT_FOUND' });
+
+    // Five wrong tries through the socket: each a plain NOT_FOUND (so four did not lock it), the fifth locks.
+    for (let i = 1; i <= 5; i++) expect(await follow(patient, target.number, target.wrong), `try ${i}`).toMatchObject({ type: 'error', code: 'NOT_FOUND' });
+    // The sixth is refused even with the right digits, on this socket, on a new one and over HTTP: one lock per number.
+    const locked = await follow(patient, target.number, target.right);
+    expect(locked).toMatchObject({ type: 'error', code: 'RATE_LIMITED' });
+    expect(locked.detail).toContain(target.number);
+    expect(await follow(await connect(), target.number, target.right)).toMatchObject({ type: 'error', code: 'RATE_LIMITED' });
+    const overHttp = await lookup(target.number, target.right);
+    expect(overHttp.statusCode).toBe(429);
+    expect(problemOf(overHttp).code).toBe('RATE_LIMITED');
+
+    // Another number is untouched; and failures over HTTP lock the socket path the same way.
+    expect(await follow(await connect(), other.number, other.right)).toMatchObject({ type: 'subscribed', status: { number: other.number } });
+    for (let i = 1; i <= 5; i++) expect((await lookup(other.number, other.wrong)).statusCode, `try ${i}`).toBe(404);
+    expect(await follow(await connect(), other.number, other.right)).toMatchObject({ type: 'error', code: 'RATE_LIMITED' });
   });
 
   it('answers a bad message with an error frame and keeps the connection', async () => {

@@ -149,7 +149,9 @@ describe.each(DIALECTS)('queue order and actions on %s', (dialect) => {
     expect(third.position).toBe(3);
     expect(third.estimatedWait).toEqual({ minMinutes: 40, maxMinutes: 60 });
   });
-  it('keeps the per-lane waiting counts equal to the tokens actually waiting, whatever happened', async () => {
+
+  /** Waiting tokens per `department/lane`, as the kept counts say and as the tokens themselves say. */
+  async function laneCounts(): Promise<{ kept: Map<string, number>; actual: Map<string, number> }> {
     const db = t.app.database.db;
     const actual = await db
       .selectFrom('tokens')
@@ -159,8 +161,60 @@ describe.each(DIALECTS)('queue order and actions on %s', (dialect) => {
       .execute();
     const kept = await db.selectFrom('queue_lane_counts').selectAll().where('waiting', '!=', 0).execute();
     const key = (d: string, l: number) => `${d}/${l}`;
-    expect(new Map(kept.map((k) => [key(k.department_id, k.lane), Number(k.waiting)]))).toEqual(
-      new Map(actual.map((a) => [key(a.department_id, a.lane), Number(a.n)])),
+    return {
+      kept: new Map(kept.map((k) => [key(k.department_id, k.lane), Number(k.waiting)])),
+      actual: new Map(actual.map((a) => [key(a.department_id, a.lane), Number(a.n)])),
+    };
+  }
+
+  it('keeps the per-lane waiting counts equal to the tokens actually waiting, whatever happened', async () => {
+    // Its own traffic through every way into and out of the line (issue, call, park and return, undo,
+    // cancel, transfer, send on), so the counts compared are never two empty maps.
+    const d = await t.department({ code: 'CNT', counters: 2, parkReturnAfter: 1 });
+    const o = await t.department({ code: 'CNO', counters: 1 });
+    const [c0, c1] = [d.counters[0]!.id, d.counters[1]!.id];
+    async function expectCountsTrue(step: string): Promise<Map<string, number>> {
+      const { kept, actual } = await laneCounts();
+      expect(kept, `kept counts after ${step}`).toEqual(actual);
+      return actual;
+    }
+    const ok = async (request: ReturnType<typeof api.act>) => {
+      const res = await request;
+      expect(res.statusCode, res.body).toBe(200);
+    };
+
+    const [n1, n2, n3] = [await api.issue(d.id), await api.issue(d.id), await api.issue(d.id)];
+    const p = await api.issue(d.id, 'priority');
+    const e = await api.issue(d.id, 'emergency');
+    await expectCountsTrue('issue');
+    await ok(api.act(p.id, 'call', { counterId: c0 }));
+    await ok(api.act(p.id, 'park'));
+    await expectCountsTrue('call and park');
+    expect((await api.callNext(c0))!.id).toBe(e.id); // …and brings the parked one back
+    expect((await api.token(p.id)).status).toBe('waiting');
+    await expectCountsTrue('call-next with a return');
+    await ok(api.act(e.id, 'undo'));
+    await ok(api.act(n3.id, 'cancel'));
+    await expectCountsTrue('undo and cancel');
+    await ok(api.act(n2.id, 'transfer', { departmentId: o.id }));
+    expect((await api.callNext(c1))!.id).toBe(e.id);
+    await ok(api.act(e.id, 'start'));
+    await ok(api.act(e.id, 'complete', { nextDepartmentId: o.id }));
+    await expectCountsTrue('transfer and send on');
+    await ok(api.act(n2.id, 'undo'));
+    const actual = await expectCountsTrue('undo of a transfer');
+
+    const mine = new Map([...actual].filter(([k]) => k.startsWith(`${d.id}/`) || k.startsWith(`${o.id}/`)));
+    expect(mine).toEqual(
+      new Map([
+        [`${d.id}/1`, 2], // n1, n2 (back from the transfer)
+        [`${d.id}/3`, 1], // p, returned after park
+        [`${o.id}/4`, 1], // e, sent on
+      ]),
     );
+    // The line reads the counts too: it agrees with them.
+    const line = await api.queue(d.id);
+    expect(line.waiting.map((w) => w.id)).toEqual([p.id, n1.id, n2.id]);
+    expect(line.waitingCount).toBe(3);
   });
 });
