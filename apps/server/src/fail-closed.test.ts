@@ -67,6 +67,8 @@ describe.each(DIALECTS)('fail-closed authorization on %s', (dialect) => {
   afterAll(() => t.close());
 
   const staffOperations = () => operations.filter((op) => !isPublic(op.method, op.path));
+  /** A loop over the published operations proves nothing if they went missing: every entry must be among them. */
+  const expectEveryStaffOperation = () => expect(staffOperations().map((op) => `${op.method} ${op.path}`)).toEqual(expect.arrayContaining(Object.keys(STAFF_OPERATIONS)));
 
   function call(op: { method: string; path: string }, headers: Record<string, string>) {
     const url = op.path.replace(/\{[^}]+\}/g, MADE_UP_ID);
@@ -92,6 +94,7 @@ describe.each(DIALECTS)('fail-closed authorization on %s', (dialect) => {
 
   it('answers every staff operation without credentials with 401 UNAUTHENTICATED before reading the body', async () => {
     const wrong: string[] = [];
+    expectEveryStaffOperation();
     for (const op of staffOperations()) {
       const res = await call(op, {});
       const ok = res.statusCode === 401 && String(res.headers['content-type']).startsWith('application/problem+json') && res.json().code === 'UNAUTHENTICATED';
@@ -114,6 +117,7 @@ describe.each(DIALECTS)('fail-closed authorization on %s', (dialect) => {
 
   it('answers every staff operation with a made-up bearer token with 401 before reading the body', async () => {
     const wrong: string[] = [];
+    expectEveryStaffOperation();
     for (const op of staffOperations()) {
       const res = await call(op, { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl' });
       if (res.statusCode !== 401) wrong.push(`${op.method} ${op.path} → ${res.statusCode}`);
@@ -137,18 +141,23 @@ describe.each(DIALECTS)('fail-closed authorization on %s', (dialect) => {
 
   it('lets each role in an entry past authorization (neither 401 nor 403, and no 5xx)', async () => {
     const wrong: string[] = [];
+    let checked = 0;
     for (const op of staffOperations()) {
       for (const role of STAFF_OPERATIONS[`${op.method} ${op.path}`] ?? []) {
+        checked += 1;
         const res = await call(op, await t.as(role));
         if ([401, 403].includes(res.statusCode) || res.statusCode >= 500) wrong.push(`${role}: ${op.method} ${op.path} → ${res.statusCode} ${res.body}`);
       }
     }
     expect(wrong).toEqual([]);
+    expect(checked).toBe(Object.values(STAFF_OPERATIONS).reduce((n, roles) => n + roles.length, 0));
   });
 
   it('lets the public operations answer without credentials', async () => {
     const wrong: string[] = [];
-    for (const op of operations.filter((o) => isPublic(o.method, o.path) && o.path !== '/api/v1/auth/refresh')) {
+    const publicOperations = operations.filter((o) => isPublic(o.method, o.path) && o.path !== '/api/v1/auth/refresh');
+    expect(publicOperations.map((op) => `${op.method} ${op.path}`)).toEqual(expect.arrayContaining(['POST /api/v1/auth/login', 'POST /api/v1/public/status', 'POST /api/v1/public/check-in']));
+    for (const op of publicOperations) {
       const res = await call(op, {});
       if (res.statusCode === 401 && res.json().code === 'UNAUTHENTICATED') wrong.push(`${op.method} ${op.path}`);
       if (res.statusCode === 403 || res.statusCode >= 500) wrong.push(`${op.method} ${op.path} → ${res.statusCode} ${res.body}`);

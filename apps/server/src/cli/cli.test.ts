@@ -108,8 +108,10 @@ describe('the smart-token CLI on SQLite', () => {
   });
 
   it('create-user refuses an existing email and a bad option with one line naming the problem', async () => {
+    // Its own existing user, so the refusal does not lean on an earlier test having made one.
+    expect((await runCli(['create-user', '--email', 'taken@clinic.test', '--name', 'First', '--role', 'doctor', '--password', 'a chosen long password'], env)).code).toBe(0);
     const [duplicate, badRole, shortPassword] = await Promise.all([
-      runCli(['create-user', '--email', 'dr.rao@clinic.test', '--name', 'Again', '--role', 'doctor'], env),
+      runCli(['create-user', '--email', 'taken@clinic.test', '--name', 'Again', '--role', 'doctor'], env),
       runCli(['create-user', '--email', 'x@clinic.test', '--name', 'X', '--role', 'boss'], env),
       runCli(['create-user', '--email', 'y@clinic.test', '--name', 'Y', '--role', 'doctor', '--password', 'short'], env),
     ]);

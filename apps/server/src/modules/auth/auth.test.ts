@@ -337,11 +337,12 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
 
     beforeAll(async () => {
       shifted = await startTestApp(dialect, { clock });
+      // Made here, not in the first test, so each test below also runs alone (vitest -t).
+      await shifted.app.services.users.createUser({ email: 'clock@auth.test', name: 'Clock', role: 'doctor', password: TEST_PASSWORD });
     });
     afterAll(() => shifted.close());
 
     it('issues access tokens that work, and a refresh cookie that lasts as long as the session', async () => {
-      await shifted.app.services.users.createUser({ email: 'clock@auth.test', name: 'Clock', role: 'doctor', password: TEST_PASSWORD });
       const res = await shifted.inject({ method: 'POST', url: LOGIN, payload: { email: 'clock@auth.test', password: TEST_PASSWORD } });
       expect(res.statusCode).toBe(200);
       const me = await shifted.inject({ method: 'GET', url: ME, headers: bearer(res.json<Session>().accessToken) });
@@ -351,6 +352,7 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
 
     it('lets an access token lapse 30 minutes after it was issued, by the app clock', async () => {
       const res = await shifted.inject({ method: 'POST', url: LOGIN, payload: { email: 'clock@auth.test', password: TEST_PASSWORD } });
+      expect(res.statusCode, res.body).toBe(200);
       const headers = bearer(res.json<Session>().accessToken);
       clock.advanceMinutes(29);
       expect((await shifted.inject({ method: 'GET', url: ME, headers })).statusCode).toBe(200);
@@ -360,6 +362,7 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
 
     it('ends the session, refresh included, when the app clock passes its 12 hours', async () => {
       const res = await shifted.inject({ method: 'POST', url: LOGIN, payload: { email: 'clock@auth.test', password: TEST_PASSWORD } });
+      expect(res.statusCode, res.body).toBe(200);
       clock.advanceMinutes(12 * 60 - 1);
       const late = await shifted.inject({ method: 'POST', url: REFRESH, payload: { refreshToken: res.json<Session>().refreshToken } });
       expect(late.statusCode).toBe(200);
