@@ -8,6 +8,8 @@ export interface LiveHandlers {
   /** The server could not replay what was missed: reload the state from the API. */
   onResync?: (departmentId: string) => void;
   onState?: (state: LiveState) => void;
+  /** The server has the department subscription (again): from here on, nothing of it is missed. */
+  onSubscribed?: (departmentId: string) => void;
   onError?: (code: string, detail: string) => void;
 }
 
@@ -42,6 +44,7 @@ export function connectLive(subscriptions: LiveClientMessage[], handlers: LiveHa
       if (data.type === 'subscribed' && data.topic === 'department') {
         const id = data.departmentId as string;
         if (!lastSeq.has(id)) lastSeq.set(id, data.seq as number);
+        handlers.onSubscribed?.(id);
       } else if (data.type === 'subscribed' && data.topic === 'status') {
         handlers.onStatus?.(data.status as PublicStatus, 'subscribed');
       } else if (data.type === 'resync') {

@@ -1,4 +1,5 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useEffectEvent } from 'react';
+import { characterKeyShortcutsEnabled } from './preference';
 
 export interface Shortcut {
   /** KeyboardEvent.code (`KeyN`), so a shortcut works whatever the keyboard's language. */
@@ -22,24 +23,24 @@ function isTyping(target: EventTarget | null): boolean {
 /**
  * Screen-wide keyboard shortcuts. Plain letters only fire outside text fields; shortcuts with Alt
  * fire everywhere (so Alt+N starts a new patient even from the name field). Nothing fires while a
- * modal dialog is open.
+ * modal dialog is open, and single-key shortcuts (with or without Shift) not at all while the user
+ * has turned them off (preference.ts).
  */
 export function useShortcuts(shortcuts: Shortcut[]): void {
-  const latest = useRef(shortcuts);
-  latest.current = shortcuts;
+  const onKeyDown = useEffectEvent((event: KeyboardEvent) => {
+    if (event.ctrlKey || event.metaKey || event.repeat || event.defaultPrevented) return;
+    if (document.querySelector('dialog[open]')) return;
+    const match = shortcuts.find(
+      (s) => s.code === event.code && Boolean(s.alt) === event.altKey && Boolean(s.shift) === event.shiftKey && s.enabled !== false,
+    );
+    if (!match) return;
+    if (!match.alt && (isTyping(event.target) || !characterKeyShortcutsEnabled())) return;
+    event.preventDefault();
+    match.run();
+  });
   useEffect(() => {
-    function onKeyDown(event: KeyboardEvent) {
-      if (event.ctrlKey || event.metaKey || event.repeat || event.defaultPrevented) return;
-      if (document.querySelector('dialog[open]')) return;
-      const match = latest.current.find(
-        (s) => s.code === event.code && Boolean(s.alt) === event.altKey && Boolean(s.shift) === event.shiftKey && s.enabled !== false,
-      );
-      if (!match) return;
-      if (!match.alt && isTyping(event.target)) return;
-      event.preventDefault();
-      match.run();
-    }
-    document.addEventListener('keydown', onKeyDown);
-    return () => document.removeEventListener('keydown', onKeyDown);
+    const listener = (event: KeyboardEvent) => onKeyDown(event);
+    document.addEventListener('keydown', listener);
+    return () => document.removeEventListener('keydown', listener);
   }, []);
 }

@@ -1,8 +1,8 @@
 import type { IssueTokenBody, Token } from '@smart-token/contracts';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useCallback, useRef } from 'react';
 import { ApiError, idempotencyKey, post } from '../../lib/api';
-import { queueKeys } from './queue';
+import { patchQueues, queueKeys, refetchQueueSoon } from './queue';
 
 /** How often a request the server never answered is sent again (same Idempotency-Key, so safe). */
 const MAX_UNANSWERED_RETRIES = 2;
@@ -34,42 +34,50 @@ export function useIssueToken() {
   return useMutation({
     mutationFn: ({ body, key }: { body: IssueTokenBody; key: string }) => post<IssuedToken>('/tokens', body, { 'Idempotency-Key': key }),
     retry: retryUnanswered,
-    onSuccess: (token) => void client.invalidateQueries({ queryKey: queueKeys.department(token.departmentId) }),
+    // The queue cache is no place for the patient's status key: it stays with the ticket.
+    onSuccess: ({ statusKey: _statusKey, statusUrl: _statusUrl, ...token }) => patchQueues(client, token, 'issued'),
   });
 }
 
-const callNext = (counterId: string, key: string) =>
-  post<{ token: Token | null }>(`/counters/${path(counterId)}/call-next`, undefined, { 'Idempotency-Key': key });
-
-/** Retries a call-next the server never answered, with the same key. */
-async function callNextWithRetry(counterId: string, key: string): Promise<{ token: Token | null }> {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await callNext(counterId, key);
-    } catch (error) {
-      if (!retryUnanswered(attempt, error as Error)) throw error;
-    }
-  }
-}
+/** After a refused or lost action the queue on screen is suspect (someone else moved first): it is read again. */
+const refetchOnFailure = (client: QueryClient) => (_error: Error, input: { departmentId: string }) => refetchQueueSoon(client, input.departmentId);
 
 export function useCallNext() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ counterId, key }: { counterId: string; key: string }) => callNextWithRetry(counterId, key),
-    onSuccess: () => void client.invalidateQueries({ queryKey: queueKeys.all }),
+    mutationFn: ({ counterId, key }: { counterId: string; departmentId: string; key: string }) =>
+      post<{ token: Token | null }>(`/counters/${path(counterId)}/call-next`, undefined, { 'Idempotency-Key': key }),
+    // The same variables, so the same key: a retry the server already did is answered, not done again.
+    retry: retryUnanswered,
+    onSuccess: ({ token }) => token && patchQueues(client, token, 'changed'),
+    onError: refetchOnFailure(client),
   });
 }
 
-/** "Complete and call next" as one click: the current patient is finished (or sent on), then the next is called. */
+/** What `POST /counters/:id/complete-and-call-next` answers (API.md): either may be null. */
+export interface CompleteAndCallNextResult {
+  completed: Token | null;
+  token: Token | null;
+}
+
+/**
+ * "Complete and call next" as one request, which the server does whole or not at all: the counter's
+ * current patient is finished (or sent on to `nextDepartmentId`) and the next one called.
+ */
 export function useCompleteAndCallNext() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: async ({ tokenId, nextDepartmentId, counterId, key }: { tokenId: string; nextDepartmentId?: string; counterId: string; key: string }) => {
-      const completed = await post<{ token: Token }>(`/tokens/${path(tokenId)}/complete`, nextDepartmentId ? { nextDepartmentId } : undefined);
-      const called = await callNextWithRetry(counterId, key);
-      return { completed: completed.token, called: called.token };
+    mutationFn: ({ counterId, nextDepartmentId, key }: { counterId: string; departmentId: string; nextDepartmentId?: string; key: string }) =>
+      post<CompleteAndCallNextResult>(`/counters/${path(counterId)}/complete-and-call-next`, nextDepartmentId ? { nextDepartmentId } : {}, { 'Idempotency-Key': key }),
+    retry: retryUnanswered,
+    onSuccess: ({ completed, token }) => {
+      for (const changed of [completed, token]) {
+        if (!changed) continue;
+        patchQueues(client, changed, 'changed');
+        void client.invalidateQueries({ queryKey: queueKeys.token(changed.id) });
+      }
     },
-    onSettled: () => void client.invalidateQueries({ queryKey: queueKeys.all }),
+    onError: refetchOnFailure(client),
   });
 }
 
@@ -77,6 +85,8 @@ export type TokenAction = 'call' | 'recall' | 'start' | 'complete' | 'transfer' 
 
 export interface TokenActionInput {
   tokenId: string;
+  /** Where the token waits or stands now: its queue is read again if the action fails. */
+  departmentId: string;
   action: TokenAction;
   body?: { counterId: string } | { nextDepartmentId?: string } | { departmentId: string };
 }
@@ -86,9 +96,8 @@ export function useTokenAction() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: ({ tokenId, action, body }: TokenActionInput) => post<{ token: Token }>(`/tokens/${path(tokenId)}/${action}`, body),
-    onSettled: (_data, _error, input) => {
-      void client.invalidateQueries({ queryKey: queueKeys.all });
-      void client.invalidateQueries({ queryKey: queueKeys.token(input.tokenId) });
-    },
+    onSuccess: ({ token }) => patchQueues(client, token, 'changed'),
+    onError: refetchOnFailure(client),
+    onSettled: (_data, _error, input) => void client.invalidateQueries({ queryKey: queueKeys.token(input.tokenId) }),
   });
 }

@@ -1,10 +1,11 @@
-import type { Counter, Department, Token } from '@smart-token/contracts';
+import { canTransition, type Counter, type Department, type StaffAction, type Token } from '@smart-token/contracts';
 import { useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Shell } from '../../app/Shell';
 import { Button, Select } from '../../components/ui/ui';
 import { ProblemAlert } from '../../features/errors/ProblemAlert';
-import { KeyHint, ShortcutList } from '../../features/keyboard/ShortcutList';
+import { CharacterKeySetting, KeyHint, ShortcutList } from '../../features/keyboard/ShortcutList';
+import { useShortcutKeys } from '../../features/keyboard/preference';
 import { useShortcuts } from '../../features/keyboard/shortcuts';
 import { useCallNext, useCompleteAndCallNext, useIdempotencyKey, useTokenAction, type TokenActionInput } from '../../features/queue/actions';
 import { LiveBadge } from '../../features/queue/components';
@@ -101,11 +102,13 @@ function Console({ counter, department, departments }: { counter: Counter; depar
   // The current patient is the latest call still open here, unless the user switched to an earlier one.
   const [pinnedId, setPinnedId] = useState<string | null>(null);
   const here = queue.data ? atCounter(counter.id, queue.data.called, queue.data.serving) : [];
-  const current = here.find((token) => token.id === pinnedId) ?? here[0];
+  const latest = here[0];
+  const current = here.find((token) => token.id === pinnedId) ?? latest;
   const alsoHere = here.filter((token) => token !== current);
   const undoTarget = lastActed ?? (current ? { id: current.id, number: current.number } : null);
   const busy = callNext.isPending || completeAndNext.isPending || action.isPending;
   const nameOf = (id: string) => departments.find((d) => d.id === id)?.name ?? '';
+  const keys = useShortcutKeys();
   const announce: Announce = (text) => setMessage(text);
 
   function begin() {
@@ -125,7 +128,7 @@ function Console({ counter, department, departments }: { counter: Counter; depar
     begin();
     const key = idempotency.keyFor(`call-next:${counter.id}`);
     callNext.mutate(
-      { counterId: counter.id, key },
+      { counterId: counter.id, departmentId: department.id, key },
       {
         onSuccess: ({ token }) => {
           idempotency.done();
@@ -136,27 +139,33 @@ function Console({ counter, department, departments }: { counter: Counter; depar
     );
   }
 
+  /**
+   * One request: the server completes (or sends on) the counter's latest call and calls the next. A
+   * press again after a failure, with the same patient and destination on screen, resends the same
+   * Idempotency-Key: if the first press did happen, the server answers with it instead of completing
+   * the patient it called meanwhile.
+   */
   function doCompleteAndNext() {
-    if (busy || !current || !['called', 'serving'].includes(current.status)) return;
+    if (busy || !current || !can.completeAndNext) return;
     begin();
-    const key = idempotency.keyFor(`complete-next:${counter.id}:${current.id}`);
+    const key = idempotency.keyFor(`complete-and-call-next:${counter.id}:${current.id}:${sendTo}`);
     completeAndNext.mutate(
-      { tokenId: current.id, nextDepartmentId: sendTo || undefined, counterId: counter.id, key },
+      { counterId: counter.id, departmentId: department.id, nextDepartmentId: sendTo || undefined, key },
       {
-        onSuccess: ({ called }) => {
+        onSuccess: ({ token }) => {
           idempotency.done();
           setSendTo('');
-          announceCalled(called);
+          announceCalled(token);
         },
         onError: setError,
       },
     );
   }
 
-  function run(input: TokenActionInput, describe: (token: Token) => string) {
+  function run(input: Omit<TokenActionInput, 'departmentId'>, describe: (token: Token) => string) {
     if (busy) return;
     begin();
-    action.mutate(input, {
+    action.mutate({ ...input, departmentId: department.id }, {
       onSuccess: ({ token }) => {
         setLastActed({ id: token.id, number: token.number });
         announce(describe(token));
@@ -165,13 +174,17 @@ function Console({ counter, department, departments }: { counter: Counter; depar
     });
   }
 
+  // The buttons ask the state machine the server enforces (packages/contracts).
+  const allows = (token: Token | undefined, step: StaffAction) => token !== undefined && canTransition(token.status, step);
   const can = {
-    recall: current?.status === 'called',
-    start: current?.status === 'called',
-    complete: current?.status === 'called' || current?.status === 'serving',
-    park: current?.status === 'called' || current?.status === 'serving',
-    noShow: current?.status === 'called',
-    transfer: Boolean(current && transferTo),
+    recall: allows(current, 'recall'),
+    start: allows(current, 'start'),
+    complete: allows(current, 'complete'),
+    park: allows(current, 'park'),
+    noShow: allows(current, 'no_show'),
+    transfer: allows(current, 'transfer') && Boolean(transferTo),
+    // The server completes the counter's latest call: offered only while that is the patient on screen.
+    completeAndNext: current === latest && allows(latest, 'complete'),
   };
 
   const actions = {
@@ -202,7 +215,7 @@ function Console({ counter, department, departments }: { counter: Counter; depar
       run({ tokenId: current.id, action: 'no-show' }, (tok) => t('announceNoShow', { number: tok.number }));
     },
     transfer: () => {
-      if (!current || !transferTo) return;
+      if (!current || !can.transfer) return;
       const to = transferTo;
       run({ tokenId: current.id, action: 'transfer', body: { departmentId: to } }, (tok) => {
         setTransferTo('');
@@ -225,7 +238,7 @@ function Console({ counter, department, departments }: { counter: Counter; depar
 
   useShortcuts([
     { code: 'KeyN', run: doCallNext, enabled: !busy },
-    { code: 'KeyN', shift: true, run: doCompleteAndNext, enabled: !busy && can.complete },
+    { code: 'KeyN', shift: true, run: doCompleteAndNext, enabled: !busy && can.completeAndNext },
     { code: 'KeyR', run: actions.recall, enabled: !busy && can.recall },
     { code: 'KeyS', run: actions.start, enabled: !busy && can.start },
     { code: 'KeyC', run: actions.complete, enabled: !busy && can.complete },
@@ -243,12 +256,12 @@ function Console({ counter, department, departments }: { counter: Counter; depar
           <strong>{counter.name}</strong> · {department.name} <LiveBadge state={live} />
         </p>
         <div className="button-row">
-          <Button size="big" onClick={doCallNext} disabled={busy} aria-keyshortcuts="N">
-            {callNext.isPending ? t('calling') : t('callNext')} <KeyHint keys="N" />
+          <Button size="big" onClick={doCallNext} disabled={busy} aria-keyshortcuts={keys('N')}>
+            {callNext.isPending ? t('calling') : t('callNext')} <KeyHint keys={keys('N')} />
           </Button>
-          {current && can.complete && (
-            <Button size="big" tone="secondary" onClick={doCompleteAndNext} disabled={busy} aria-keyshortcuts="Shift+N">
-              {t('completeAndNext')} <KeyHint keys="Shift+N" />
+          {can.completeAndNext && (
+            <Button size="big" tone="secondary" onClick={doCompleteAndNext} disabled={busy} aria-keyshortcuts={keys('Shift+N')}>
+              {t('completeAndNext')} <KeyHint keys={keys('Shift+N')} />
             </Button>
           )}
         </div>
@@ -266,6 +279,7 @@ function Console({ counter, department, departments }: { counter: Counter; depar
             department={department}
             others={others}
             can={can}
+            keys={keys}
             busy={busy}
             actions={actions}
             sendTo={sendTo}
@@ -284,7 +298,8 @@ function Console({ counter, department, departments }: { counter: Counter; depar
           <WaitingList queue={queue.data} department={department} counter={counter} busy={busy} onCall={actions.callThis} />
           <section className="card" aria-labelledby="shortcuts-heading">
             <h2 id="shortcuts-heading">{t('keyboard')}</h2>
-            <p className="field-hint">{t('keyboardHint')}</p>
+            <CharacterKeySetting />
+            {keys('N') && <p className="field-hint">{t('keyboardHint')}</p>}
             <ShortcutList
               items={[
                 { keys: 'N', label: t('callNext') },

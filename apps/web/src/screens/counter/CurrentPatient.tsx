@@ -12,6 +12,8 @@ interface Props {
   /** Where a patient may be sent on or transferred to. */
   others: Department[];
   can: { recall: boolean; start: boolean; complete: boolean; park: boolean; noShow: boolean; transfer: boolean };
+  /** A shortcut's keys while it works, else undefined (features/keyboard/preference). */
+  keys: (keys: string) => string | undefined;
   busy: boolean;
   actions: { recall: () => void; start: () => void; complete: () => void; park: () => void; noShow: () => void; transfer: () => void };
   sendTo: string;
@@ -27,8 +29,24 @@ interface Props {
 }
 
 /** The patient at this counter now, and everything that can be done with them. */
-export function CurrentPatient(props: Props) {
-  const { token, department, others, can, busy, actions } = props;
+export function CurrentPatient({
+  token,
+  department,
+  others,
+  can,
+  keys,
+  busy,
+  actions,
+  sendTo,
+  onSendTo,
+  transferTo,
+  onTransferTo,
+  transferRef,
+  undoLabel,
+  onUndo,
+  alsoHere,
+  onSwitch,
+}: Props) {
   const { t, i18n } = useTranslation('counter');
   const { t: queueText } = useTranslation('queue');
   const details = useToken(token?.id);
@@ -65,14 +83,14 @@ export function CurrentPatient(props: Props) {
           </div>
 
           <div className="button-row current-actions">
-            <Button tone="secondary" onClick={actions.recall} disabled={busy || !can.recall} aria-keyshortcuts="R">
-              {t('recall')} <KeyHint keys="R" />
+            <Button tone="secondary" onClick={actions.recall} disabled={busy || !can.recall} aria-keyshortcuts={keys('R')}>
+              {t('recall')} <KeyHint keys={keys('R')} />
             </Button>
-            <Button onClick={actions.start} disabled={busy || !can.start} aria-keyshortcuts="S">
-              {t('start')} <KeyHint keys="S" />
+            <Button onClick={actions.start} disabled={busy || !can.start} aria-keyshortcuts={keys('S')}>
+              {t('start')} <KeyHint keys={keys('S')} />
             </Button>
-            <Button tone="secondary" onClick={actions.park} disabled={busy || !can.park} aria-keyshortcuts="P">
-              {t('park')} <KeyHint keys="P" />
+            <Button tone="secondary" onClick={actions.park} disabled={busy || !can.park} aria-keyshortcuts={keys('P')}>
+              {t('park')} <KeyHint keys={keys('P')} />
             </Button>
             <Button tone="danger" onClick={actions.noShow} disabled={busy || !can.noShow}>
               {t('noShow')}
@@ -81,7 +99,7 @@ export function CurrentPatient(props: Props) {
 
           <div className="current-forms">
             <div className="inline-form">
-              <Select label={t('sendTo')} value={props.sendTo} onChange={(e) => props.onSendTo(e.target.value)}>
+              <Select label={t('sendTo')} value={sendTo} onChange={(e) => onSendTo(e.target.value)}>
                 <option value="">{t('finishVisit')}</option>
                 {others.map((d) => (
                   <option key={d.id} value={d.id}>
@@ -89,12 +107,12 @@ export function CurrentPatient(props: Props) {
                   </option>
                 ))}
               </Select>
-              <Button onClick={actions.complete} disabled={busy || !can.complete} aria-keyshortcuts="C">
-                {t('complete')} <KeyHint keys="C" />
+              <Button onClick={actions.complete} disabled={busy || !can.complete} aria-keyshortcuts={keys('C')}>
+                {t('complete')} <KeyHint keys={keys('C')} />
               </Button>
             </div>
             <div className="inline-form">
-              <Select ref={props.transferRef} label={t('transferTo')} value={props.transferTo} onChange={(e) => props.onTransferTo(e.target.value)} aria-keyshortcuts="T">
+              <Select ref={transferRef} label={t('transferTo')} value={transferTo} onChange={(e) => onTransferTo(e.target.value)} aria-keyshortcuts={keys('T')}>
                 <option value="">{t('chooseDepartment')}</option>
                 {others.map((d) => (
                   <option key={d.id} value={d.id}>
@@ -109,13 +127,13 @@ export function CurrentPatient(props: Props) {
           </div>
         </>
       )}
-      {props.alsoHere.length > 0 && (
+      {alsoHere.length > 0 && (
         <div className="also-here">
           <h3 className="sub-heading">{t('alsoHere')}</h3>
           <ul className="button-row also-here-list">
-            {props.alsoHere.map((other) => (
+            {alsoHere.map((other) => (
               <li key={other.id}>
-                <Button tone="secondary" className="btn-small" onClick={() => props.onSwitch(other.id)} title={t('switchTo', { number: other.number })}>
+                <Button tone="secondary" className="btn-small" onClick={() => onSwitch(other.id)} title={t('switchTo', { number: other.number })}>
                   {other.number} · {t(`status.${other.status}`, { ns: 'common' })}
                 </Button>
               </li>
@@ -123,10 +141,10 @@ export function CurrentPatient(props: Props) {
           </ul>
         </div>
       )}
-      {props.undoLabel && (
+      {undoLabel && (
         <div className="undo-row">
-          <Button tone="ghost" onClick={props.onUndo} disabled={busy} aria-keyshortcuts="U">
-            {props.undoLabel} <KeyHint keys="U" />
+          <Button tone="ghost" onClick={onUndo} disabled={busy} aria-keyshortcuts={keys('U')}>
+            {undoLabel} <KeyHint keys={keys('U')} />
           </Button>
         </div>
       )}

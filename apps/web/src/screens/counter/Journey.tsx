@@ -1,20 +1,17 @@
-import type { Department, TokenStatus } from '@smart-token/contracts';
+import { TRANSITIONS, type Department, type TokenAction, type TokenStatus } from '@smart-token/contracts';
 import { useTranslation } from 'react-i18next';
 import { useToken } from '../../features/queue/queue';
 
-/** The status an action normally leads to: the journey names the status only when it is a surprise (a recall that became a no-show, an undo). */
-const USUAL_STATUS: Record<string, TokenStatus> = {
-  issue: 'waiting',
-  call: 'called',
-  recall: 'called',
-  start: 'serving',
-  complete: 'completed',
-  transfer: 'waiting',
-  park: 'parked',
-  return: 'waiting',
-  no_show: 'no_show',
-  cancel: 'cancelled',
-};
+/**
+ * The status an action normally leads to: its first step in the state machine (a recall's is
+ * `called`, not the no-show past the limit). The journey names the status only when it is a
+ * surprise (a recall that became a no-show, an undo).
+ */
+function usualStatus(action: TokenAction): TokenStatus | undefined {
+  if (action === 'issue') return 'waiting';
+  const step = Object.values(TRANSITIONS).find((t) => t.action === action);
+  return step?.to === 'previous' ? undefined : step?.to;
+}
 
 /** The visit so far, stage by stage: who did what, when, and in which department. */
 export function Journey({ tokenId, departments }: { tokenId: string | undefined; departments: Department[] }) {
@@ -40,7 +37,7 @@ export function Journey({ tokenId, departments }: { tokenId: string | undefined;
                 <time dateTime={entry.at}>{time(entry.at)}</time>
                 <span className="journey-what">
                   <strong>{queueText(sentOn ? 'action.sentOn' : `action.${entry.action}`, { defaultValue: entry.action })}</strong> · {nameOf(entry.departmentId)}
-                  {!sentOn && USUAL_STATUS[entry.action] !== entry.toStatus && ` · ${common(`status.${entry.toStatus}`)}`}
+                  {!sentOn && usualStatus(entry.action) !== entry.toStatus && ` · ${common(`status.${entry.toStatus}`)}`}
                   {!sentOn && entry.reason && <span className="muted"> ({entry.reason})</span>}
                 </span>
                 <span className="journey-by">{t('by', { name: entry.by })}</span>

@@ -1,4 +1,4 @@
-import type { Counter, Department, Queue, Token } from '@smart-token/contracts';
+import { canTransition, type Counter, type Department, type Queue, type Token } from '@smart-token/contracts';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from '../../components/ui/ui';
@@ -78,7 +78,7 @@ export function WaitingList({
                       <ReasonText reason={token.reason} />
                     </td>
                     <td>
-                      <Button tone="secondary" className="btn-small" disabled={busy} onClick={() => onCall(token)} aria-label={t('callThis', { number: token.number, counter: counter.name })}>
+                      <Button tone="secondary" className="btn-small" disabled={busy || !canTransition(token.status, 'call')} onClick={() => onCall(token)} aria-label={t('callThis', { number: token.number, counter: counter.name })}>
                         {t('call')}
                       </Button>
                     </td>
