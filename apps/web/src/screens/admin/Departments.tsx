@@ -1,5 +1,5 @@
 import type { DEPARTMENT_DEFAULTS as SERVER_DEFAULTS, Department } from '@smart-token/contracts';
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button, Field } from '../../components/ui/ui';
 import { ProblemAlert, fieldErrors } from '../../features/errors/ProblemAlert';
@@ -57,6 +57,13 @@ function DepartmentForm({
   const set = (patch: Partial<Values>) => setValues((v) => ({ ...v, ...patch }));
   const errors = fieldErrors(mutation.error);
   const headingId = useId();
+  const nameRef = useRef<HTMLInputElement>(null);
+  const editing = Boolean(department);
+
+  // The user pressed Edit: the cursor goes to the first field they can change.
+  useEffect(() => {
+    if (editing) nameRef.current?.focus();
+  }, [editing]);
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -103,7 +110,7 @@ function DepartmentForm({
             className="code-input"
           />
         )}
-        <Field label={t('name')} value={values.name} onChange={(e) => set({ name: e.target.value })} maxLength={120} autoComplete="off" error={errors.name} autoFocus={Boolean(department)} />
+        <Field label={t('name')} value={values.name} onChange={(e) => set({ name: e.target.value })} maxLength={120} autoComplete="off" error={errors.name} ref={nameRef} />
         <Field
           label={t('maxWait')}
           type="number"

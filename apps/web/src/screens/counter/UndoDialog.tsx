@@ -26,9 +26,13 @@ export function UndoDialog({
   const last = token.data?.history.at(-1);
   const undoable = last !== undefined && last.action !== 'issue';
 
+  const keepRef = useRef<HTMLButtonElement>(null);
+
+  // Opened by the user: modal, with the focus on the harmless choice, so Enter keeps things as they are.
   useEffect(() => {
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
+    keepRef.current?.focus();
     return () => dialog?.close();
   }, []);
 
@@ -62,7 +66,7 @@ export function UndoDialog({
         </>
       )}
       <div className="button-row">
-        <Button tone="secondary" onClick={onCancel} autoFocus>
+        <Button ref={keepRef} tone="secondary" onClick={onCancel}>
           {t('keep')}
         </Button>
         <Button tone="danger" onClick={onConfirm} disabled={!undoable}>

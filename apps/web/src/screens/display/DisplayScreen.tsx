@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useReducer, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { Shell } from '../../app/Shell';
@@ -6,7 +6,8 @@ import { Alert, Button, Select } from '../../components/ui/ui';
 import { useDepartments } from '../../features/setup/setup';
 import { LANGUAGES, type Language } from '../../i18n';
 import { ApiError } from '../../lib/api';
-import { Announcer, spokenNumber } from './announcer';
+import { spokenNumber } from './announcer';
+import { useAnnouncer } from './useAnnouncer';
 import { useBoard, type Announcement, type BoardCall, type BoardState, type Privacy } from './board';
 import './display.css';
 import './messages';
@@ -88,24 +89,13 @@ export function DisplayScreen() {
   const all = (key: string) => texts.map(({ lang, t }) => ({ lang, text: t(key) }));
   const dir = LANGUAGES.find((l) => l.code === primary)?.dir ?? 'ltr';
 
-  const [, rerender] = useReducer((n: number) => n + 1, 0);
-  const announcer = useRef<Announcer | undefined>(undefined);
-  useEffect(() => {
-    const a = new Announcer(rerender);
-    a.muted = params.get('sound') === 'off';
-    announcer.current = a;
-    rerender();
-    return () => {
-      a.dispose();
-      announcer.current = undefined;
-    };
-    // The ?sound= start setting is read once; the button toggles it afterwards.
-  }, []);
+  // The ?sound= start setting is read once; the button toggles it afterwards.
+  const { sound, voice } = useAnnouncer(params.get('sound') === 'off');
 
   const [lastCall, setLastCall] = useState<Announcement & { shown: string }>();
   const onCall = (call: Announcement) => {
     const number = spokenNumber(call.number);
-    announcer.current?.announce({
+    voice.announce({
       key: `${call.number}@${call.at}`,
       texts: texts.map(({ lang, t }) => ({ lang, text: t('call', { number, counter: call.counterName }) })),
     });
@@ -121,16 +111,14 @@ export function DisplayScreen() {
 
   // Any key or touch lets the browser play sound (a TV remote's OK button is enough).
   useEffect(() => {
-    const unlock = () => {
-      if (announcer.current?.needsUnlock) void announcer.current.unlock();
-    };
+    const unlock = () => voice.unlock();
     window.addEventListener('pointerdown', unlock);
     window.addEventListener('keydown', unlock);
     return () => {
       window.removeEventListener('pointerdown', unlock);
       window.removeEventListener('keydown', unlock);
     };
-  }, []);
+  }, [voice]);
 
   const clock = useClock(primary);
   const board: BoardState | undefined = query.data;
@@ -138,7 +126,6 @@ export function DisplayScreen() {
   useEffect(() => {
     if (departmentName) document.title = `${departmentName} · ${tp('nowServing')}`;
   }, [departmentName, tp]);
-  const a = announcer.current;
   const notFound = query.error instanceof ApiError && query.error.status === 404;
   // The refresh token is spent or revoked: the board cannot heal itself, a person has to sign in.
   const signedOut = query.error instanceof ApiError && query.error.status === 401;
@@ -177,22 +164,15 @@ export function DisplayScreen() {
             </span>
           )}
           <span className="board-clock">{clock}</span>
-          {a?.needsUnlock && !a.muted ? (
-            <button type="button" className="board-button board-button-strong" title={tp('enableSoundHint')} onClick={() => void a.unlock()} autoFocus>
+          {sound.needsUnlock && !sound.muted ? (
+            // Not focused for the viewer: any key press or touch on the board unlocks sound (above).
+            <button type="button" className="board-button board-button-strong" title={tp('enableSoundHint')} onClick={() => voice.unlock()}>
               {tp('enableSound')}
             </button>
           ) : (
-            a && (
-              <button
-                type="button"
-                className="board-button"
-                aria-pressed={!a.muted}
-                onClick={() => {
-                  a.muted = !a.muted;
-                  rerender();
-                }}
-              >
-                {a.muted ? tp('soundOff') : tp('soundOn')}
+            sound.ready && (
+              <button type="button" className="board-button" aria-pressed={!sound.muted} onClick={() => voice.setMuted(!sound.muted)}>
+                {sound.muted ? tp('soundOff') : tp('soundOn')}
               </button>
             )
           )}

@@ -1,6 +1,6 @@
 import type { Board, DepartmentEvent, LiveClientMessage } from '@smart-token/contracts';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useEffectEvent, useMemo, useRef, useState } from 'react';
 import { get } from '../../lib/api';
 import { connectLive, type LiveState } from '../../lib/live';
 
@@ -102,14 +102,13 @@ export interface Announcement {
  */
 export function useBoard(departmentId: string, privacy: Privacy, onCall: (call: Announcement) => void) {
   const client = useQueryClient();
-  const key = boardKeys.board(departmentId, privacy);
+  const key = useMemo(() => boardKeys.board(departmentId, privacy), [departmentId, privacy]);
   const query = useQuery({ queryKey: key, queryFn: () => fetchBoard(departmentId, privacy), staleTime: 30_000 });
   const [live, setLive] = useState<LiveState>('connecting');
   const [generation, setGeneration] = useState(0);
   /** Consecutive sign-in failures of the socket: each waits longer before trying again. */
   const authFailures = useRef(0);
-  const latestOnCall = useRef(onCall);
-  latestOnCall.current = onCall;
+  const announceCall = useEffectEvent(onCall);
   const loaded = query.isSuccess;
 
   useEffect(() => {
@@ -144,7 +143,7 @@ export function useBoard(departmentId: string, privacy: Privacy, onCall: (call: 
           const at = event.at;
           if (Date.now() - Date.parse(at) < ANNOUNCE_MAX_AGE_MS) {
             const counterName = event.counterName ?? ('counterName' in event.token && typeof event.token.counterName === 'string' ? event.token.counterName : '');
-            latestOnCall.current({ number: event.token.number, counterName, at });
+            announceCall({ number: event.token.number, counterName, at });
           }
         }
       },
@@ -170,8 +169,7 @@ export function useBoard(departmentId: string, privacy: Privacy, onCall: (call: 
       if (reloadTimer) clearTimeout(reloadTimer);
       connection.close();
     };
-    // `key` is derived from departmentId and privacy.
-  }, [departmentId, privacy, loaded, generation, client]);
+  }, [departmentId, privacy, key, loaded, generation, client]);
 
   return { query, live };
 }

@@ -1,6 +1,6 @@
 import type { CheckInResponse, Department } from '@smart-token/contracts';
 import { useMutation } from '@tanstack/react-query';
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useEffectEvent, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useDepartments } from '../../features/setup/setup';
 import { Ticket, printTicket, type TicketData } from '../../features/ticket/Ticket';
@@ -51,7 +51,8 @@ export function KioskScreen() {
   const { t, i18n } = useTranslation('kiosk');
   const departments = useDepartments();
   const open = (departments.data ?? []).filter((d) => d.selfCheckIn);
-  const defaultLanguage = useRef(i18n.language as Language);
+  // The kiosk's own language, as it started: a patient's choice is undone when they leave.
+  const [defaultLanguage] = useState(() => i18n.language as Language);
   const [step, setStep] = useState<Step>({ kind: 'department' });
   const [name, setName] = useState('');
   const [phone, setPhone] = useState('');
@@ -84,10 +85,10 @@ export function KioskScreen() {
     setErrors({});
     checkIn.reset();
     key.current = undefined;
-    if (i18n.language !== defaultLanguage.current) setLanguage(defaultLanguage.current);
+    if (i18n.language !== defaultLanguage) setLanguage(defaultLanguage);
   }
 
-  const idle = useIdleReset(step.kind !== 'department' || i18n.language !== defaultLanguage.current, IDLE_MS, IDLE_WARNING_MS, reset);
+  const idle = useIdleReset(step.kind !== 'department' || i18n.language !== defaultLanguage, IDLE_MS, IDLE_WARNING_MS, reset);
 
   // Each step is announced: focus moves to its heading.
   const firstStep = useRef(true);
@@ -99,9 +100,10 @@ export function KioskScreen() {
     heading.current?.focus();
   }, [step.kind]);
 
+  const resetAfterPrint = useEffectEvent(reset);
   useEffect(() => {
     if (step.kind !== 'done' || !step.printed) return;
-    const timer = setTimeout(reset, AFTER_PRINT_MS);
+    const timer = setTimeout(() => resetAfterPrint(), AFTER_PRINT_MS);
     return () => clearTimeout(timer);
   }, [step]);
 

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useEffectEvent, useRef, useState } from 'react';
 
 const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'touchstart', 'input', 'wheel'] as const;
 
@@ -7,10 +7,10 @@ const ACTIVITY_EVENTS = ['pointerdown', 'keydown', 'touchstart', 'input', 'wheel
  * reports the seconds left, so the screen can ask "still there?" before wiping what was typed.
  */
 export function useIdleReset(active: boolean, idleMs: number, warnMs: number, onIdle: () => void): { secondsLeft: number | undefined; stillHere: () => void } {
-  const last = useRef(Date.now());
+  /** The last touch or key, in ms; set when the watch starts. */
+  const last = useRef(0);
   const [secondsLeft, setSecondsLeft] = useState<number>();
-  const latest = useRef(onIdle);
-  latest.current = onIdle;
+  const idle = useEffectEvent(onIdle);
 
   const stillHere = useCallback(() => {
     last.current = Date.now();
@@ -18,10 +18,7 @@ export function useIdleReset(active: boolean, idleMs: number, warnMs: number, on
   }, []);
 
   useEffect(() => {
-    if (!active) {
-      setSecondsLeft(undefined);
-      return;
-    }
+    if (!active) return;
     last.current = Date.now();
     const touch = () => {
       last.current = Date.now();
@@ -32,7 +29,7 @@ export function useIdleReset(active: boolean, idleMs: number, warnMs: number, on
       if (left <= 0) {
         setSecondsLeft(undefined);
         last.current = Date.now();
-        latest.current();
+        idle();
       } else {
         setSecondsLeft(left <= warnMs ? Math.ceil(left / 1000) : undefined);
       }
@@ -40,8 +37,9 @@ export function useIdleReset(active: boolean, idleMs: number, warnMs: number, on
     return () => {
       clearInterval(timer);
       for (const name of ACTIVITY_EVENTS) window.removeEventListener(name, touch, { capture: true });
+      setSecondsLeft(undefined);
     };
   }, [active, idleMs, warnMs]);
 
-  return { secondsLeft, stillHere };
+  return { secondsLeft: active ? secondsLeft : undefined, stillHere };
 }

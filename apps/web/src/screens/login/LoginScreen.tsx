@@ -28,7 +28,7 @@ export function LoginScreen() {
       <div className="card" style={{ maxWidth: 420, margin: '40px auto' }}>
         <h1>{t('signIn')}</h1>
         <form onSubmit={submit} noValidate>
-          <Field label={t('email')} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} autoFocus />
+          <Field label={t('email')} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
           <Field label={t('password')} type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
           {login.error && <Alert>{login.error.message}</Alert>}
           <Button type="submit" disabled={login.isPending}>

@@ -31,11 +31,14 @@ export function IssueForm({
   departments,
   issue,
   onIssued,
+  focusPhone = false,
 }: {
   departments: Department[];
   /** Owned by the screen, so a token issued while the form is being replaced still shows its ticket. */
   issue: ReturnType<typeof useIssueToken>;
   onIssued: (token: IssuedToken) => void;
+  /** Put the cursor in the phone field: the user asked for a new patient (focus is not taken on page load). */
+  focusPhone?: boolean;
 }) {
   const { t, i18n } = useTranslation('reception');
   const { t: common } = useTranslation();
@@ -49,7 +52,9 @@ export function IssueForm({
   const [phone, setPhone] = useState('');
   const [name, setName] = useState('');
   const [language, setLanguage] = useState<Language | ''>('');
-  const [departmentId, setDepartmentId] = useState(() => localStorage.getItem(DEPARTMENT_KEY) ?? '');
+  const [chosenDepartmentId, setDepartmentId] = useState(() => localStorage.getItem(DEPARTMENT_KEY) ?? '');
+  // The remembered department may have been removed since: the first one stands in.
+  const departmentId = departments.some((d) => d.id === chosenDepartmentId) ? chosenDepartmentId : (departments[0]?.id ?? '');
   const [priority, setPriority] = useState<Priority>('normal');
   const [channel, setChannel] = useState<Channel>('');
   const [problems, setProblems] = useState<Problems>({});
@@ -58,11 +63,10 @@ export function IssueForm({
   const search = usePatientSearch(phone);
   const matches = search.data?.matches ?? [];
 
-  // The remembered department may have been removed since: fall back to the first one.
+  // A new patient asked for by the user (not the page opening) starts with the cursor in the phone field.
   useEffect(() => {
-    const first = departments[0];
-    if (first && !departments.some((d) => d.id === departmentId)) setDepartmentId(first.id);
-  }, [departments, departmentId]);
+    if (focusPhone) phoneRef.current?.focus();
+  }, [focusPhone]);
 
   function chooseDepartment(id: string) {
     setDepartmentId(id);
@@ -165,7 +169,6 @@ export function IssueForm({
         dir="ltr"
         className="phone-input"
         autoComplete="off"
-        autoFocus
         value={phone}
         onChange={(e) => {
           setPhone(e.target.value);

@@ -61,7 +61,7 @@ export function ReceptionScreen() {
           <section className="card" aria-labelledby="new-patient-heading">
             <h2 id="new-patient-heading">{t('newPatient')}</h2>
             <ProblemAlert error={departments.error} />
-            {departments.isPending ? null : <IssueForm key={formKey} departments={list} issue={issue} onIssued={setIssued} />}
+            {departments.isPending ? null : <IssueForm key={formKey} departments={list} issue={issue} onIssued={setIssued} focusPhone={formKey > 0} />}
           </section>
 
           <div role="status" className="visually-hidden">
