@@ -54,21 +54,28 @@ export interface AppOptions {
 export type App = FastifyInstance & { database: Database; services: Services; hub: LiveHub; relay: LiveEventSource };
 type Services = ReturnType<typeof createServices>;
 
-function createServices(config: Config, database: Database, clock: Clock, bus: LiveBus, invalidation: CacheInvalidationBus) {
+function createServices(config: Config, database: Database, clock: Clock, bus: LiveBus, invalidation: CacheInvalidationBus, onError: (error: unknown, context: string) => void) {
+  const departments = createDepartmentsService({ database, clock, invalidation });
   const queue = createQueueService({
     database,
     clock,
     timeZone: config.timeZone,
     publicUrl: config.publicUrl,
     defaultPhoneRegion: config.defaultPhoneRegion,
+    lookup: {
+      department: (id, trx) => departments.findDepartment(id, trx),
+      counter: (id, trx) => departments.findCounter(id, trx),
+      counters: (departmentId, trx) => departments.countersOf(departmentId, trx),
+    },
     publish: (events) => bus.publish(events),
+    onError,
   });
-  const publicService = createPublicService({ database, clock, queue });
+  const publicService = createPublicService({ database, clock, queue, departments });
   const auth = createAuthService({ database, clock, jwtSecret: config.jwtSecret, invalidation });
   return {
     auth,
     users: createUsersService({ database, clock, invalidation }),
-    departments: createDepartmentsService({ database, clock, invalidation }),
+    departments,
     queue,
     publicService,
     live: createLiveService({ database, clock, queue, auth, lookupToken: publicService.findToken }),
@@ -148,7 +155,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   onBusError = (err) => app.log.warn({ err }, 'redis live bus');
   onInvalidationError = (err) => app.log.warn({ err }, 'redis cache invalidation');
   redis?.on('error', (err: unknown) => app.log.warn({ err }, 'redis (rate limits)'));
-  const services = createServices(config, database, clock, bus, invalidation);
+  const services = createServices(config, database, clock, bus, invalidation, (err, context) => app.log.warn({ err }, context));
   const hub = createLiveHub({
     eventsSince: (departmentId, since, upTo) => services.live.eventsSince(departmentId, since, upTo),
     statusOf: (tokenId) => services.live.statusOf(tokenId),
@@ -164,7 +171,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     onError: (err, context) => app.log.warn({ err }, context),
   });
   await relay.start();
+  // The in-memory waiting lines follow every instance's changes (before the hub reads them for patients);
+  // a lost stretch makes a line be read again.
+  relay.subscribe((events) => services.queue.applyCommitted(events));
   relay.subscribe((events) => hub.deliver(events));
+  relay.onResync((departmentId) => services.queue.resync(departmentId));
   bus.subscribe((events) => relay.accept(events));
   app.decorate('database', database);
   app.decorate('services', services);

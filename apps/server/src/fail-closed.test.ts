@@ -28,6 +28,7 @@ const STAFF_OPERATIONS: Record<string, readonly Role[]> = {
   'GET /api/v1/tokens/{id}': QUEUE,
   'GET /api/v1/departments/{id}/queue': QUEUE,
   'POST /api/v1/counters/{id}/call-next': QUEUE,
+  'POST /api/v1/counters/{id}/complete-and-call-next': QUEUE,
   'POST /api/v1/tokens/{id}/call': QUEUE,
   'POST /api/v1/tokens/{id}/recall': QUEUE,
   'POST /api/v1/tokens/{id}/start': QUEUE,

@@ -92,6 +92,10 @@ export type Queue = z.infer<typeof queueSchema>;
 
 export const tokenEnvelopeSchema = z.object({ token: tokenSchema });
 export const callNextResponseSchema = z.object({ token: tokenSchema.nullable() });
+export const completeAndCallNextResponseSchema = z.object({
+  completed: tokenSchema.nullable().describe("the counter's patient completed or sent on; null when it had none"),
+  token: tokenSchema.nullable().describe('the patient called next; null when nobody waits'),
+});
 
 export const callTokenBodySchema = z.strictObject({ counterId: idSchema });
 export const completeBodySchema = z.strictObject({ nextDepartmentId: idSchema.optional() }).nullish();

@@ -1,3 +1,5 @@
+import type { Priority, Role, TokenAction, TokenStatus } from '@smart-token/contracts';
+
 /** Row types of every table, as Kysely sees them. Times are epoch milliseconds; booleans are 0/1. */
 export interface DepartmentsTable {
   id: string;
@@ -21,7 +23,7 @@ export interface UsersTable {
   id: string;
   email: string;
   name: string;
-  role: string;
+  role: Role;
   password_hash: string;
   created_at: number;
   disabled_at: number | null;
@@ -49,9 +51,9 @@ export interface TokensTable {
   issue_day: string;
   issued_department_id: string;
   seq: number;
-  status: string;
+  status: TokenStatus;
   department_id: string;
-  priority: string;
+  priority: Priority;
   /** Call-order lane (see call-order.ts); only meaningful while waiting. */
   lane: number;
   /** When the token joined its current department's line; first come, first served within a lane. */
@@ -80,12 +82,12 @@ export interface TokenTransitionsTable {
   token_id: string;
   /** The token's version this transition produced: history order, and one row per version. */
   version: number;
-  action: string;
+  action: TokenAction;
   at: number;
   actor_id: string | null;
   actor_label: string;
-  from_status: string | null;
-  to_status: string;
+  from_status: TokenStatus | null;
+  to_status: TokenStatus;
   from_department_id: string | null;
   department_id: string;
   counter_id: string | null;

@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
 import { DEPARTMENT_DEFAULTS, type Counter, type CreateCounterBody, type CreateDepartmentBody, type Department, type UpdateDepartmentBody } from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/database.js';
@@ -58,9 +60,13 @@ export function createDepartmentsService(deps: {
     }
   });
 
-  const findDepartment = (id: string): Promise<repo.DepartmentRow | undefined> => departments.get(id, () => repo.findDepartment(db, id));
+  // Inside a transaction the row is read through it: SQLite's one connection is the transaction's, and
+  // the cache's catch-up would wait for it.
+  const findDepartment = (id: string, trx?: Kysely<DB>): Promise<repo.DepartmentRow | undefined> =>
+    trx ? repo.findDepartment(trx, id) : departments.get(id, () => repo.findDepartment(db, id));
 
-  const findCounter = (id: string): Promise<repo.CounterRow | undefined> => counters.get(id, () => repo.findCounter(db, id));
+  const findCounter = (id: string, trx?: Kysely<DB>): Promise<repo.CounterRow | undefined> =>
+    trx ? repo.findCounter(trx, id) : counters.get(id, () => repo.findCounter(db, id));
 
   async function requireDepartment(id: string): Promise<repo.DepartmentRow> {
     const row = await findDepartment(id);
@@ -78,7 +84,8 @@ export function createDepartmentsService(deps: {
     findCounter,
     counterName: async (id: string): Promise<string | undefined> => (await findCounter(id))?.name,
     /** The department's counters, ordered by name (a new array each call, over the shared rows). */
-    async countersOf(departmentId: string): Promise<repo.CounterRow[]> {
+    async countersOf(departmentId: string, trx?: Kysely<DB>): Promise<repo.CounterRow[]> {
+      if (trx) return repo.listCounters(trx, departmentId);
       return [...((await countersByDepartment.get(departmentId, () => repo.listCounters(db, departmentId))) ?? [])];
     },
 

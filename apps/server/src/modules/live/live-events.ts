@@ -8,6 +8,13 @@ export interface PendingEvent {
   at: number;
   token: Token;
   counterName?: string;
+  /** Where a waiting token stands in its department's line (call-order lane, arrival); never sent to clients. */
+  order?: LineOrder;
+}
+
+export interface LineOrder {
+  lane: number;
+  queuedAt: number;
 }
 
 const BY_ACTION: Record<Exclude<TokenAction, 'issue'>, LiveEventType> = {

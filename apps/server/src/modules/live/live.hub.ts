@@ -22,7 +22,7 @@ export interface LivePrincipal {
 export interface WaitingSnapshot {
   departmentName: string;
   /** Token id → people ahead, for the first part of the line. */
-  ahead: Map<string, number>;
+  ahead: Pick<Map<string, number>, 'get'>;
   /** Covers the whole line when true; otherwise tokens not in `ahead` are counted one by one. */
   complete: boolean;
   estimate(peopleAhead: number): PublicStatus['estimatedWait'];

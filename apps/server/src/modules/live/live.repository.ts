@@ -33,7 +33,11 @@ export async function insertEvent(db: Db, event: PendingEvent): Promise<void> {
       seq: event.seq,
       type: event.type,
       token_id: event.token.id,
-      payload: JSON.stringify({ token: event.token, ...(event.counterName !== undefined && { counterName: event.counterName }) }),
+      payload: JSON.stringify({
+        token: event.token,
+        ...(event.counterName !== undefined && { counterName: event.counterName }),
+        ...(event.order !== undefined && { order: event.order }),
+      }),
       at: event.at,
     })
     .execute();
@@ -50,7 +54,7 @@ export async function eventsSince(db: Db, departmentId: string, since: number, l
     .limit(sql.lit(limit))
     .execute();
   return rows.map((r) => {
-    const payload = JSON.parse(r.payload) as Pick<PendingEvent, 'token' | 'counterName'>;
+    const payload = JSON.parse(r.payload) as Pick<PendingEvent, 'token' | 'counterName' | 'order'>;
     return { departmentId: r.department_id, seq: r.seq, type: r.type as PendingEvent['type'], at: Number(r.at), ...payload };
   });
 }

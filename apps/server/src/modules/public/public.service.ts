@@ -3,7 +3,7 @@ import type { CheckInResponse, PublicStatus } from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
 import { AppError, NotFoundError, RateLimitedError, ValidationError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
-import * as departments from '../departments/departments.repository.js';
+import type { DepartmentsService } from '../departments/departments.service.js';
 import type { IdempotencyRequest } from '../idempotency/idempotency.js';
 import { STATUS_LOOKUP_LOCKOUT, countFailureUnlessLocked, lockedFor } from '../lockouts/lockouts.js';
 import type { Actor, QueueService } from '../queue/queue.service.js';
@@ -21,8 +21,8 @@ const sameDigits = (a: string, b: string): boolean => {
 const lockedOut = (number: string, lockedMs: number) =>
   new RateLimitedError(`Too many wrong tries for token ${number}; ask at the desk or try again later.`, lockedMs / 1000);
 
-export function createPublicService(deps: { database: Database; clock: Clock; queue: QueueService }) {
-  const { database, clock, queue } = deps;
+export function createPublicService(deps: { database: Database; clock: Clock; queue: QueueService; departments: Pick<DepartmentsService, 'findDepartment'> }) {
+  const { database, clock, queue, departments } = deps;
 
   /** The token behind a number + digits lookup (for the live status topic too), under the same lockout. */
   async function findToken(number: string, phoneLast4: string) {
@@ -58,7 +58,7 @@ export function createPublicService(deps: { database: Database; clock: Clock; qu
     },
 
     async checkIn(input: { departmentId: string; name: string; phone: string; notify?: { channel: 'sms' | 'whatsapp'; consent: true } }, idempotency?: IdempotencyRequest): Promise<CheckInResponse> {
-      const dept = await departments.findDepartment(database.db, input.departmentId);
+      const dept = await departments.findDepartment(input.departmentId);
       if (!dept) throw new ValidationError('That department does not exist.', [{ path: 'departmentId', message: 'no such department' }]);
       if (dept.self_check_in !== 1) {
         throw new AppError('SELF_CHECK_IN_DISABLED', 403, `${dept.name} does not take self check-in; please go to reception.`);

@@ -1,5 +1,6 @@
+import type { TokenStatus } from '@smart-token/contracts';
 import { sql, type Kysely, type Selectable, type Insertable, type Updateable } from 'kysely';
-import type { Dialect } from '../../db/database.js';
+import type { Database, Dialect } from '../../db/database.js';
 import type { DB, TokensTable, TokenTransitionsTable } from '../../db/schema.js';
 import { LANE, type OrderRules, agedBefore } from './call-order.js';
 
@@ -154,7 +155,7 @@ export async function countAllWaiting(db: Db, departmentId: string): Promise<num
 }
 
 /** The latest `limit` tokens of a department in one status (a board or console shows the recent ones). */
-export async function tokensInStatus(db: Db, departmentId: string, status: string, limit: number): Promise<TokenRow[]> {
+export async function tokensInStatus(db: Db, departmentId: string, status: TokenStatus, limit: number): Promise<TokenRow[]> {
   return db
     .selectFrom('tokens')
     .selectAll()
@@ -219,4 +220,34 @@ export async function recentCalls(db: Db, departmentId: string, limit: number) {
     .orderBy('t.at', 'desc')
     .limit(sql.lit(limit))
     .execute();
+}
+
+/** Whether any token of the department is parked: most calls then skip the countdown's write. */
+export async function anyParked(db: Db, departmentId: string): Promise<boolean> {
+  const row = await db.selectFrom('tokens').select('id').where('department_id', '=', departmentId).where('status', '=', 'parked').limit(sql.lit(1)).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The counter's current patient: its latest call that is still called or being served. */
+export async function currentTokenAt(db: Db, counterId: string): Promise<TokenRow | undefined> {
+  return db
+    .selectFrom('tokens')
+    .selectAll()
+    .where('counter_id', '=', counterId)
+    .where('status', 'in', ['called', 'serving'])
+    .orderBy('called_at', 'desc')
+    .limit(sql.lit(1))
+    .executeTakeFirst();
+}
+
+/** A department's waiting tokens and its last event seq, read in one snapshot (the line model's start). */
+export async function readLine(database: Database, departmentId: string): Promise<{ seq: number; rows: TokenRow[] }> {
+  const read = async (trx: Db) => {
+    const seq = await trx.selectFrom('department_event_seqs').select('last_seq').where('department_id', '=', departmentId).executeTakeFirst();
+    const rows = await trx.selectFrom('tokens').selectAll().where('department_id', '=', departmentId).where('status', '=', 'waiting').execute();
+    return { seq: seq?.last_seq ?? 0, rows };
+  };
+  // PostgreSQL: one snapshot for both reads. SQLite: the writer's own transaction, so nothing commits between them.
+  if (database.dialect === 'postgres') return database.db.transaction().setIsolationLevel('repeatable read').execute(read);
+  return database.transact(read);
 }

@@ -4,6 +4,7 @@ import {
   boardSchema,
   callNextResponseSchema,
   callTokenBodySchema,
+  completeAndCallNextResponseSchema,
   completeBodySchema,
   emptyBodySchema,
   idParamsSchema,
@@ -98,6 +99,24 @@ export const queueRoutes: FastifyPluginAsyncZod<{ queue: QueueService }> = async
   );
 
   app.post(
+    '/counters/:id/complete-and-call-next',
+    {
+      config,
+      schema: {
+        tags: ['queue'],
+        summary: 'Complete (or send on) the counter’s current patient and call the next, in one step (honours Idempotency-Key)',
+        params: idParamsSchema,
+        body: completeBodySchema,
+        response: { 200: completeAndCallNextResponseSchema, ...errors, 422: problemSchema },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      return queue.completeAndCallNext(actor, request.params.id, request.body?.nextDepartmentId, idempotencyFrom(request, `user:${actor.id}`));
+    },
+  );
+
+  app.post(
     '/tokens/:id/call',
     {
       config,
@@ -126,9 +145,18 @@ export const queueRoutes: FastifyPluginAsyncZod<{ queue: QueueService }> = async
     '/tokens/:id/complete',
     {
       config,
-      schema: { tags: ['queue'], summary: 'Complete the visit here, or send the token on to another department with the same number', params: idParamsSchema, body: completeBodySchema, response: { 200: tokenEnvelopeSchema, ...errors } },
+      schema: {
+        tags: ['queue'],
+        summary: 'Complete the visit here, or send the token on to another department with the same number (honours Idempotency-Key)',
+        params: idParamsSchema,
+        body: completeBodySchema,
+        response: { 200: tokenEnvelopeSchema, ...errors, 422: problemSchema },
+      },
     },
-    async (request) => ({ token: await queue.complete(actorOf(request), request.params.id, request.body?.nextDepartmentId) }),
+    async (request) => {
+      const actor = actorOf(request);
+      return { token: await queue.complete(actor, request.params.id, request.body?.nextDepartmentId, idempotencyFrom(request, `user:${actor.id}`)) };
+    },
   );
 
   app.post(

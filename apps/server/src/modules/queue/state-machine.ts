@@ -1,33 +1,8 @@
-import type { TokenAction, TokenStatus } from '@smart-token/contracts';
+import { TRANSITIONS, stepAllowed, type StaffAction, type TokenStatus, type TransitionName } from '@smart-token/contracts';
 
-/** Actions a person takes on a token (issue and undo are handled on their own). */
-export type StaffAction = Exclude<TokenAction, 'issue' | 'undo' | 'return'>;
-export type MachineAction = StaffAction | 'return';
+export { TRANSITIONS, stepAllowed, type TransitionName };
 
-interface Rule {
-  readonly from: readonly TokenStatus[];
-  /** The usual target; recall may end in no_show and complete onward in waiting. */
-  readonly to: TokenStatus;
-}
-
-/** The whole lifecycle of a token, as a table. Anything not listed here is an illegal transition. */
-export const TRANSITIONS: Readonly<Record<MachineAction, Rule>> = {
-  call: { from: ['waiting'], to: 'called' },
-  recall: { from: ['called'], to: 'called' },
-  start: { from: ['called'], to: 'serving' },
-  complete: { from: ['called', 'serving'], to: 'completed' },
-  transfer: { from: ['waiting', 'called', 'serving', 'parked'], to: 'waiting' },
-  park: { from: ['called', 'serving'], to: 'parked' },
-  return: { from: ['parked'], to: 'waiting' },
-  no_show: { from: ['called'], to: 'no_show' },
-  cancel: { from: ['waiting', 'called', 'parked'], to: 'cancelled' },
-};
-
-export function canTransition(action: MachineAction, status: TokenStatus): boolean {
-  return TRANSITIONS[action].from.includes(status);
-}
-
-const ACTION_WORDS: Record<MachineAction, string> = {
+const ACTION_WORDS: Record<StaffAction | 'return', string> = {
   call: 'called',
   recall: 'recalled',
   start: 'started',
@@ -37,6 +12,7 @@ const ACTION_WORDS: Record<MachineAction, string> = {
   return: 'returned to the line',
   no_show: 'marked as no-show',
   cancel: 'cancelled',
+  undo: 'undone',
 };
 
 const STATUS_WORDS: Record<TokenStatus, string> = {
@@ -50,6 +26,6 @@ const STATUS_WORDS: Record<TokenStatus, string> = {
 };
 
 /** A sentence a receptionist can act on: "Token GEN-004 is already completed and cannot be recalled." */
-export function transitionRefusal(number: string, status: TokenStatus, action: MachineAction): string {
+export function transitionRefusal(number: string, status: TokenStatus, action: StaffAction | 'return'): string {
   return `Token ${number} is ${STATUS_WORDS[status]} and cannot be ${ACTION_WORDS[action]}.`;
 }

@@ -1,0 +1,310 @@
+import type { IssueTokenBody, Token } from '@smart-token/contracts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { DB } from '../../db/schema.js';
+import { AppError, InvalidTransitionError, NotFoundError, ValidationError } from '../../errors.js';
+import { localDay, type Clock } from '../../lib/clock.js';
+import { newId, newSecret, sha256 } from '../../lib/ids.js';
+import { lastFour, toE164 } from '../../lib/phone.js';
+import { once, type IdempotencyRequest } from '../idempotency/idempotency.js';
+import type { PendingEvent } from '../live/live-events.js';
+import { LANE, laneFor } from './call-order.js';
+import type { DepartmentLookup } from './department-lookup.js';
+import type { QueueReads } from './queue.reads.js';
+import * as repo from './queue.repository.js';
+import type { TokenState } from './tokens.js';
+import { SYSTEM_ACTOR, formatNumber, toToken, type Actor } from './tokens.js';
+import { LostRace, createTokenWriter, type Events } from './token-writer.js';
+import { TRANSITIONS, stepAllowed, transitionRefusal, type TransitionName } from './state-machine.js';
+
+const MAX_RACE_RETRIES = 8;
+
+export interface QueueCommandDeps {
+  database: Database;
+  clock: Clock;
+  timeZone: string;
+  publicUrl: string;
+  defaultPhoneRegion: string;
+  lookup: DepartmentLookup;
+  reads: QueueReads;
+  /** Receives each committed change's events, once, after the commit (the line model, the live bus). */
+  committed: (events: PendingEvent[]) => void;
+}
+
+type Department = NonNullable<Awaited<ReturnType<DepartmentLookup['department']>>>;
+type Counter = NonNullable<Awaited<ReturnType<DepartmentLookup['counter']>>>;
+
+/** Everything that changes a token: each command is one transaction, retried whole when it loses a race. */
+export function createQueueCommands(deps: QueueCommandDeps) {
+  const { database, clock, timeZone, publicUrl, defaultPhoneRegion, lookup, reads } = deps;
+  const { transition, emit } = createTokenWriter({ clock, lookup });
+
+  /**
+   * Runs work in a transaction, again from the start if it lost a race for a token (or, on
+   * PostgreSQL, a deadlock or serialization failure). Each attempt collects its own events, so a
+   * rolled-back attempt's events are never published; only the committed attempt's are.
+   */
+  async function transact<T>(work: (trx: Kysely<DB>, events: Events) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { result, events } = await database.transact(async (trx) => {
+          const events: Events = [];
+          return { result: await work(trx, events), events };
+        });
+        if (events.length > 0) deps.committed(events);
+        return result;
+      } catch (error) {
+        if (!(error instanceof LostRace)) throw error;
+        if (attempt >= MAX_RACE_RETRIES) throw new AppError('CONFLICT', 409, 'The token was changed by someone else at the same moment; try again.');
+      }
+    }
+  }
+
+  async function requireDepartment(id: string, field?: string, trx?: Kysely<DB>): Promise<Department> {
+    const row = await lookup.department(id, trx);
+    if (row) return row;
+    if (field) throw new ValidationError(`Department ${id} does not exist.`, [{ path: field, message: 'no such department' }]);
+    throw new NotFoundError(`Department ${id} does not exist.`);
+  }
+
+  async function requireCounter(id: string, field?: string, trx?: Kysely<DB>): Promise<Counter> {
+    const row = await lookup.counter(id, trx);
+    if (row) return row;
+    if (field) throw new ValidationError(`Counter ${id} does not exist.`, [{ path: field, message: 'no such counter' }]);
+    throw new NotFoundError(`Counter ${id} does not exist.`);
+  }
+
+  async function requireToken(trx: Kysely<DB>, id: string): Promise<repo.TokenRow> {
+    const row = await repo.findToken(trx, id);
+    if (!row) throw new NotFoundError(`Token ${id} does not exist.`);
+    return row;
+  }
+
+  /** Refuses an illegal step before anything else is looked up, so the answer names the token's status. */
+  function assertStep(token: repo.TokenRow, step: TransitionName): void {
+    if (!stepAllowed(step, token.status)) throw new InvalidTransitionError(transitionRefusal(token.number, token.status, TRANSITIONS[step].action));
+  }
+
+  /** Calls a token to a counter; each call in a department brings parked tokens one place nearer. */
+  async function callTo(trx: Kysely<DB>, events: Events, token: repo.TokenRow, counter: Counter, actor: Actor): Promise<repo.TokenRow> {
+    const now = clock.now();
+    const called = await transition(
+      trx,
+      events,
+      token,
+      'call',
+      { counter_id: counter.id, called_at: now, started_at: null, recall_count: 0, park_remaining: null },
+      actor,
+      { counterName: counter.name },
+    );
+    if (await repo.anyParked(trx, token.department_id)) {
+      for (const parked of await repo.countDownParked(trx, token.department_id)) {
+        const lane = Math.max(LANE.returned, laneFor(parked.priority));
+        await transition(trx, events, parked, 'return', { lane, queued_at: now, park_remaining: null, counter_id: null }, SYSTEM_ACTOR, { reason: 'returned after park' });
+      }
+    }
+    return called;
+  }
+
+  async function callNextIn(trx: Kysely<DB>, events: Events, counter: Counter, dept: Department, actor: Actor): Promise<Token | null> {
+    await repo.lockDepartment(trx, database.dialect, dept.id);
+    const head = await reads.headOfLine(trx, dept, clock.now());
+    return head ? toToken(await callTo(trx, events, head, counter, actor)) : null;
+  }
+
+  function movedTo(token: repo.TokenRow, target: Department): Partial<Omit<TokenState, 'status'>> {
+    return {
+      department_id: target.id,
+      lane: laneFor(token.priority),
+      queued_at: clock.now(),
+      counter_id: null,
+      recall_count: 0,
+      called_at: null,
+      started_at: null,
+      park_remaining: null,
+    };
+  }
+
+  /** Completes the visit here, or sends the token on with the same number; keeps the service time for estimates. */
+  async function completeIn(trx: Kysely<DB>, events: Events, token: repo.TokenRow, actor: Actor, onward?: Department): Promise<repo.TokenRow> {
+    const now = clock.now();
+    const serviceFrom = token.started_at ?? token.called_at ?? now;
+    // The service record names its transition, so undoing the completion can remove it.
+    const transitionId = newId();
+    let done: repo.TokenRow;
+    assertStep(token, 'complete');
+    if (onward) {
+      done = await transition(trx, events, token, 'sendOn', movedTo(token, onward), actor, { reason: `sent on to ${onward.name}`, transitionId });
+    } else {
+      done = await transition(trx, events, token, 'complete', { completed_at: now }, actor, { transitionId });
+    }
+    await repo.insertService(trx, { transition_id: transitionId, department_id: token.department_id, counter_id: token.counter_id, completed_at: now, duration_ms: now - serviceFrom });
+    return done;
+  }
+
+  async function act(tokenId: string, decide: (trx: Kysely<DB>, events: Events, token: repo.TokenRow) => Promise<repo.TokenRow>): Promise<Token> {
+    return transact(async (trx, events) => reads.withPlace(trx, await decide(trx, events, await requireToken(trx, tokenId))));
+  }
+
+  return {
+    async issue(actor: Actor, input: IssueTokenBody, idempotency?: IdempotencyRequest): Promise<Token> {
+      const phone = toE164(input.patient.phone, defaultPhoneRegion, 'patient.phone');
+      const dept = await requireDepartment(input.departmentId, 'departmentId');
+      return transact(async (trx, events) =>
+        once(trx, idempotency, clock.now(), async () => {
+          const now = clock.now();
+          const day = localDay(now, timeZone);
+          const seq = await repo.nextSequence(trx, dept.id, day);
+          const statusKey = newSecret();
+          const priority = input.priority ?? 'normal';
+          const row: repo.TokenRow = {
+            id: newId(),
+            number: formatNumber(dept.code, seq),
+            issue_day: day,
+            issued_department_id: dept.id,
+            seq,
+            status: 'waiting',
+            department_id: dept.id,
+            priority,
+            lane: laneFor(priority),
+            queued_at: now,
+            park_remaining: null,
+            counter_id: null,
+            recall_count: 0,
+            patient_name: input.patient.name,
+            phone_e164: phone,
+            phone_last4: lastFour(phone),
+            language: input.patient.language ?? null,
+            notify_channel: input.notify?.channel ?? null,
+            status_key_hash: sha256(statusKey),
+            issued_at: now,
+            called_at: null,
+            started_at: null,
+            completed_at: null,
+            updated_at: now,
+            version: 1,
+          };
+          await repo.insertToken(trx, row);
+          await repo.adjustLaneCount(trx, dept.id, row.lane, +1);
+          await repo.insertTransition(trx, {
+            id: newId(),
+            token_id: row.id,
+            version: 1,
+            action: 'issue',
+            at: now,
+            actor_id: actor.id,
+            actor_label: actor.label,
+            from_status: null,
+            to_status: 'waiting',
+            from_department_id: null,
+            department_id: dept.id,
+            counter_id: null,
+            reason: null,
+            before_state: null,
+          });
+          await emit(trx, events, dept.id, 'token.issued', row);
+          const place = await reads.placeOfNewcomer(trx, dept, row.lane, events[events.length - 1]!.seq, now);
+          return { ...toToken(row, place), statusKey, statusUrl: `${publicUrl}/s/${statusKey}` };
+        }),
+      );
+    },
+
+    async callNext(actor: Actor, counterId: string, idempotency?: IdempotencyRequest): Promise<{ token: Token | null }> {
+      const counter = await requireCounter(counterId);
+      const dept = await requireDepartment(counter.department_id);
+      return transact(async (trx, events) => once(trx, idempotency, clock.now(), async () => ({ token: await callNextIn(trx, events, counter, dept, actor) })));
+    },
+
+    /**
+     * The console's one click: the counter's current patient (its latest call still called or being
+     * served) is completed or sent on, and the next one is called, in one transaction.
+     */
+    async completeAndCallNext(
+      actor: Actor,
+      counterId: string,
+      nextDepartmentId: string | undefined,
+      idempotency?: IdempotencyRequest,
+    ): Promise<{ completed: Token | null; token: Token | null }> {
+      const counter = await requireCounter(counterId);
+      const dept = await requireDepartment(counter.department_id);
+      const onward = nextDepartmentId === undefined ? undefined : await requireDepartment(nextDepartmentId, 'nextDepartmentId');
+      return transact(async (trx, events) =>
+        once(trx, idempotency, clock.now(), async () => {
+          const current = await repo.currentTokenAt(trx, counter.id);
+          const completed = current ? await reads.withPlace(trx, await completeIn(trx, events, current, actor, onward)) : null;
+          return { completed, token: await callNextIn(trx, events, counter, dept, actor) };
+        }),
+      );
+    },
+
+    callToken: (actor: Actor, tokenId: string, counterId: string) =>
+      act(tokenId, async (trx, events, token) => {
+        const counter = await requireCounter(counterId, 'counterId', trx);
+        assertStep(token, 'call');
+        if (counter.department_id !== token.department_id) {
+          throw new ValidationError(`Counter ${counter.name} does not serve the department token ${token.number} waits in.`, [
+            { path: 'counterId', message: 'counter of another department' },
+          ]);
+        }
+        return callTo(trx, events, token, counter, actor);
+      }),
+
+    recall: (actor: Actor, tokenId: string) =>
+      act(tokenId, async (trx, events, token) => {
+        assertStep(token, 'recall');
+        const dept = await requireDepartment(token.department_id, undefined, trx);
+        if (token.recall_count >= dept.max_recalls) {
+          return transition(trx, events, token, 'recallExhausted', {}, actor, { reason: `no answer after ${dept.max_recalls} recalls` });
+        }
+        return transition(trx, events, token, 'recall', { recall_count: token.recall_count + 1, called_at: clock.now() }, actor);
+      }),
+
+    start: (actor: Actor, tokenId: string) => act(tokenId, (trx, events, token) => transition(trx, events, token, 'start', { started_at: clock.now() }, actor)),
+
+    complete: (actor: Actor, tokenId: string, nextDepartmentId?: string, idempotency?: IdempotencyRequest) =>
+      transact(async (trx, events) =>
+        once(trx, idempotency, clock.now(), async () => {
+          const token = await requireToken(trx, tokenId);
+          assertStep(token, 'complete');
+          const onward = nextDepartmentId === undefined ? undefined : await requireDepartment(nextDepartmentId, 'nextDepartmentId', trx);
+          return reads.withPlace(trx, await completeIn(trx, events, token, actor, onward));
+        }),
+      ),
+
+    transfer: (actor: Actor, tokenId: string, departmentId: string) =>
+      act(tokenId, async (trx, events, token) => {
+        assertStep(token, 'transfer');
+        if (departmentId === token.department_id && token.status === 'waiting') {
+          throw new InvalidTransitionError(`Token ${token.number} is already waiting in that department.`);
+        }
+        const target = await requireDepartment(departmentId, 'departmentId', trx);
+        return transition(trx, events, token, 'transfer', movedTo(token, target), actor, { reason: `transferred to ${target.name}` });
+      }),
+
+    park: (actor: Actor, tokenId: string) =>
+      act(tokenId, async (trx, events, token) => {
+        const dept = await requireDepartment(token.department_id, undefined, trx);
+        return transition(trx, events, token, 'park', { park_remaining: dept.park_return_after, counter_id: null }, actor);
+      }),
+
+    noShow: (actor: Actor, tokenId: string) => act(tokenId, (trx, events, token) => transition(trx, events, token, 'no_show', {}, actor)),
+
+    cancel: (actor: Actor, tokenId: string) => act(tokenId, (trx, events, token) => transition(trx, events, token, 'cancel', {}, actor)),
+
+    undo: (actor: Actor, tokenId: string) =>
+      act(tokenId, async (trx, events, token) => {
+        const last = await repo.lastTransition(trx, token.id);
+        if (!last || last.action === 'issue' || !last.before_state) {
+          throw new InvalidTransitionError(`Token ${token.number} has nothing to undo: it was only issued.`);
+        }
+        if (last.action === 'undo') {
+          throw new InvalidTransitionError(`The last action on token ${token.number} was already undone.`);
+        }
+        const before = JSON.parse(last.before_state) as TokenState;
+        if (last.action === 'complete') await repo.deleteService(trx, last.id);
+        return transition(trx, events, token, 'undo', {}, actor, { reason: `undid ${last.action}`, restore: before });
+      }),
+  };
+}
+
+export type QueueCommands = ReturnType<typeof createQueueCommands>;

@@ -1,0 +1,109 @@
+import type { LiveEventType } from '@smart-token/contracts';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { InvalidTransitionError } from '../../errors.js';
+import type { Clock } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import * as liveRepo from '../live/live.repository.js';
+import { eventTypeOf, type PendingEvent } from '../live/live-events.js';
+import type { DepartmentLookup } from './department-lookup.js';
+import * as repo from './queue.repository.js';
+import { TRANSITIONS, stepAllowed, transitionRefusal, type TransitionName } from './state-machine.js';
+import { snapshot, toToken, type Actor, type TokenState } from './tokens.js';
+
+/** Another request changed the token between our read and our write; the whole work is retried. */
+export class LostRace extends Error {}
+
+/** What one attempt of a transaction wrote for the screens: published only if that attempt commits. */
+export type Events = PendingEvent[];
+
+export interface TransitionOptions {
+  reason?: string;
+  /** Names the history row up front (a service record refers to it). */
+  transitionId?: string;
+  /** Undo: the state to go back to, status included (the table's `previous`). */
+  restore?: TokenState;
+  /** The name of the counter the token ends at, when the caller has it (saves a lookup). */
+  counterName?: string;
+}
+
+/**
+ * The only writer of a token's state after issue: takes the target status from the state machine's
+ * table, writes the change with a version check, its history row, the lane counts and the outbox
+ * events, all in the caller's transaction.
+ */
+export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup }) {
+  const { clock, lookup } = deps;
+
+  async function counterNameOf(trx: Kysely<DB>, counterId: string | null): Promise<string | undefined> {
+    return counterId ? (await lookup.counter(counterId, trx))?.name : undefined;
+  }
+
+  /** Appends the event to the department's numbered outbox, in the transaction of the change. */
+  async function emit(trx: Kysely<DB>, events: Events, departmentId: string, type: LiveEventType, token: repo.TokenRow, knownCounterName?: string): Promise<void> {
+    const counterName = knownCounterName ?? (await counterNameOf(trx, token.counter_id));
+    const event: PendingEvent = {
+      departmentId,
+      seq: await liveRepo.nextEventSeq(trx, departmentId),
+      type,
+      at: clock.now(),
+      token: toToken(token),
+      ...(counterName !== undefined && { counterName }),
+      ...(token.status === 'waiting' && { order: { lane: token.lane, queuedAt: token.queued_at } }),
+    };
+    await liveRepo.insertEvent(trx, event);
+    events.push(event);
+  }
+
+  /** The lane counts follow every token into and out of the waiting line, in the same transaction. */
+  async function keepLaneCounts(trx: Kysely<DB>, before: repo.TokenRow, after: repo.TokenRow): Promise<void> {
+    const wasWaiting = before.status === 'waiting';
+    const isWaiting = after.status === 'waiting';
+    if (wasWaiting && isWaiting && before.department_id === after.department_id && before.lane === after.lane) return;
+    if (wasWaiting) await repo.adjustLaneCount(trx, before.department_id, before.lane, -1);
+    if (isWaiting) await repo.adjustLaneCount(trx, after.department_id, after.lane, +1);
+  }
+
+  async function transition(
+    trx: Kysely<DB>,
+    events: Events,
+    token: repo.TokenRow,
+    step: TransitionName,
+    changes: Partial<Omit<TokenState, 'status'>>,
+    actor: Actor,
+    options: TransitionOptions = {},
+  ): Promise<repo.TokenRow> {
+    const rule = TRANSITIONS[step];
+    if (!stepAllowed(step, token.status)) throw new InvalidTransitionError(transitionRefusal(token.number, token.status, rule.action));
+    const status = rule.to === 'previous' ? options.restore?.status : rule.to;
+    if (!status) throw new Error(`transition ${step} needs the state to restore`);
+    const now = clock.now();
+    const change: Partial<TokenState> = { ...options.restore, ...changes, status };
+    if (!(await repo.updateTokenAtVersion(trx, token.id, token.version, { ...change, updated_at: now }))) throw new LostRace();
+    const next: repo.TokenRow = { ...token, ...change, version: token.version + 1, updated_at: now };
+    await keepLaneCounts(trx, token, next);
+    await repo.insertTransition(trx, {
+      id: options.transitionId ?? newId(),
+      token_id: token.id,
+      version: next.version,
+      action: rule.action,
+      at: now,
+      actor_id: actor.id,
+      actor_label: actor.label,
+      from_status: token.status,
+      to_status: next.status,
+      from_department_id: token.department_id,
+      department_id: next.department_id,
+      counter_id: next.counter_id,
+      reason: options.reason ?? null,
+      before_state: JSON.stringify(snapshot(token)),
+    });
+    const type = eventTypeOf(rule.action, next);
+    for (const departmentId of new Set([next.department_id, token.department_id])) await emit(trx, events, departmentId, type, next, options.counterName);
+    return next;
+  }
+
+  return { transition, emit };
+}
+
+export type TokenWriter = ReturnType<typeof createTokenWriter>;

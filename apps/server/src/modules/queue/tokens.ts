@@ -1,0 +1,53 @@
+import type { EstimatedWait, Token } from '@smart-token/contracts';
+import { iso, isoOrUndefined } from '../../lib/clock.js';
+import type { TokenRow } from './queue.repository.js';
+
+/** Who did it, as the history shows it. */
+export interface Actor {
+  id: string | null;
+  label: string;
+}
+
+export const SYSTEM_ACTOR: Actor = { id: null, label: 'system' };
+
+const NUMBER_DIGITS = 3;
+
+/** The token's fields that a transition may change; kept with each transition so undo can restore them. */
+export type TokenState = Pick<
+  TokenRow,
+  'status' | 'department_id' | 'counter_id' | 'lane' | 'queued_at' | 'park_remaining' | 'recall_count' | 'called_at' | 'started_at' | 'completed_at'
+>;
+
+export const snapshot = (t: TokenRow): TokenState => ({
+  status: t.status,
+  department_id: t.department_id,
+  counter_id: t.counter_id,
+  lane: t.lane,
+  queued_at: t.queued_at,
+  park_remaining: t.park_remaining,
+  recall_count: t.recall_count,
+  called_at: t.called_at,
+  started_at: t.started_at,
+  completed_at: t.completed_at,
+});
+
+export const formatNumber = (code: string, seq: number): string => `${code}-${String(seq).padStart(NUMBER_DIGITS, '0')}`;
+
+export function toToken(row: TokenRow, extra: { position?: number; estimatedWait?: EstimatedWait } = {}): Token {
+  return {
+    id: row.id,
+    number: row.number,
+    status: row.status,
+    departmentId: row.department_id,
+    priority: row.priority,
+    ...(extra.position !== undefined && { position: extra.position }),
+    ...(extra.estimatedWait !== undefined && { estimatedWait: extra.estimatedWait }),
+    ...(row.counter_id !== null && { counterId: row.counter_id }),
+    recallCount: row.recall_count,
+    patient: { name: row.patient_name, phoneLast4: row.phone_last4 },
+    issuedAt: iso(row.issued_at),
+    calledAt: isoOrUndefined(row.called_at),
+    startedAt: isoOrUndefined(row.started_at),
+    completedAt: isoOrUndefined(row.completed_at),
+  };
+}
