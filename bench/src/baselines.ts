@@ -1,17 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
+import pg from 'pg';
 import { load, type LoadResult } from './load.js';
+import { createDatabase, dropDatabase } from './postgres.js';
 import { startBareFastify, type Memory } from './processes.js';
 
 /** A payload about the size of a token row, so the insert writes a comparable amount per commit. */
 const ROW_PAYLOAD = 'x'.repeat(200);
 
+export interface RawResult {
+  txPerSecond: number;
+  transactions: number;
+}
+
 /**
  * The disk's ceiling for durable single-row commits: the same settings the server opens SQLite with
  * (WAL, synchronous=FULL), one BEGIN/INSERT/COMMIT per row, on the same file system.
  */
-export function rawDurableInserts(dir: string, seconds: number): { txPerSecond: number; transactions: number } {
+export function rawDurableInserts(dir: string, seconds: number): RawResult {
   const db = new SQLite(join(dir, 'raw-baseline.db'));
   try {
     db.pragma('journal_mode = WAL');
@@ -37,15 +44,50 @@ export function rawDurableInserts(dir: string, seconds: number): { txPerSecond: 
   }
 }
 
+/**
+ * PostgreSQL's ceiling for durable single-row inserts on this machine: `clients` connections at once,
+ * each sending one prepared INSERT at a time, each its own transaction (autocommit), with the
+ * server's synchronous_commit as configured — so concurrent commits may share a WAL flush, as the
+ * server's own transactions may.
+ */
+export async function rawPgInserts(adminUrl: string, clients: number, seconds: number): Promise<RawResult> {
+  const { name, url } = await createDatabase(adminUrl, 'raw');
+  const connections: pg.Client[] = [];
+  try {
+    for (let i = 0; i < clients; i++) {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      connections.push(client);
+    }
+    await connections[0]!.query('create table rows (id text primary key, payload text not null, created_at bigint not null)');
+    const insert = { name: 'raw-insert', text: 'insert into rows (id, payload, created_at) values ($1, $2, $3)' };
+    const started = process.hrtime.bigint();
+    const until = started + BigInt(Math.round(seconds * 1e9));
+    let transactions = 0;
+    await Promise.all(
+      connections.map(async (client) => {
+        while (process.hrtime.bigint() < until) {
+          await client.query({ ...insert, values: [randomUUID(), ROW_PAYLOAD, Date.now()] });
+          transactions++;
+        }
+      }),
+    );
+    const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+    return { txPerSecond: transactions / elapsedS, transactions };
+  } finally {
+    await Promise.all(connections.map((c) => c.end()));
+    await dropDatabase(adminUrl, name);
+  }
+}
+
 export interface BareResult {
   post: LoadResult;
-  get: LoadResult | undefined;
   memory: Memory;
 }
 
 /** A bare Fastify endpoint under the same autocannon settings as the scenarios it is compared with. */
-export async function bareFastify(settings: { connections: number; durationS: number; warmupS: number }, withGet: boolean): Promise<BareResult> {
-  const server = await startBareFastify();
+export async function bareFastify(dir: string, settings: { connections: number; durationS: number; warmupS: number }): Promise<BareResult> {
+  const server = await startBareFastify(dir);
   try {
     const post = {
       method: 'POST' as const,
@@ -53,12 +95,10 @@ export async function bareFastify(settings: { connections: number; durationS: nu
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ token: 'GEN-004', phoneLast4: '1234' }),
     };
-    await load({ url: server.url, connections: settings.connections, durationS: settings.warmupS, requests: [post] });
-    const postResult = await load({ url: server.url, serverPid: server.pid, connections: settings.connections, durationS: settings.durationS, requests: [post] });
-    const getResult = withGet
-      ? await load({ url: server.url, serverPid: server.pid, connections: settings.connections, durationS: settings.durationS, requests: [{ method: 'GET', path: '/status' }] })
-      : undefined;
-    return { post: postResult, get: getResult, memory: server.memory() };
+    const targets = [{ url: server.url, pid: server.pid }];
+    await load({ targets, connections: settings.connections, durationS: settings.warmupS, requests: [post] });
+    const postResult = await load({ targets, connections: settings.connections, durationS: settings.durationS, requests: [post] });
+    return { post: postResult, memory: server.memory() };
   } finally {
     await server.stop();
   }

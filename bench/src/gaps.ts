@@ -1,110 +1,99 @@
-import type { LoadResult } from './load.js';
-import { barePostRps, serverCpuMs, TARGETS, type Figure, type Results } from './report.js';
+/**
+ * One paragraph per figure that missed its target (or could not be judged), from this run's own
+ * medians: what was measured, what the target needs, and where the time goes as far as the run
+ * shows it. Why the server spends what it spends is in bench/FINDINGS.md (hand-written, dated).
+ */
+import type { DepthPair } from './depth.js';
+import { serverCpuMs, type LoadResult } from './load.js';
+import { TARGETS, type Figure, type Round } from './report.js';
+import { cpuMs, int, median, ms } from './stats.js';
 
-const f1 = (n: number) => n.toFixed(1);
 const f2 = (n: number) => n.toFixed(2);
-const f3 = (n: number) => n.toFixed(3);
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const of = (rounds: Round[], f: (r: Round) => number | undefined): number => median(rounds.flatMap((r) => (f(r) === undefined ? [] : [f(r)!])));
+const cpu = (r: LoadResult | undefined) => (r ? serverCpuMs(r) : undefined);
+const cores = (r: LoadResult | undefined) => r?.cpu.server;
 
-/** How busy the server's one JavaScript thread was: the difference between "CPU-bound" and "waiting". */
-function busy(run: Results, r: LoadResult): string {
-  const cores = r.cpu.server;
-  if (cores === undefined) return '';
-  const ms = serverCpuMs(r)!;
-  const verdict =
-    cores >= 0.9
-      ? 'its one JavaScript thread was saturated, so the rate is set by CPU time per request'
-      : `it was not saturated: the rest of the time it waited — for commits' fsync (better-sqlite3 runs it on the main thread; see the disk probes) or for CPU taken by the load generator and other processes on these ${run.machine.cpus} cores`;
-  return `The server used ${f2(cores)} cores (${f3(ms)} ms of CPU per answered request): ${verdict}.`;
+/** How busy the server was: the difference between "CPU-bound" and "waiting". */
+function busy(c: number, perRequest: number, servers = 1): string {
+  const saturated = c >= 0.9 * servers;
+  return `The server${servers > 1 ? 's' : ''} used ${f2(c)} cores (${cpuMs(perRequest)} of CPU per answered request)${
+    saturated
+      ? servers > 1
+        ? ' — both JavaScript threads were busy nearly all the time, so the rate is set by CPU per request.'
+        : ' — its one JavaScript thread was saturated, so the rate is set by CPU per request.'
+      : ' — not saturated: the rest of the time it waited (for commits, for the database, or for cores taken by the load generator and other work on the machine).'
+  }`;
 }
 
-/** Little's law: with c connections always busy, mean latency = c / throughput. */
-const littleMs = (connections: number, rps: number) => (connections / rps) * 1000;
-
-function tokensRate(r: Results): string {
-  const t = r.tokens.run;
-  const perRequestBudgetMs = 1000 / r.raw.txPerSecond;
-  return [
-    `POST /tokens answered ${int(t.rps)} req/s against ${int(r.raw.txPerSecond)} single-row durable commits/s on the same disk (${f2(t.rps / r.raw.txPerSecond)}×).`,
-    busy(r, t),
-    `The disk is not what limits it: the server's group commit shares one fsync among all the issues that arrive together, so the ceiling is CPU. Reaching 1.0× means at most ${f3(perRequestBudgetMs)} ms of server CPU per token, all in — HTTP parsing, JWT check, session lookup, validation, phone parsing, a dozen or more SQL statements, the live event, the reply.`,
-    `A bare Fastify POST on this machine answers ${int(barePostRps(r))} req/s (${f3(serverCpuMs(r.bare.post) ?? NaN)} ms of CPU each), so the framework alone takes ${Math.round(((serverCpuMs(r.bare.post) ?? 0) / perRequestBudgetMs) * 100)}% of that budget.`,
-    'What would close it: several times less CPU per request. No single part dominates (bench/FINDINGS.md breaks one request down: query building, SQLite, crypto, validation, HTTP each take a slice), so it takes structural changes — precompiled SQL for the hot statements, cheaper per-request authentication and idempotency sealing — and a machine where the load generator does not share the server\'s cores.',
-  ]
-    .filter(Boolean)
-    .join(' ');
+function depthGap(rounds: Round[], pick: (r: Round) => DepthPair<LoadResult> | undefined, what: string): string {
+  const deep = of(rounds, (r) => cpu(pick(r)?.deep));
+  const shallow = of(rounds, (r) => cpu(pick(r)?.shallow));
+  const grows = deep > shallow * TARGETS.depthRatio;
+  return `Server CPU per request ${cpuMs(deep)} on the deep line against ${cpuMs(shallow)} on the shallow one (one connection, so CPU per request is close to the server's share of the latency): ${
+    grows ? `the work itself grows with ${what}.` : `the CPU does not grow by the target's factor, so the extra time is waiting (disk, or other work on the machine); re-run before believing it.`
+  }`;
 }
 
-function tokensLatency(r: Results): string {
-  const t = r.tokens.run;
-  return [
-    `p99 ${f1(t.latency.p99)} ms with ${r.settings.connections} connections at ${int(t.rps)} req/s; mean ${f1(t.latency.mean)} ms, as Little's law predicts (${r.settings.connections} / ${int(t.rps)} = ${f1(littleMs(r.settings.connections, t.rps))} ms).`,
-    `With every connection always waiting, latency is throughput in disguise: a p99 under ${TARGETS.tokensP99Ms} ms needs a mean well under it, i.e. well over ${int(r.settings.connections / (TARGETS.tokensP99Ms / 1000))} req/s.`,
-    'The tail comes from group commits: a request that arrives while a batch is committing waits for that batch and then its own, and the event loop does nothing else during a commit (better-sqlite3 is synchronous).',
-    'What would close it: the throughput work above; a smaller MAX_GROUP_COMMIT would shorten each batch at some cost in fsyncs.',
-  ].join(' ');
-}
-
-function callNextLatency(r: Results): string {
-  const c = r.callNext.run;
-  if (r.callNext.empty > 0 || r.callNext.duplicates > 0) {
-    return `The run is not valid: call-next answered an empty line ${r.callNext.empty}× and handed out a token twice ${r.callNext.duplicates}×; the pre-fill must be deeper (it was ${int(r.callNext.prefillRun.ok)}).`;
-  }
-  return [
-    `p99 ${f1(c.latency.p99)} ms at ${int(c.rps)} req/s over 8 counters (mean ${f1(c.latency.mean)} ms; Little's law: ${f1(littleMs(r.settings.connections, c.rps))} ms).`,
-    busy(r, c),
-    `All 8 counters are one department, so every call-next is serialised (SQLite has one writer, and call order must be exact); a p99 under ${TARGETS.callNextP99Ms} ms at ${r.settings.connections} connections needs roughly ${int(r.settings.connections / (TARGETS.callNextP99Ms / 2000))} calls/s (mean at about half the p99).`,
-    'What would close it: less CPU per call (the same work as for POST /tokens: each call-next writes the token, its transition, the lane counts and a live event, and runs a dozen statements through the query builder), and a quieter disk (see the probe before scenario 2).',
-  ]
-    .filter(Boolean)
-    .join(' ');
-}
-
-function statusRate(r: Results): string {
-  const s = r.status.run;
-  return [
-    `${int(s.rps)} req/s is ${f1((s.rps / barePostRps(r)) * 100)}% of the bare Fastify POST (${int(barePostRps(r))} req/s, the mean of the runs before and after).`,
-    busy(r, s),
-    `Each lookup reads the lockout row, the token by number and day, the department, the lane counts and counts the part of its own lane ahead of it (O(position)), and validates and serialises through zod; ${f3(serverCpuMs(s) ?? NaN)} ms against the bare endpoint's ${f3(serverCpuMs(r.bare.post) ?? NaN)} ms of CPU.`,
-    'What would close it: fewer reads per lookup (the department and the wait statistics change rarely and could be cached; the lockout row only matters after a failure), and the per-request work every route shares (see bench/FINDINGS.md).',
-  ]
-    .filter(Boolean)
-    .join(' ');
-}
-
-function depthRatio(r: Results, which: 'mean' | 'p99'): string {
-  const { shallow, deep } = r.depth;
-  return [
-    `call-next ${which} ${f2(deep.call[which])} ms at depth ${int(deep.depth)} against ${f2(shallow.call[which])} ms at ${int(shallow.depth)}.`,
-    `Issue between calls: ${f2(deep.issue[which])} ms against ${f2(shallow.issue[which])} ms.`,
-    which === 'p99' ? `With ${int(deep.call.count)} and ${int(shallow.call.count)} calls, a p99 rests on the slowest one or two, so it is noisy on a shared machine; the mean ratio is the steadier figure.` : '',
-    'Call-next reads the head of each lane through the (department_id, status, lane, queued_at, id) index, so its work should not grow with the line; a ratio above the target on a loaded machine is worth re-running before it is believed.',
-  ]
-    .filter(Boolean)
-    .join(' ');
-}
-
-function memory(r: Results): string {
-  return `The largest server held ${f1(Math.max(...r.memories.map((m) => m.memory.rssMb)))} MB. See the memory table for each server; a heap snapshot after the heaviest scenario would show what holds it.`;
-}
-
-/** One paragraph per figure that missed its target or could not be measured, from this run's own numbers. */
-export function gaps(r: Results, list: Figure[]): string {
-  const explain: Record<string, (r: Results) => string> = {
-    '1a': tokensRate,
-    '1b': tokensLatency,
-    '2': callNextLatency,
-    '3': statusRate,
-    '4a': (x) => depthRatio(x, 'mean'),
-    '4b': (x) => depthRatio(x, 'p99'),
-    '5': memory,
+export function gaps(rounds: Round[], list: Figure[]): string {
+  const explain: Record<string, () => string> = {
+    '1a': () => {
+      const raw = of(rounds, (r) => r.raw && (r.raw.before.txPerSecond + r.raw.after.txPerSecond) / 2);
+      const c = of(rounds, (r) => cpu(r.tokens?.run));
+      return [
+        busy(of(rounds, (r) => cores(r.tokens?.run)), c),
+        `At ${int(raw)} raw commits/s, ${TARGETS.tokensVsRaw}× leaves ${cpuMs(1000 / (raw * TARGETS.tokensVsRaw))} of server CPU per token all in (HTTP, authentication, validation, the SQL, the live event, the log line, the reply), and the goal of 1.0× ${cpuMs(1000 / raw)}.`,
+        'The disk is not the limit: group commit shares one fsync among the issues that arrive together.',
+      ].join(' ');
+    },
+    '1b': () => {
+      const c = of(rounds, (r) => cpu(r.tokens?.run));
+      const bare = of(rounds, (r) => cpu(r.bare?.before.post));
+      return `${cpuMs(c)} per POST /tokens is ${f2(c / TARGETS.tokensCpuMs)}× the ${TARGETS.tokensCpuMs} ms target; a bare Fastify POST (no logger, no validation, no database) costs ${cpuMs(bare)}.`;
+    },
+    '2': () => {
+      const run = (r: Round) => r.callNext?.run;
+      const rps = of(rounds, (r) => run(r)?.rps);
+      const conns = 32;
+      return [
+        `${int(rps)} calls/s; with ${conns} connections always waiting, mean latency = ${conns} / rate (Little's law: ${ms((conns / rps) * 1000)}; measured mean ${ms(of(rounds, (r) => run(r)?.latency.mean))}).`,
+        busy(of(rounds, (r) => cores(run(r))), of(rounds, (r) => cpu(run(r)))),
+        `All 8 counters serve one department, so every call-next is serialised; a p99 under ${TARGETS.callNextP99Ms} ms at ${conns} connections needs roughly ${int(conns / (TARGETS.callNextP99Ms / 2000))} calls/s (mean at about half the p99), i.e. about ${cpuMs(1000 / (conns / (TARGETS.callNextP99Ms / 2000)))} of CPU per call.`,
+      ].join(' ');
+    },
+    '3': () => {
+      const c = of(rounds, (r) => cpu(r.status?.run));
+      const bare = of(rounds, (r) => cpu(r.bare?.before.post));
+      return [busy(of(rounds, (r) => cores(r.status?.run)), c), `The bare endpoint costs ${cpuMs(bare)}; ${TARGETS.statusVsBare}× of its rate means about ${cpuMs(bare / TARGETS.statusVsBare)} per lookup.`].join(' ');
+    },
+    '4a': () => depthGap(rounds, (r) => r.lines && { shallow: r.lines.shallow.calls, deep: r.lines.deep.calls }, 'the line'),
+    '4c': () => depthGap(rounds, (r) => r.aged && { shallow: r.aged.shallow.run, deep: r.aged.deep.run }, 'the number of aged tokens'),
+    '4e': () => depthGap(rounds, (r) => r.lines && { shallow: r.lines.shallow.status, deep: r.lines.deep.status }, 'the place in line'),
+    '5': () => 'See the memory table for each server (after its scenario, and its peak).',
+    '6a': () => {
+      const staff = of(rounds, (r) => r.live?.one.staff.p99);
+      const patients = of(rounds, (r) => r.live?.one.patients.p99);
+      return `Boards and consoles hear of a call at p99 ${ms(staff)}, patients at ${ms(patients)}. Every call moves all 900 followed patients up, so each call is 900 status messages sent from the server's one thread and read by the harness's one thread, on the same cores (phones would be on other machines).`;
+    },
   };
+  explain['4b'] = explain['4a']!;
+  explain['4d'] = explain['4c']!;
+  explain['4f'] = explain['4e']!;
+  for (const [id, callId, key] of [['7a', '7b', 'one'], ['7c', '7d', 'two']] as const) {
+    explain[id] = () => {
+      const run = (r: Round) => r.pg?.[key].tokens;
+      return `${busy(of(rounds, (r) => cores(run(r))), of(rounds, (r) => cpu(run(r))), key === 'one' ? 1 : 2)} PostgreSQL, its WAL writer and (for two instances) Redis run on the same cores.`;
+    };
+    explain[callId] = () => {
+      const run = (r: Round) => r.pg?.[key].calls.run;
+      return `${int(of(rounds, (r) => run(r)?.rps))} calls/s, mean ${ms(of(rounds, (r) => run(r)?.latency.mean))}. ${busy(of(rounds, (r) => cores(run(r))), of(rounds, (r) => cpu(run(r))), key === 'one' ? 1 : 2)} Every call-next of one department takes its lock in PostgreSQL, so two instances add no parallelism to one department's calls.`;
+    };
+  }
   const missed = list.filter((f) => f.verdict === 'MISS' || f.verdict === 'INVALID');
-  const lines = missed.map((f) => `- **${f.id} ${f.name}** — ${f.verdict}: ${f.measured}, target ${f.target}. ${explain[f.id]?.(r) ?? ''}`);
-  const load = r.machine.loadBefore[0]! > r.machine.cpus * 0.5 || r.machine.loadAfter[0]! > r.machine.cpus * 0.5;
-  if (load) {
+  const lines = missed.map((f) => `- **${f.id} ${f.name}** — ${f.verdict}: ${f.measured}${f.ratio !== '—' ? `, ratio ${f.ratio}` : ''}, target ${f.target}. ${explain[f.id]?.() ?? ''}`);
+  const maxLoad = Math.max(...rounds.flatMap((r) => r.load));
+  if (maxLoad > 1) {
     lines.push(
-      `- **Noise**: the load average was ${f2(r.machine.loadBefore[0]!)} before and ${f2(r.machine.loadAfter[0]!)} after the run on ${r.machine.cpus} CPUs — other processes were competing for the cores, so every figure here is lower (and every latency higher) than the machine alone would give. Compare the baselines of runs, not only the scenarios.`,
+      `- **Noise**: the 1-minute load average reached ${f2(maxLoad)} during the run on this machine — other processes compete for the cores, so figures are lower (and latencies higher) than the machine alone would give; the per-round table shows how far rounds differ.`,
     );
   }
   return lines.length === 0 ? 'Every target was met in this run.' : lines.join('\n');

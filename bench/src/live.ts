@@ -1,20 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import WebSocket from 'ws';
 import { Api, indianMobile, type IssuedToken } from './api.js';
+import { stopRecorded, type Context } from './harness.js';
 import { summarize, type Latency } from './load.js';
-import { SERVER_ENTRY, newJwtSecret, serverEnv, startChild, type ChildHandle } from './processes.js';
+import { createDatabase, dropDatabase, PG_ADMIN_URL, REDIS_URL } from './postgres.js';
+import { startSmartToken, type ChildHandle } from './processes.js';
 
 /** 1,000 sockets: 900 patients following their own token, 100 boards and consoles following the department. */
 export const PATIENTS = 900;
 export const STAFF = 100;
-const CALLS = 40;
+export const CALLS = 40;
 const CALL_INTERVAL_MS = 150;
-const PG_ADMIN = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface LiveResult {
   label: string;
@@ -134,65 +129,39 @@ async function measure(label: string, act: ChildHandle, listen: ChildHandle): Pr
 }
 
 /** One instance on SQLite: the call and the sockets on the same server. */
-export async function liveOneInstance(): Promise<LiveResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'st-bench-live-'));
-  const server = await startChild(SERVER_ENTRY, serverEnv({ dir, jwtSecret: newJwtSecret() }), '/readyz');
+export async function liveOneInstance(ctx: Context): Promise<LiveResult> {
+  const name = '6 live, 1 instance';
+  const server = await startSmartToken({ dir: ctx.newDir('s6-live-one'), jwtSecret: ctx.jwtSecret });
+  let ok = false;
   try {
-    return await measure('1 instance (SQLite)', server, server);
+    const result = await measure('1 instance (SQLite)', server, server);
+    ok = true;
+    return result;
   } finally {
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stopRecorded(ctx, name, server, ok);
   }
 }
 
 /** Two instances on one PostgreSQL with Redis: the call on A, every socket on B. */
-export async function liveTwoInstances(): Promise<LiveResult> {
-  const name = `st_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN });
-  await admin.connect();
-  await admin.query(`create database "${name}"`);
-  const url = new URL(PG_ADMIN);
-  url.pathname = `/${name}`;
-  const dir = mkdtempSync(join(tmpdir(), 'st-bench-live2-'));
-  const env = { ...serverEnv({ dir, jwtSecret: newJwtSecret() }), DATABASE_URL: url.toString(), REDIS_URL };
+export async function liveTwoInstances(ctx: Context): Promise<LiveResult> {
+  const name = '6 live, 2 instances';
+  const db = await createDatabase(PG_ADMIN_URL, 'live');
+  const dir = ctx.newDir('s6-live-two');
+  const options = { dir, jwtSecret: ctx.jwtSecret, databaseUrl: db.url, redisUrl: REDIS_URL };
   let a: ChildHandle | undefined;
   let b: ChildHandle | undefined;
+  let ok = false;
   try {
-    a = await startChild(SERVER_ENTRY, env, '/readyz');
-    b = await startChild(SERVER_ENTRY, env, '/readyz');
-    return await measure('2 instances (PostgreSQL + Redis), call on A, sockets on B', a, b);
+    a = await startSmartToken({ ...options, name: 'a' });
+    b = await startSmartToken({ ...options, name: 'b' });
+    const result = await measure('2 instances (PostgreSQL + Redis), call on A, sockets on B', a, b);
+    ok = true;
+    return result;
   } finally {
-    await a?.stop();
-    await b?.stop();
-    await admin.query(`drop database if exists "${name}" with (force)`);
-    await admin.end();
-    rmSync(dir, { recursive: true, force: true });
+    if (a) await stopRecorded(ctx, `${name} (A, calls)`, a, ok);
+    if (b) await stopRecorded(ctx, `${name} (B, sockets)`, b, ok);
+    await dropDatabase(PG_ADMIN_URL, db.name);
   }
 }
 
 export const LIVE_TARGETS = { oneInstanceP99Ms: 50, twoInstancesP99Ms: 100 } as const;
-
-const f = (n: number) => `${n.toFixed(1)} ms`;
-
-/** The live-update scenario as a Markdown section of RESULTS.md (and the console). */
-export function liveMarkdown(one: LiveResult, two: LiveResult): string {
-  const row = (r: LiveResult, target: number) =>
-    `| ${r.label} | ${f(r.staff.p99)} (mean ${f(r.staff.mean)}) | ${f(r.patients.p99)} (mean ${f(r.patients.mean)}) | ${f(r.all.p99)} | < ${target} ms | ${r.all.p99 < target ? 'PASS' : 'MISS'} | ${r.missed} | ${r.kbPerSocket.toFixed(1)} KB |`;
-  return [
-    '## Live updates (WebSocket)',
-    '',
-    `${PATIENTS} patients following their own token (each call moves every one of them up) and ${STAFF} boards/consoles following the department, all connected to one server; ${CALLS} calls, one at a time. Latency: call-next request sent → the socket's message received (staff: \`token.called\`; patients: their new place). The sockets are opened by the harness process on the same 2 cores as the server(s).`,
-    '',
-    '| setup | staff p99 | patients p99 | all p99 | target | verdict | missed | server memory per socket |',
-    '|---|---|---|---|---|---|---|---|',
-    row(one, LIVE_TARGETS.oneInstanceP99Ms),
-    row(two, LIVE_TARGETS.twoInstancesP99Ms),
-    '',
-    ...(one.all.p99 < LIVE_TARGETS.oneInstanceP99Ms
-      ? []
-      : [
-          `Gap (one instance): boards and consoles hear of a call at p99 ${f(one.staff.p99)}; the patients' p99 is what misses. Every call moves all ${PATIENTS} patients up, so each call is ${PATIENTS} status messages, sent one after another from the server's one thread and read one after another by the harness's one thread (the ${PATIENTS + STAFF} sockets live in this process, on the same 2 cores). Measured in-process with the sockets' send replaced by a counter, the server's own fan-out (one read of the line's order for all of them, then a message each) takes about 7 ms for ${PATIENTS} patients after the call commits; the rest of the p99 is the sends and the harness's reading. What would close it: clients on other machines (as phones are), and sending a patient an update only when their place or estimate changes by a step that matters (every 5 places, or the estimate moving a minute), which would cut the messages per call by an order of magnitude.`,
-          '',
-        ]),
-  ].join('\n');
-}

@@ -13,18 +13,26 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
+const totalCpuSeconds = (pids: number[]): number => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+
 /** One request of a load run; `kind` labels its latencies when a run mixes requests. */
 export interface LoadRequest extends autocannon.Request {
   kind?: string;
 }
 
-export interface LoadOptions {
+/** A server to send load to; `pid` lets the run report how much CPU it used. */
+export interface Target {
   url: string;
+  pid?: number;
+}
+
+export interface LoadOptions {
+  /** One server, or several sharing the load: the connections are split evenly between them. */
+  targets: Target[];
   connections: number;
-  /** Seconds; ignored when `amount` is set (autocannon stops after that many responses). */
+  /** Seconds; ignored when `amount` is set (the run stops after that many responses in all). */
   durationS?: number;
   amount?: number;
-  headers?: Record<string, string>;
   /** Each connection cycles through these in order. */
   requests: LoadRequest[];
   /** Replace `[<id>]` in each request with a fresh unique id (used for Idempotency-Key headers). */
@@ -33,8 +41,6 @@ export interface LoadOptions {
   onResponse?: (kind: string, status: number, body: string) => void;
   /** Checked after each response; true ends the run early (e.g. before a pre-filled line runs dry). */
   stopWhen?: () => boolean;
-  /** The server's process id, to report how busy it was (1.0 = one core flat out). */
-  serverPid?: number;
 }
 
 export interface Latency {
@@ -60,12 +66,10 @@ export interface LoadResult {
   latency: Latency;
   /** Per `kind`, for mixed runs. */
   byKind: Record<string, Latency>;
-  /** CPU cores used during the run by the server (when its pid was given) and by this load generator. */
+  /** CPU cores used during the run by the servers (all targets with a pid, summed) and by this load generator. */
   cpu: { server: number | undefined; client: number };
   /** 2xx responses completed in each whole second of the run. */
   perSecond: number[];
-  /** autocannon's own summary (its histogram keeps whole milliseconds), for reference. */
-  autocannon: { p50: number; p99: number; mean: number; reqPerSecAvg: number };
 }
 
 export function summarize(samples: number[]): Latency {
@@ -77,13 +81,20 @@ export function summarize(samples: number[]): Latency {
   return { count: sorted.length, mean: sum / sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted[sorted.length - 1]! };
 }
 
-/**
- * Runs autocannon in this process (no workers), so each response's exact latency can be kept:
- * autocannon's histogram rounds to whole milliseconds, too coarse to compare 1–2 ms means.
- */
-export function load(options: LoadOptions): Promise<LoadResult> {
-  const samples: Record<string, number[]> = {};
-  const statuses: Record<number, number> = {};
+interface Shared {
+  samples: Record<string, number[]>;
+  statuses: Record<number, number>;
+  perSecond: number[];
+  started: bigint;
+  stopped: boolean;
+  /** When the last response arrived (hrtime): a stopped run ends here, not at autocannon's next tick. */
+  lastResponse: bigint;
+  responses: number;
+  instances: autocannon.Instance[];
+}
+
+/** One autocannon instance against one target; its responses go into `shared`. */
+function runOne(options: LoadOptions, target: Target, connections: number, amount: number | undefined, shared: Shared): Promise<autocannon.Result> {
   // autocannon calls a request's onResponse synchronously just before it emits 'response' for it.
   let currentKind = 'all';
   const requests = options.requests.map((r) => {
@@ -97,62 +108,84 @@ export function load(options: LoadOptions): Promise<LoadResult> {
       },
     } satisfies autocannon.Request;
   });
-
-  const perSecond: number[] = [];
-  let stopped = false;
   return new Promise((resolve, reject) => {
-    const serverCpuBefore = options.serverPid === undefined ? undefined : cpuSeconds(options.serverPid);
-    const clientCpuBefore = process.cpuUsage();
-    const started = process.hrtime.bigint();
     const instance = autocannon(
       {
-        url: options.url,
-        connections: options.connections,
-        ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.durationS ?? 5 }),
-        ...(options.headers && { headers: options.headers }),
+        url: target.url,
+        connections,
+        ...(amount !== undefined ? { amount } : { duration: options.durationS ?? 5 }),
         requests,
         idReplacement: options.uniqueIds ?? false,
         timeout: 30,
       },
       (error: unknown, result: autocannon.Result) => {
-        if (error) {
-          reject(error instanceof Error ? error : new Error('autocannon failed', { cause: error }));
-          return;
-        }
-        const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
-        const serverCpu = options.serverPid === undefined || serverCpuBefore === undefined ? undefined : (cpuSeconds(options.serverPid) - serverCpuBefore) / elapsedS;
-        const clientUsage = process.cpuUsage(clientCpuBefore);
-        const clientCpu = (clientUsage.user + clientUsage.system) / 1e6 / elapsedS;
-        const all = Object.values(samples).flat();
-        const ok = Object.entries(statuses).reduce((n, [code, count]) => (Number(code) >= 200 && Number(code) < 300 ? n + count : n), 0);
-        const byKind = Object.fromEntries(Object.entries(samples).map(([kind, values]) => [kind, summarize(values)]));
-        resolve({
-          elapsedS,
-          statuses,
-          ok,
-          notOk: all.length - ok,
-          errors: result.errors,
-          timeouts: result.timeouts,
-          rps: ok / elapsedS,
-          latency: summarize(all),
-          byKind,
-          cpu: { server: serverCpu, client: clientCpu },
-          perSecond: Array.from({ length: Math.floor(elapsedS) }, (_, i) => perSecond[i] ?? 0),
-          autocannon: { p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.average, reqPerSecAvg: result.requests.average },
-        });
+        if (error) reject(error instanceof Error ? error : new Error('autocannon failed', { cause: error }));
+        else resolve(result);
       },
     );
-    instance.on('response', (_client: autocannon.Client, statusCode: number, _bytes: number, responseTime: number) => {
-      (samples[currentKind] ??= []).push(responseTime);
-      statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+    shared.instances.push(instance);
+    instance.on('response', (client: autocannon.Client, statusCode: number, _bytes: number, responseTime: number) => {
+      shared.lastResponse = process.hrtime.bigint();
+      (shared.samples[currentKind] ??= []).push(responseTime);
+      shared.statuses[statusCode] = (shared.statuses[statusCode] ?? 0) + 1;
+      shared.responses++;
       if (statusCode >= 200 && statusCode < 300) {
-        const second = Math.floor(Number(process.hrtime.bigint() - started) / 1e9);
-        perSecond[second] = (perSecond[second] ?? 0) + 1;
+        const second = Math.floor(Number(process.hrtime.bigint() - shared.started) / 1e9);
+        shared.perSecond[second] = (shared.perSecond[second] ?? 0) + 1;
       }
-      if (!stopped && options.stopWhen?.()) {
-        stopped = true;
-        instance.stop();
+      if (!shared.stopped && options.stopWhen?.()) {
+        // Stopping one instance stops them all: a split run ends together.
+        shared.stopped = true;
+        for (const i of shared.instances) i.stop();
       }
+      // autocannon only notices stop() at its next once-a-second tick and keeps sending until then;
+      // closing each connection as its answer arrives ends the run now (at most one more request
+      // per connection may already be on its way).
+      if (shared.stopped) (client as unknown as { destroy(): void }).destroy();
     });
   });
+}
+
+/**
+ * Runs autocannon in this process (no workers), so each response's exact latency can be kept:
+ * autocannon's histogram rounds to whole milliseconds, too coarse to compare 1–2 ms means. With
+ * several targets, one autocannon instance per target runs at the same time and the results merge.
+ */
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  const { targets, connections } = options;
+  if (connections % targets.length !== 0) throw new Error(`${connections} connections do not split evenly over ${targets.length} servers`);
+  const pids = targets.flatMap((t) => (t.pid === undefined ? [] : [t.pid]));
+  const started = process.hrtime.bigint();
+  const shared: Shared = { samples: {}, statuses: {}, perSecond: [], started, stopped: false, lastResponse: started, responses: 0, instances: [] };
+  const serverCpuBefore = pids.length > 0 ? totalCpuSeconds(pids) : undefined;
+  const clientCpuBefore = process.cpuUsage();
+  const per = connections / targets.length;
+  const amountEach = options.amount === undefined ? undefined : Math.ceil(options.amount / targets.length);
+  const results = await Promise.all(targets.map((t) => runOne(options, t, per, amountEach, shared)));
+  const elapsedS = Number((shared.stopped ? shared.lastResponse : process.hrtime.bigint()) - shared.started) / 1e9;
+  const serverCpu = serverCpuBefore === undefined ? undefined : (totalCpuSeconds(pids) - serverCpuBefore) / elapsedS;
+  const clientUsage = process.cpuUsage(clientCpuBefore);
+  const all = Object.values(shared.samples).flat();
+  const ok = Object.entries(shared.statuses).reduce((n, [code, count]) => (Number(code) >= 200 && Number(code) < 300 ? n + count : n), 0);
+  return {
+    elapsedS,
+    statuses: shared.statuses,
+    ok,
+    notOk: all.length - ok,
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    timeouts: results.reduce((n, r) => n + r.timeouts, 0),
+    rps: ok / elapsedS,
+    latency: summarize(all),
+    byKind: Object.fromEntries(Object.entries(shared.samples).map(([kind, values]) => [kind, summarize(values)])),
+    cpu: { server: serverCpu, client: (clientUsage.user + clientUsage.system) / 1e6 / elapsedS },
+    perSecond: Array.from({ length: Math.floor(elapsedS) }, (_, i) => shared.perSecond[i] ?? 0),
+  };
+}
+
+/** Requests that failed in any way: non-2xx answers, socket errors, timeouts. */
+export const failures = (r: LoadResult): number => r.notOk + r.errors + r.timeouts;
+
+/** Server CPU time per successful response: what one request costs the server's (or servers') threads. */
+export function serverCpuMs(r: LoadResult): number | undefined {
+  return r.cpu.server === undefined || r.rps === 0 ? undefined : (r.cpu.server * 1000) / r.rps;
 }

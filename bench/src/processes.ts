@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, fstatSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,9 +14,12 @@ export const ADMIN_PASSWORD = 'bench-admin-password-0123';
 /** The clinic's zone is fixed so the bench and the server agree on the local day of a token. */
 export const QUEUE_TIME_ZONE = 'Asia/Kolkata';
 
-const READY_TIMEOUT_MS = 30_000;
+const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 const POLL_MS = 50;
+/** How much of a child's log is read back: enough for its address and for the end of an error. */
+const LOG_HEAD_BYTES = 64 * 1024;
+const LOG_TAIL_BYTES = 16 * 1024;
 
 /** Every child still running; killed if the harness dies half-way so no server outlives it. */
 const running = new Set<ChildProcess>();
@@ -34,7 +37,10 @@ export interface Memory {
 export interface ChildHandle {
   url: string;
   pid: number;
+  /** The start and the end of what the child wrote (its log), for error messages. */
   output(): string;
+  /** Bytes the child has written to its log so far. */
+  logBytes(): number;
   memory(): Memory;
   stop(): Promise<void>;
 }
@@ -47,31 +53,64 @@ function readMemory(pid: number): Memory {
   return { rssMb: kb('VmRSS:') / 1024, peakMb: kb('VmHWM:') / 1024 };
 }
 
+function readSlice(file: string, from: 'head' | 'tail', bytes: number): string {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const length = Math.min(bytes, size);
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, from === 'head' ? 0 : size - length);
+    return buffer.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const fileSize = (file: string): number => {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+};
+
 /**
  * Starts a Node child on port 0 and waits for the line that names its address, then for `readyPath`
  * to answer 200. Port 0 avoids the race of picking a free port first.
+ *
+ * The child writes its stdout and stderr (its log, at whatever LOG_LEVEL `env` gives) straight into
+ * `logFile`, as a server logging to a file would: nothing in the harness reads every line, so the
+ * log costs the server what it costs in production and takes no CPU from the load generator. The
+ * file is deleted when the child stops; its size is kept (see `logBytes`).
  */
-export async function startChild(entry: string, env: Record<string, string>, readyPath: string): Promise<ChildHandle> {
+export async function startChild(entry: string, env: Record<string, string>, readyPath: string, logFile: string): Promise<ChildHandle> {
+  const fd = openSync(logFile, 'w');
   const child = spawn(process.execPath, [entry], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', fd, fd],
   });
+  closeSync(fd);
   running.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => running.delete(child));
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let finalBytes: number | undefined;
+  let finalOutput: string | undefined;
+  const output = () => {
+    if (finalOutput !== undefined) return finalOutput;
+    const size = fileSize(logFile);
+    if (size <= LOG_HEAD_BYTES + LOG_TAIL_BYTES) return readSlice(logFile, 'head', size);
+    return `${readSlice(logFile, 'head', LOG_HEAD_BYTES / 16)}\n[… ${size} bytes in all …]\n${readSlice(logFile, 'tail', LOG_TAIL_BYTES)}`;
+  };
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let url: string | undefined;
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${entry} exited early: ${output}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${entry} exited early: ${output()}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${entry} did not become ready in ${READY_TIMEOUT_MS} ms: ${output}`);
+      throw new Error(`${entry} did not become ready in ${READY_TIMEOUT_MS} ms: ${output()}`);
     }
-    url ??= /(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+    url ??= /(http:\/\/127\.0\.0\.1:\d+)/.exec(readSlice(logFile, 'head', LOG_HEAD_BYTES))?.[1];
     if (url) {
       try {
         const res = await fetch(`${url}${readyPath}`);
@@ -86,22 +125,34 @@ export async function startChild(entry: string, env: Record<string, string>, rea
   return {
     url,
     pid,
-    output: () => output,
+    output,
+    logBytes: () => finalBytes ?? fileSize(logFile),
     memory: () => readMemory(pid),
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (finalOutput === undefined) {
+        finalOutput = output();
+        finalBytes = fileSize(logFile);
+        rmSync(logFile, { force: true });
+      }
     },
   };
 }
 
 export interface ServerOptions {
-  /** Folder for this server's SQLite file and data (a fresh temp folder per scenario). */
+  /** Folder for this server's SQLite file, data and log (a fresh folder per scenario). */
   dir: string;
   jwtSecret: string;
+  /** A postgres:// URL instead of the SQLite file in `dir`. */
+  databaseUrl?: string;
+  redisUrl?: string;
+  /** Tells apart the logs of several servers sharing `dir`. */
+  name?: string;
 }
 
 export const dbFileIn = (dir: string): string => join(dir, 'smart-token.db');
@@ -109,27 +160,34 @@ export const dbFileIn = (dir: string): string => join(dir, 'smart-token.db');
 /** A JWT secret for one bench run: 48 random bytes, more than the 32 the server requires. */
 export const newJwtSecret = (): string => randomBytes(48).toString('base64url');
 
-/** The server's environment: a SQLite file in `dir`, the rate limits raised out of the way. */
+/**
+ * The server's environment, as an operator would run it: production, the default log level
+ * (LOG_LEVEL unset = info, so every request is logged), a SQLite file in `dir` unless a PostgreSQL
+ * URL is given. Only the per-minute rate limits are raised out of the way of the load.
+ */
 export function serverEnv(options: ServerOptions): Record<string, string> {
   return {
     NODE_ENV: 'production',
-    DATABASE_URL: `sqlite:${dbFileIn(options.dir)}`,
+    DATABASE_URL: options.databaseUrl ?? `sqlite:${dbFileIn(options.dir)}`,
     DATA_DIR: options.dir,
     JWT_SECRET: options.jwtSecret,
-    LOG_LEVEL: 'warn',
     RATE_LIMIT_MULTIPLIER: '100000',
     TZ_QUEUE: QUEUE_TIME_ZONE,
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
+    ...(options.redisUrl !== undefined && { REDIS_URL: options.redisUrl }),
   };
 }
 
+/** What RESULTS.md says about how the servers ran (kept beside serverEnv so the two agree). */
+export const SERVER_ENV_DESCRIPTION = '`NODE_ENV=production RATE_LIMIT_MULTIPLIER=100000`, LOG_LEVEL unset (info: every request logged, to a file)';
+
 /** The built Smart Token server (a child process, as `npm start` runs it). */
 export function startSmartToken(options: ServerOptions): Promise<ChildHandle> {
-  return startChild(SERVER_ENTRY, serverEnv(options), '/readyz');
+  return startChild(SERVER_ENTRY, serverEnv(options), '/readyz', join(options.dir, `${options.name ?? 'server'}.log`));
 }
 
-/** The bare Fastify baseline app. */
-export function startBareFastify(): Promise<ChildHandle> {
-  return startChild(BARE_ENTRY, {}, '/ready');
+/** The bare Fastify baseline app (no logger: it is the framework's ceiling). */
+export function startBareFastify(dir: string): Promise<ChildHandle> {
+  return startChild(BARE_ENTRY, {}, '/ready', join(dir, 'bare.log'));
 }

@@ -1,201 +1,295 @@
-import type { BareResult } from './baselines.js';
-import type { Latency, LoadResult } from './load.js';
-import type { Memory } from './processes.js';
-import type { CallNextResult, DepthResult, Settings, StatusResult, TokensResult } from './scenarios.js';
+import type { BareResult, RawResult } from './baselines.js';
+import type { AgedAtDepth, DepthPair, LineAtDepth } from './depth.js';
+import type { ServerRecord, Settings } from './harness.js';
+import { failures, serverCpuMs, type LoadResult } from './load.js';
+import type { LiveResult } from './live.js';
+import type { PgResult } from './pg.js';
+import type { CallNextResult, StatusResult, TokensResult } from './scenarios.js';
+import { cpuMs, int, mb, mean2, ms, ratio, spread, table, withRange, type Spread } from './stats.js';
 
 export type Verdict = 'PASS' | 'MISS' | 'INVALID' | '—';
+
+/** Everything one round of the bench measured (a round runs each chosen scenario once). */
+export interface Round {
+  index: number;
+  seconds: number;
+  /** 1-minute load average at the start and the end of the round. */
+  load: [number, number];
+  raw?: { before: RawResult; after: RawResult };
+  tokens?: TokensResult;
+  callNext?: CallNextResult;
+  bare?: { before: BareResult; after: BareResult };
+  status?: StatusResult;
+  lines?: DepthPair<LineAtDepth>;
+  aged?: DepthPair<AgedAtDepth>;
+  pgRaw?: { before: RawResult; after: RawResult };
+  pg?: { one: PgResult; two: PgResult };
+  live?: { one: LiveResult; two: LiveResult };
+  /** Durable single-row SQLite commits per second in a short probe just before a scenario. */
+  probes: Record<string, number>;
+  servers: ServerRecord[];
+}
+
+export const TARGETS = {
+  tokensVsRaw: 0.5,
+  tokensVsRawGoal: 1.0,
+  tokensCpuMs: 0.35,
+  callNextP99Ms: 20,
+  statusVsBare: 0.4,
+  depthRatio: 1.5,
+  rssMb: 250,
+  liveOneP99Ms: 50,
+  liveTwoP99Ms: 100,
+  pgTokensVsRaw: 0.25,
+  pgCallNextP99Ms: 50,
+} as const;
+
+/** One round's numbers for one figure. */
+interface Sample {
+  measured: number;
+  baseline?: number;
+  ratio?: number;
+  /** Server CPU per answered request, ms. */
+  cpu?: number;
+  /** A figure beside the measured one, e.g. the rate behind a latency. */
+  also?: number;
+  valid: boolean;
+}
+
+interface FigureDef {
+  id: string;
+  name: string;
+  sample(r: Round): Sample | undefined;
+  format: (n: number) => string;
+  formatBaseline?: (n: number) => string;
+  baselineName?: string;
+  formatAlso?: (n: number) => string;
+  /** What the verdict is taken on, and the bound; no judge: a baseline, no verdict. */
+  judge?: { on: 'measured' | 'ratio'; op: '>=' | '<=' | '<'; bound: number };
+  target: string;
+}
 
 export interface Figure {
   id: string;
   name: string;
   measured: string;
   baseline: string;
+  ratio: string;
   target: string;
   verdict: Verdict;
+  cpu: string;
+  /** The judged value in each round, for the per-round table. */
+  perRound: (number | undefined)[];
+  judged: Spread | undefined;
+  format: (n: number) => string;
 }
 
-export interface Machine {
-  date: string;
-  cpus: number;
-  cpuModel: string;
-  memoryGb: number;
-  node: string;
-  platform: string;
-  commit: string;
-  uncommittedServerFiles: number;
-  loadBefore: number[];
-  loadAfter: number[];
+const reqs = (n: number) => `${int(n)} req/s`;
+const txs = (n: number) => `${int(n)} tx/s`;
+const ok = (r: LoadResult) => failures(r) === 0;
+const cpuOf = (r: LoadResult) => serverCpuMs(r) ?? NaN;
+const rawMean = (x: { before: RawResult; after: RawResult }) => mean2(x.before.txPerSecond, x.after.txPerSecond);
+const bareMean = (x: { before: BareResult; after: BareResult }) => mean2(x.before.post.rps, x.after.post.rps);
+
+/** Two figures (mean and p99) of a depth scenario: the deep line's latency against the shallow line's. */
+function depthFigures<T>(ids: [string, string], what: string, pick: (r: Round) => DepthPair<T> | undefined, run: (t: T) => LoadResult, latency: (t: T) => { mean: number; p99: number }): FigureDef[] {
+  return (['mean', 'p99'] as const).map((stat, i) => ({
+    id: ids[i]!,
+    name: `${what}: ${stat} latency, deep vs shallow`,
+    sample: (r: Round): Sample | undefined => {
+      const p = pick(r);
+      if (!p) return undefined;
+      const deep = latency(p.deep)[stat];
+      const shallow = latency(p.shallow)[stat];
+      return { measured: deep, baseline: shallow, ratio: deep / shallow, cpu: cpuOf(run(p.deep)), valid: ok(run(p.deep)) && ok(run(p.shallow)) };
+    },
+    format: ms,
+    baselineName: 'shallow',
+    judge: { on: 'ratio', op: '<=', bound: TARGETS.depthRatio },
+    target: `≤ ${TARGETS.depthRatio}×`,
+  }));
 }
 
-export interface Results {
-  machine: Machine;
-  settings: Settings;
-  /** Measured just before and just after scenario 1; the baseline is their mean. */
-  raw: { txPerSecond: number; runs: number[]; seconds: number };
-  /** Durable single-row commits per second in a short probe just before scenarios 2, 3 and 4. */
-  diskProbes: Record<string, number>;
-  /** Measured just before (POST and GET) and just after (POST) scenario 3; the POST baseline is the mean. */
-  bare: BareResult;
-  bareAfter: BareResult;
-  tokens: TokensResult;
-  callNext: CallNextResult;
-  status: StatusResult;
-  depth: DepthResult;
-  memories: { server: string; memory: Memory }[];
-  totalSeconds: number;
-}
-
-export const TARGETS = {
-  tokensVsRaw: 1.0,
-  tokensP99Ms: 25,
-  callNextP99Ms: 20,
-  statusVsBare: 0.4,
-  depthRatio: 1.5,
-  rssMb: 250,
-} as const;
-
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`;
-const pct = (n: number) => `${(n * 100).toFixed(0)}%`;
-const verdict = (pass: boolean, valid = true): Verdict => (!valid ? 'INVALID' : pass ? 'PASS' : 'MISS');
-const bad = (r: LoadResult) => r.notOk + r.errors + r.timeouts;
-
-/** The bare Fastify POST rate scenario 3 is held against: the mean of the runs before and after it. */
-export const barePostRps = (r: Results): number => (r.bare.post.rps + r.bareAfter.post.rps) / 2;
-
-export function figures(r: Results): Figure[] {
-  const { raw, bare, tokens, callNext, status, depth } = r;
-  const bareRps = barePostRps(r);
-  const t = tokens.run;
-  const c = callNext.run;
-  const s = status.run;
-  const meanRatio = depth.deep.call.mean / depth.shallow.call.mean;
-  const p99Ratio = depth.deep.call.p99 / depth.shallow.call.p99;
-  const maxRss = Math.max(...r.memories.map((m) => m.memory.rssMb));
-  const heaviest = r.memories.find((m) => m.memory.rssMb === maxRss)?.server ?? '';
-  const callValid = callNext.empty === 0 && callNext.duplicates === 0 && bad(c) === 0;
+/** The figures, named from the settings the run used (depths and places differ in a quick run). */
+function figureDefs(settings: Settings): FigureDef[] {
+  const { depths, statusPlaces, agedShare } = settings;
+  const aged = (d: number) => int(Math.round(d * agedShare));
   return [
-    { id: 'B1', name: 'raw better-sqlite3 durable insert, 1 row per BEGIN/COMMIT (WAL, FULL)', measured: `${int(raw.txPerSecond)} tx/s (${raw.runs.map(int).join(' before, ')} after scenario 1)`, baseline: '—', target: '—', verdict: '—' },
+  {
+    id: 'B1',
+    name: 'raw durable SQLite inserts, 1 row per BEGIN/COMMIT (WAL, FULL), mean of before and after 1',
+    sample: (r) => r.raw && { measured: rawMean(r.raw), valid: true },
+    format: txs,
+    target: '—',
+  },
+  {
+    id: 'B2',
+    name: 'bare Fastify POST, 32 conn, mean of before and after 3',
+    sample: (r) => r.bare && { measured: bareMean(r.bare), cpu: cpuOf(r.bare.before.post), valid: ok(r.bare.before.post) && ok(r.bare.after.post) },
+    format: reqs,
+    target: '—',
+  },
+  {
+    id: 'B3',
+    name: 'raw durable PostgreSQL inserts, 32 clients, 1 row per transaction, mean of before and after 7',
+    sample: (r) => r.pgRaw && { measured: rawMean(r.pgRaw), valid: true },
+    format: txs,
+    target: '—',
+  },
+  {
+    id: '1a',
+    name: 'POST /tokens, SQLite, 32 conn, unique Idempotency-Key: rate vs raw SQLite inserts',
+    sample: (r) => r.tokens && r.raw && { measured: r.tokens.run.rps, baseline: rawMean(r.raw), ratio: r.tokens.run.rps / rawMean(r.raw), cpu: cpuOf(r.tokens.run), valid: ok(r.tokens.run) },
+    format: reqs,
+    formatBaseline: txs,
+    baselineName: 'raw SQLite',
+    judge: { on: 'ratio', op: '>=', bound: TARGETS.tokensVsRaw },
+    target: `≥ ${TARGETS.tokensVsRaw}× (goal ${TARGETS.tokensVsRawGoal.toFixed(1)}×)`,
+  },
+  {
+    id: '1b',
+    name: 'POST /tokens, SQLite: server CPU per request',
+    sample: (r) => r.tokens && { measured: cpuOf(r.tokens.run), ...(r.bare && { baseline: cpuOf(r.bare.before.post) }), valid: ok(r.tokens.run) },
+    format: cpuMs,
+    baselineName: 'bare POST',
+    judge: { on: 'measured', op: '<=', bound: TARGETS.tokensCpuMs },
+    target: `≤ ${TARGETS.tokensCpuMs} ms`,
+  },
+  {
+    id: '2',
+    name: 'call-next p99, SQLite, 32 conn over 8 counters',
+    sample: (r) =>
+      r.callNext && {
+        measured: r.callNext.run.latency.p99,
+        also: r.callNext.run.rps,
+        cpu: cpuOf(r.callNext.run),
+        valid: ok(r.callNext.run) && r.callNext.empty === 0 && r.callNext.duplicates === 0,
+      },
+    format: ms,
+    formatAlso: reqs,
+    judge: { on: 'measured', op: '<', bound: TARGETS.callNextP99Ms },
+    target: `< ${TARGETS.callNextP99Ms} ms`,
+  },
+  {
+    id: '3',
+    name: 'POST /public/status (right number + last 4), 32 conn: rate vs bare Fastify POST',
+    sample: (r) => r.status && r.bare && { measured: r.status.run.rps, baseline: bareMean(r.bare), ratio: r.status.run.rps / bareMean(r.bare), cpu: cpuOf(r.status.run), valid: ok(r.status.run) },
+    format: reqs,
+    baselineName: 'bare POST',
+    judge: { on: 'ratio', op: '>=', bound: TARGETS.statusVsBare },
+    target: `≥ ${TARGETS.statusVsBare.toFixed(2)}×`,
+  },
+  ...depthFigures(['4a', '4b'], `call-next, 1 conn (an issue between calls), line of ${int(depths.deep)} vs ${int(depths.shallow)}`, (r) => r.lines, (t) => t.calls, (t) => t.call),
+  ...depthFigures(['4c', '4d'], `priority POST /tokens, 1 conn, ${Math.round(agedShare * 100)}% of the line aged: ${int(depths.deep)} (${aged(depths.deep)} aged) vs ${int(depths.shallow)} (${aged(depths.shallow)} aged)`, (r) => r.aged, (t) => t.run, (t) => t.run.latency),
+  ...depthFigures(['4e', '4f'], `status lookup, 1 conn, place ${int(statusPlaces.deep)} of ${int(depths.deep)} vs place ${int(statusPlaces.shallow)} of ${int(depths.shallow)}`, (r) => r.lines, (t) => t.status, (t) => t.status.latency),
+  {
+    id: '5',
+    name: 'server RSS after its scenario, largest of the round’s servers',
+    sample: (r) => (r.servers.length === 0 ? undefined : { measured: Math.max(...r.servers.map((s) => s.memory.rssMb)), ...(r.bare && { baseline: r.bare.before.memory.rssMb }), valid: true }),
+    format: mb,
+    baselineName: 'bare Fastify',
+    judge: { on: 'measured', op: '<', bound: TARGETS.rssMb },
+    target: `< ${TARGETS.rssMb} MB`,
+  },
+  {
+    id: '6a',
+    name: '1,000 sockets, call → event p99, one instance (SQLite)',
+    sample: (r) => r.live && { measured: r.live.one.all.p99, valid: r.live.one.missed === 0 },
+    format: ms,
+    judge: { on: 'measured', op: '<', bound: TARGETS.liveOneP99Ms },
+    target: `< ${TARGETS.liveOneP99Ms} ms`,
+  },
+  {
+    id: '6b',
+    name: '1,000 sockets, call → event p99, two instances (PostgreSQL + Redis), call on A, sockets on B',
+    sample: (r) => r.live && { measured: r.live.two.all.p99, valid: r.live.two.missed === 0 },
+    format: ms,
+    judge: { on: 'measured', op: '<', bound: TARGETS.liveTwoP99Ms },
+    target: `< ${TARGETS.liveTwoP99Ms} ms`,
+  },
+  ...([
+    ['7a', '7b', 'one', '1 instance'],
+    ['7c', '7d', 'two', '2 instances + Redis, load split'],
+  ] as const).flatMap(([id, callId, key, label]): FigureDef[] => [
     {
-      id: 'B2',
-      name: `bare Fastify POST, ${r.settings.connections} conn`,
-      measured: `${int(bareRps)} req/s (${int(bare.post.rps)} before, ${int(r.bareAfter.post.rps)} after scenario 3), p99 ${ms(bare.post.latency.p99)}`,
-      baseline: '—',
-      target: '—',
-      verdict: '—',
-    },
-    ...(bare.get ? [{ id: 'B3', name: `bare Fastify GET, ${r.settings.connections} conn`, measured: `${int(bare.get.rps)} req/s, p99 ${ms(bare.get.latency.p99)}`, baseline: '—', target: '—', verdict: '—' as const }] : []),
-    {
-      id: '1a',
-      name: `POST /tokens req/s (SQLite, ${r.settings.connections} conn, unique Idempotency-Key)`,
-      measured: `${int(t.rps)} req/s (${(t.rps / raw.txPerSecond).toFixed(2)}×)`,
-      baseline: `raw ${int(raw.txPerSecond)} tx/s`,
-      target: `≥ ${TARGETS.tokensVsRaw.toFixed(1)}× raw`,
-      verdict: verdict(t.rps >= TARGETS.tokensVsRaw * raw.txPerSecond, bad(t) === 0),
+      id,
+      name: `PostgreSQL, ${label}: POST /tokens rate vs raw PostgreSQL inserts`,
+      sample: (r) => {
+        const p = r.pg?.[key];
+        return p && r.pgRaw && { measured: p.tokens.rps, baseline: rawMean(r.pgRaw), ratio: p.tokens.rps / rawMean(r.pgRaw), cpu: cpuOf(p.tokens), valid: ok(p.tokens) };
+      },
+      format: reqs,
+      formatBaseline: txs,
+      baselineName: 'raw PostgreSQL',
+      judge: { on: 'ratio', op: '>=', bound: TARGETS.pgTokensVsRaw },
+      target: `≥ ${TARGETS.pgTokensVsRaw}×`,
     },
     {
-      id: '1b',
-      name: 'POST /tokens p99 latency',
-      measured: ms(t.latency.p99),
-      baseline: `bare POST p99 ${ms(bare.post.latency.p99)}`,
-      target: `< ${TARGETS.tokensP99Ms} ms`,
-      verdict: verdict(t.latency.p99 < TARGETS.tokensP99Ms, bad(t) === 0),
+      id: callId,
+      name: `PostgreSQL, ${label}: call-next p99, 32 conn over 8 counters`,
+      sample: (r) => {
+        const c = r.pg?.[key].calls;
+        return c && { measured: c.run.latency.p99, also: c.run.rps, cpu: cpuOf(c.run), valid: ok(c.run) && c.empty === 0 && c.duplicates === 0 };
+      },
+      format: ms,
+      formatAlso: reqs,
+      judge: { on: 'measured', op: '<', bound: TARGETS.pgCallNextP99Ms },
+      target: `< ${TARGETS.pgCallNextP99Ms} ms`,
     },
-    {
-      id: '2',
-      name: `POST /counters/:id/call-next p99 (${r.settings.connections} conn over 8 counters)`,
-      measured: `${ms(c.latency.p99)} (${int(c.rps)} req/s)`,
-      baseline: `bare POST p99 ${ms(bare.post.latency.p99)}`,
-      target: `< ${TARGETS.callNextP99Ms} ms`,
-      verdict: verdict(c.latency.p99 < TARGETS.callNextP99Ms, callValid),
-    },
-    {
-      id: '3',
-      name: 'POST /public/status req/s (right number + last 4)',
-      measured: `${int(s.rps)} req/s (${pct(s.rps / bareRps)} of bare)`,
-      baseline: `bare POST ${int(bareRps)} req/s`,
-      target: `≥ ${pct(TARGETS.statusVsBare)} of bare`,
-      verdict: verdict(s.rps >= TARGETS.statusVsBare * bareRps, bad(s) === 0),
-    },
-    {
-      id: '4a',
-      name: `call-next mean latency, depth ${int(depth.deep.depth)} vs ${int(depth.shallow.depth)} (${r.settings.depthConnections} conn)`,
-      measured: `${ms(depth.deep.call.mean)} vs ${ms(depth.shallow.call.mean)} = ${meanRatio.toFixed(2)}×`,
-      baseline: `depth ${int(depth.shallow.depth)}`,
-      target: `≤ ${TARGETS.depthRatio}×`,
-      verdict: verdict(meanRatio <= TARGETS.depthRatio, bad(depth.deep.run) + bad(depth.shallow.run) === 0),
-    },
-    {
-      id: '4b',
-      name: `call-next p99 latency, depth ${int(depth.deep.depth)} vs ${int(depth.shallow.depth)}`,
-      measured: `${ms(depth.deep.call.p99)} vs ${ms(depth.shallow.call.p99)} = ${p99Ratio.toFixed(2)}×`,
-      baseline: `depth ${int(depth.shallow.depth)}`,
-      target: `≤ ${TARGETS.depthRatio}×`,
-      verdict: verdict(p99Ratio <= TARGETS.depthRatio, bad(depth.deep.run) + bad(depth.shallow.run) === 0),
-    },
-    {
-      id: '5',
-      name: 'server RSS after its scenarios (largest of all servers)',
-      measured: `${maxRss.toFixed(0)} MB (${heaviest})`,
-      baseline: `bare Fastify ${bare.memory.rssMb.toFixed(0)} MB`,
-      target: `< ${TARGETS.rssMb} MB`,
-      verdict: verdict(maxRss < TARGETS.rssMb),
-    },
+  ]),
   ];
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => `| ${r.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
-  return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+function passes(value: number, judge: NonNullable<FigureDef['judge']>): boolean {
+  if (judge.op === '>=') return value >= judge.bound;
+  if (judge.op === '<=') return value <= judge.bound;
+  return value < judge.bound;
+}
+
+/** Each figure over the rounds: the median and range of each number, the verdict on the median. */
+export function figures(rounds: Round[], settings: Settings): Figure[] {
+  return figureDefs(settings).flatMap((def): Figure[] => {
+    const samples = rounds.map((r) => def.sample(r));
+    const present = samples.filter((s): s is Sample => s !== undefined);
+    if (present.length === 0) return [];
+    const measured = spread(present.map((s) => s.measured));
+    const baseline = spread(present.flatMap((s) => (s.baseline === undefined ? [] : [s.baseline])));
+    const ratios = spread(present.flatMap((s) => (s.ratio === undefined ? [] : [s.ratio])));
+    const also = spread(present.flatMap((s) => (s.also === undefined ? [] : [s.also])));
+    const cpu = spread(present.flatMap((s) => (s.cpu === undefined ? [] : [s.cpu])));
+    const judged = def.judge ? (def.judge.on === 'ratio' ? ratios : measured) : undefined;
+    const valid = present.every((s) => s.valid);
+    const verdict: Verdict = !def.judge ? '—' : !valid ? 'INVALID' : passes(judged!.median, def.judge) ? 'PASS' : 'MISS';
+    const alsoText = also.n > 0 && def.formatAlso ? ` at ${withRange(also, def.formatAlso)}` : '';
+    return [
+      {
+        id: def.id,
+        name: def.name,
+        measured: `${withRange(measured, def.format)}${alsoText}`,
+        baseline: baseline.n > 0 ? `${def.baselineName ? `${def.baselineName} ` : ''}${withRange(baseline, def.formatBaseline ?? def.format)}` : '—',
+        ratio: ratios.n > 0 ? withRange(ratios, ratio) : '—',
+        target: def.target,
+        verdict,
+        cpu: cpu.n > 0 ? cpuMs(cpu.median) : '—',
+        perRound: samples.map((s) => (s === undefined ? undefined : def.judge?.on === 'ratio' ? s.ratio : s.measured)),
+        judged,
+        format: def.judge?.on === 'ratio' ? ratio : def.format,
+      },
+    ];
+  });
 }
 
 export function figureTable(list: Figure[]): string {
-  return table([['#', 'figure', 'measured', 'baseline', 'target', 'verdict'], ...list.map((f) => [f.id, f.name, f.measured, f.baseline, f.target, f.verdict])]);
-}
-
-/** Server CPU time per successful response: what one request costs the server's single thread. */
-export function serverCpuMs(r: LoadResult): number | undefined {
-  return r.cpu.server === undefined || r.rps === 0 ? undefined : (r.cpu.server * 1000) / r.rps;
-}
-
-function cpuPerRequest(r: LoadResult): string {
-  const v = serverCpuMs(r);
-  return v === undefined ? '—' : `${v.toFixed(3)} ms`;
-}
-
-function latencyCells(l: Latency): string[] {
-  return [int(l.count), ms(l.mean), ms(l.p50), ms(l.p90), ms(l.p99), ms(l.max)];
-}
-
-function runRow(name: string, r: LoadResult, l: Latency = r.latency): string[] {
-  const failures = bad(r) === 0 ? '0' : `${r.notOk} non-2xx ${JSON.stringify(r.statuses)}, ${r.errors} errors, ${r.timeouts} timeouts`;
-  const cpu = `${r.cpu.server === undefined ? '—' : r.cpu.server.toFixed(2)} / ${r.cpu.client.toFixed(2)}`;
-  return [name, r.elapsedS.toFixed(1), int(r.rps), ...latencyCells(l), failures, cpu, cpuPerRequest(r), String(r.autocannon.p99)];
-}
-
-export function detailTable(r: Results): string {
-  const { bare, tokens, callNext, status, depth } = r;
   return table([
-    ['run', 's', '2xx/s', 'n', 'mean', 'p50', 'p90', 'p99', 'max', 'failures', 'CPU server/client', 'server CPU per 2xx', 'autocannon p99'],
-    runRow('bare Fastify POST (before 3)', bare.post),
-    ...(bare.get ? [runRow('bare Fastify GET', bare.get)] : []),
-    runRow('bare Fastify POST (after 3)', r.bareAfter.post),
-    runRow('1 POST /tokens', tokens.run),
-    runRow('2 pre-fill: POST /tokens, no key', callNext.prefillRun),
-    runRow('2 call-next, 8 counters', callNext.run),
-    runRow('3 POST /public/status', status.run),
-    runRow(`4 call-next @ ${int(depth.shallow.depth)}`, depth.shallow.run, depth.shallow.call),
-    runRow(`4 (issue between calls @ ${int(depth.shallow.depth)})`, depth.shallow.run, depth.shallow.issue),
-    runRow(`4 call-next @ ${int(depth.deep.depth)}`, depth.deep.run, depth.deep.call),
-    runRow(`4 (issue between calls @ ${int(depth.deep.depth)})`, depth.deep.run, depth.deep.issue),
+    ['#', 'figure', 'measured: median (min–max)', 'baseline', 'ratio', 'target', 'verdict', 'server CPU / request'],
+    ...list.map((f) => [f.id, f.name, f.measured, f.baseline, f.ratio, f.target, f.verdict, f.cpu]),
   ]);
 }
 
-export function memoryTable(r: Results): string {
+/** The judged number of every figure in every round, so the spread behind each median is visible. */
+export function perRoundTable(list: Figure[], rounds: Round[]): string {
   return table([
-    ['server', 'VmRSS after', 'VmHWM (peak)'],
-    ['bare Fastify', `${r.bare.memory.rssMb.toFixed(0)} MB`, `${r.bare.memory.peakMb.toFixed(0)} MB`],
-    ...r.memories.map((m) => [m.server, `${m.memory.rssMb.toFixed(0)} MB`, `${m.memory.peakMb.toFixed(0)} MB`]),
+    ['#', 'judged on', ...rounds.map((r) => `round ${r.index} (load ${r.load[0].toFixed(1)}→${r.load[1].toFixed(1)})`)],
+    ...list.map((f) => [f.id, f.ratio === '—' ? 'measured' : 'ratio', ...f.perRound.map((v) => (v === undefined ? '—' : f.format(v)))]),
   ]);
 }

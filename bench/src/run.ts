@@ -1,7 +1,14 @@
 /**
- * `npm run bench`: builds nothing itself (the npm script builds the server and this harness first),
- * starts the built server once per scenario on a fresh SQLite file, loads it with autocannon, and
- * writes bench/RESULTS.md. BENCH_QUICK=1 runs short, shallow versions and leaves RESULTS.md alone.
+ * `npm run bench`: the npm script builds the server and this harness, then this file runs every
+ * scenario in rounds (each round runs each chosen scenario once, baselines beside their scenarios),
+ * reports each figure's median and range over the rounds, and writes bench/RESULTS.md.
+ *
+ * Options (flags after `npm run bench --`, or the BENCH_* variables):
+ *   --only=tokens,call-next,status,depth,aged,pg,live   BENCH_ONLY   scenarios to run (default all)
+ *   --runs=N                                            BENCH_RUNS   rounds (default 3)
+ *   --quick                                             BENCH_QUICK=1  short runs and a line of 10,000 instead of 100,000
+ *   --duration=S                                        BENCH_DURATION  seconds of each measured run
+ * RESULTS.md is written only by a full run (every scenario, 3+ rounds, not quick).
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -9,90 +16,185 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bareFastify, rawDurableInserts } from './baselines.js';
+import { bareFastify, rawDurableInserts, rawPgInserts } from './baselines.js';
+import { agedAtDepths, linesAtDepth } from './depth.js';
+import { detailTable, liveTable, memoryTable, notes } from './details.js';
 import { gaps } from './gaps.js';
-import { liveMarkdown, liveOneInstance, liveTwoInstances } from './live.js';
-import { detailTable, figures, figureTable, memoryTable, type Machine, type Results } from './report.js';
-import { newJwtSecret } from './processes.js';
-import { callNext, callNextAtDepth, issueTokens, newDirFactory, publicStatus, type Context, type Settings } from './scenarios.js';
+import { newDirFactory, type Context, type Settings } from './harness.js';
+import { liveOneInstance, liveTwoInstances } from './live.js';
+import { postgresScenario } from './pg.js';
+import { PG_ADMIN_URL, pgSettings } from './postgres.js';
+import { newJwtSecret, SERVER_ENV_DESCRIPTION } from './processes.js';
+import { figures, figureTable, perRoundTable, type Round } from './report.js';
+import { callNext, issueTokens, publicStatus } from './scenarios.js';
 
 const BENCH_DIR = fileURLToPath(new URL('../', import.meta.url));
 const REPO_DIR = join(BENCH_DIR, '..');
 const RESULTS_FILE = join(BENCH_DIR, 'RESULTS.md');
-const RAW_INSERT_SECONDS = 3;
-const DISK_PROBE_SECONDS = 1;
+const SCENARIOS = ['tokens', 'call-next', 'status', 'depth', 'aged', 'pg', 'live'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+const DEFAULT_RUNS = 3;
 
-const quick = process.env.BENCH_QUICK === '1';
+function option(flag: string, env: string): string | undefined {
+  const arg = process.argv.slice(2).find((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
+  if (arg !== undefined) return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : '1';
+  return process.env[env];
+}
 
-const SETTINGS: Settings = quick
-  ? { connections: 32, durationS: 2, warmupS: 1, depthConnections: 1, depthDurationS: 2, depths: { shallow: 100, deep: 10_000 }, callNextPrefill: { min: 3_000, max: 10_000 } }
-  : { connections: 32, durationS: 8, warmupS: 2, depthConnections: 1, depthDurationS: 6, depths: { shallow: 100, deep: 100_000 }, callNextPrefill: { min: 10_000, max: 60_000 } };
+const quick = option('quick', 'BENCH_QUICK') === '1';
+const runs = Number(option('runs', 'BENCH_RUNS') ?? DEFAULT_RUNS);
+const only = option('only', 'BENCH_ONLY')?.split(',').map((s) => s.trim()).filter(Boolean);
+const durationOverride = option('duration', 'BENCH_DURATION');
+for (const s of only ?? []) if (!(SCENARIOS as readonly string[]).includes(s)) throw new Error(`--only: unknown scenario "${s}"; choose from ${SCENARIOS.join(', ')}`);
+if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: "${runs}" is not a positive whole number`);
+const chosen = new Set<Scenario>((only as Scenario[] | undefined) ?? SCENARIOS);
+const full = !quick && chosen.size === SCENARIOS.length && runs >= DEFAULT_RUNS && durationOverride === undefined;
 
-const log = (message: string) => process.stderr.write(`[bench +${((Date.now() - startedAt) / 1000).toFixed(0)}s] ${message}\n`);
+const base: Settings = quick
+  ? { connections: 32, durationS: 2, warmupS: 1, depthConnections: 1, depthDurationS: 2, depths: { shallow: 100, deep: 10_000 }, statusPlaces: { shallow: 100, deep: 5_000 }, agedShare: 0.05, callNextDepth: 5_000, rawSeconds: 1, probeSeconds: 1, pgClients: 32 }
+  : { connections: 32, durationS: 8, warmupS: 2, depthConnections: 1, depthDurationS: 6, depths: { shallow: 100, deep: 100_000 }, statusPlaces: { shallow: 100, deep: 5_000 }, agedShare: 0.05, callNextDepth: 40_000, rawSeconds: 3, probeSeconds: 1, pgClients: 32 };
+const SETTINGS: Settings = durationOverride === undefined ? base : { ...base, durationS: Number(durationOverride), depthDurationS: Number(durationOverride) };
+
 const startedAt = Date.now();
-
-function git(args: string[]): string {
+const log = (message: string) => process.stderr.write(`[bench +${((Date.now() - startedAt) / 1000).toFixed(0)}s] ${message}\n`);
+const git = (args: string[]): string => {
   try {
     return execFileSync('git', args, { cwd: REPO_DIR, encoding: 'utf8' }).trim();
   } catch {
     return '';
   }
-}
+};
 
-function machine(): Machine {
-  const cpus = os.cpus();
-  return {
-    date: new Date().toISOString(),
-    cpus: os.availableParallelism(),
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    memoryGb: os.totalmem() / 2 ** 30,
-    node: process.version,
-    platform: `${os.type()} ${os.release()} ${os.arch()}`,
-    commit: git(['rev-parse', '--short', 'HEAD']),
-    uncommittedServerFiles: git(['status', '--porcelain', '--', 'apps', 'packages']).split('\n').filter(Boolean).length,
-    loadBefore: os.loadavg(),
-    loadAfter: [],
+async function round(ctx: Context, index: number): Promise<Round> {
+  const started = Date.now();
+  const r: Round = { index, seconds: 0, load: [os.loadavg()[0]!, 0], probes: {}, servers: [] };
+  ctx.servers = r.servers;
+  const { rawSeconds, probeSeconds } = ctx.settings;
+  const raw = (label: string) => {
+    const result = rawDurableInserts(ctx.newDir(`raw-${label}`), rawSeconds);
+    log(`  raw SQLite inserts (${label}): ${Math.round(result.txPerSecond)} tx/s`);
+    return result;
   };
+  const probe = (scenario: string) => (r.probes[scenario] = rawDurableInserts(ctx.newDir(`probe-${scenario}`), probeSeconds).txPerSecond);
+  const say = (what: string) => log(`round ${index}: ${what}`);
+
+  if (chosen.has('tokens')) {
+    const before = raw('before 1');
+    say('1 POST /tokens (SQLite)');
+    r.tokens = await issueTokens(ctx);
+    log(`  ${Math.round(r.tokens.run.rps)} req/s, p99 ${r.tokens.run.latency.p99.toFixed(1)} ms`);
+    r.raw = { before, after: raw('after 1') };
+  }
+  if (chosen.has('call-next')) {
+    probe('2');
+    say(`2 call-next (SQLite, line of ${ctx.settings.callNextDepth})`);
+    r.callNext = await callNext(ctx);
+    log(`  ${Math.round(r.callNext.run.rps)} req/s, p99 ${r.callNext.run.latency.p99.toFixed(1)} ms`);
+  }
+  if (chosen.has('status')) {
+    say('bare Fastify (before 3)');
+    const before = await bareFastify(ctx.newDir('bare-before'), ctx.settings);
+    log(`  ${Math.round(before.post.rps)} req/s`);
+    probe('3');
+    say('3 public status');
+    r.status = await publicStatus(ctx);
+    log(`  ${Math.round(r.status.run.rps)} req/s`);
+    const after = await bareFastify(ctx.newDir('bare-after'), ctx.settings);
+    log(`  bare Fastify (after 3): ${Math.round(after.post.rps)} req/s`);
+    r.bare = { before, after };
+  }
+  if (chosen.has('depth')) {
+    probe('4');
+    say(`4 lines of ${ctx.settings.depths.shallow} and ${ctx.settings.depths.deep}: status lookups, then call-next`);
+    r.lines = await linesAtDepth(ctx);
+    log(`  status mean ${r.lines.shallow.status.latency.mean.toFixed(2)} / ${r.lines.deep.status.latency.mean.toFixed(2)} ms; call-next ${r.lines.shallow.call.mean.toFixed(2)} / ${r.lines.deep.call.mean.toFixed(2)} ms`);
+  }
+  if (chosen.has('aged')) {
+    probe('4c');
+    say('4c priority issue with aged tokens');
+    r.aged = await agedAtDepths(ctx);
+    log(`  mean ${r.aged.shallow.run.latency.mean.toFixed(2)} / ${r.aged.deep.run.latency.mean.toFixed(2)} ms`);
+  }
+  if (chosen.has('pg')) {
+    const pgRaw = async (label: string) => {
+      const result = await rawPgInserts(PG_ADMIN_URL, ctx.settings.pgClients, rawSeconds);
+      log(`  raw PostgreSQL inserts (${label}): ${Math.round(result.txPerSecond)} tx/s`);
+      return result;
+    };
+    const before = await pgRaw('before 7');
+    say('7 PostgreSQL, 1 instance');
+    const one = await postgresScenario(ctx, 1);
+    log(`  POST /tokens ${Math.round(one.tokens.rps)} req/s; call-next ${Math.round(one.calls.run.rps)} req/s, p99 ${one.calls.run.latency.p99.toFixed(1)} ms`);
+    say('7 PostgreSQL, 2 instances + Redis');
+    const two = await postgresScenario(ctx, 2);
+    log(`  POST /tokens ${Math.round(two.tokens.rps)} req/s; call-next ${Math.round(two.calls.run.rps)} req/s, p99 ${two.calls.run.latency.p99.toFixed(1)} ms`);
+    r.pg = { one, two };
+    r.pgRaw = { before, after: await pgRaw('after 7') };
+  }
+  if (chosen.has('live')) {
+    say('6 live updates, 1,000 sockets: one instance, then two instances via Redis');
+    r.live = { one: await liveOneInstance(ctx), two: await liveTwoInstances(ctx) };
+    log(`  all p99 ${r.live.one.all.p99.toFixed(1)} ms / ${r.live.two.all.p99.toFixed(1)} ms`);
+  }
+  r.load[1] = os.loadavg()[0]!;
+  r.seconds = (Date.now() - started) / 1000;
+  return r;
 }
 
-function markdown(r: Results): string {
-  const m = r.machine;
+interface RunInfo {
+  date: string;
+  loadBefore: number[];
+  loadAfter: number[];
+  totalSeconds: number;
+  postgres: string;
+}
+
+function markdown(rounds: Round[], info: RunInfo): string {
+  const list = figures(rounds, SETTINGS);
+  const cpus = os.cpus();
+  const commit = git(['log', '-1', '--format=%h %s']);
+  const dirty = git(['status', '--porcelain', '--', 'apps', 'packages']).split('\n').filter(Boolean).length;
   const load = (l: number[]) => l.map((n) => n.toFixed(2)).join(' / ');
-  const list = figures(r);
+  const s = SETTINGS;
   return `# Smart Token — benchmark results
 
-Generated by \`npm run bench\` (bench/src/run.ts) on ${m.date}; the whole run took ${r.totalSeconds.toFixed(0)} s.
+Generated by \`npm run bench\` (bench/src/run.ts) on ${info.date}; the whole run took ${Math.round(info.totalSeconds / 60)} min (${info.totalSeconds.toFixed(0)} s). The server changes; this is one measurement of one commit.
 
-- Machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGb.toFixed(0)} GB RAM, ${m.platform}; Node ${m.node}
-- Server: commit ${m.commit}${m.uncommittedServerFiles > 0 ? ` plus ${m.uncommittedServerFiles} uncommitted file(s) under apps/ and packages/ (the working tree is what was built)` : ''}, built \`apps/server/dist/server.js\`, one child process per scenario on a fresh SQLite file (WAL, synchronous=FULL), \`NODE_ENV=production LOG_LEVEL=warn RATE_LIMIT_MULTIPLIER=100000\`
-- Load: autocannon ${'8'} in the harness process (no workers), ${r.settings.connections} connections, ${r.settings.durationS} s measured after ${r.settings.warmupS} s of warm-up (scenario 4: ${r.settings.depthConnections} connection, ${r.settings.depthDurationS} s per depth). The load generator and the server share the same ${m.cpus} cores.
-- Load average (1/5/15 min) before: ${load(m.loadBefore)}; after: ${load(m.loadAfter)}. Other work on the machine (other agents' test runs) shows up here and makes figures noisy.
-- Latencies are from each request's own hrtime-measured time (autocannon's histogram keeps whole milliseconds; its p99 is listed in the details for reference).
+- **Commit measured**: ${commit}${dirty > 0 ? ` plus ${dirty} uncommitted file(s) under apps/ and packages/ (the working tree is what was built)` : ' (clean working tree under apps/ and packages/)'}; built \`apps/server/dist/server.js\`, one child process per scenario.
+- **Machine**: ${os.availableParallelism()} CPUs (${cpus[0]?.model ?? 'unknown'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, ${os.type()} ${os.release()} ${os.arch()}; Node ${process.version}. The load generator, the server(s), PostgreSQL and Redis share these cores, and other work on the machine (other agents' builds and tests) comes and goes.
+- **Load average** (1/5/15 min) before: ${load(info.loadBefore)}; after: ${load(info.loadAfter)}; each round's 1-minute figure at its start and end is in the per-round table.
+- **Server**: ${SERVER_ENV_DESCRIPTION}. SQLite scenarios on a fresh file per scenario (WAL, synchronous=FULL); PostgreSQL: ${info.postgres}; Redis on 127.0.0.1.
+- **Method**: ${rounds.length} rounds; each round runs every scenario once, in order, each baseline next to the scenario it is compared with (raw SQLite inserts before and after 1; bare Fastify before and after 3; raw PostgreSQL inserts before and after 7), so a burst of other work moves both sides of a ratio. Each figure is the **median of the rounds, with the range (min–max)**; a ratio is taken within each round, then its median. The verdict is on the median; INVALID when any round failed a request or a check.
+- **Load**: autocannon 8 in the harness process (no workers), ${s.connections} connections, ${s.durationS} s measured after ${s.warmupS} s of warm-up; depth scenarios ${s.depthConnections} connection, ${s.depthDurationS} s each. Latencies are each request's own hrtime-measured time. Server CPU is read from /proc/<pid>/stat over each measured run (both servers summed for two instances) and divided by the 2xx answers.
+- **Lines**: scenarios 2 and 4 write their line into the SQLite file with no server running (bench/src/prefill.ts, checked before commit against a token the server issued over HTTP), then start the server, as after a restart. Scenario 7 does the same in PostgreSQL before its instances start; its POST /tokens run issues into another department.
 
 ## Figures
 
 ${figureTable(list)}
 
-## Details
+### Per round
 
-${detailTable(r)}
-
-Durable single-row commits per second in a 1 s probe just before scenario ${Object.entries(r.diskProbes).map(([k, v]) => `${k}: ${Math.round(v).toLocaleString('en-US')}`).join(', scenario ')} (scenario 1's are in B1) — the disk is shared with other work too, and a slow fsync slows every commit.
-
-\`CPU server/client\`: cores used during the run by the server process (from /proc/<pid>/stat) and by the harness running autocannon; 1.00 is one core flat out.
-
-- 1: the line grew to ${r.tokens.depthAfter.toLocaleString('en-US')} waiting tokens; 2xx per second over the run: ${r.tokens.run.perSecond.join(', ')}.
-- 2: pre-filled ${r.callNext.prefillRun.ok.toLocaleString('en-US')} tokens through POST /tokens in ${r.callNext.prefillRun.elapsedS.toFixed(1)} s; ${r.callNext.depthBefore.toLocaleString('en-US')} waiting when the measured run began, ${r.callNext.depthAfter.toLocaleString('en-US')} after${r.callNext.stoppedEarly ? ` (the run stopped after ${r.callNext.run.elapsedS.toFixed(1)} s so the line would not run dry)` : ''}. Empty answers (\`token: null\`): ${r.callNext.empty}; a token handed out twice: ${r.callNext.duplicates}.
-- 3: ${r.status.tokens} tokens issued (10 of them called), each looked up in turn with its number and last 4 digits.
-- 4: ${[r.depth.shallow, r.depth.deep].map((d) => `depth ${d.depth.toLocaleString('en-US')}: line written in ${d.prefill.seconds.toFixed(1)} s by ${d.prefill.method}${d.prefill.fallbackReason ? ` (the direct rows were refused: ${d.prefill.fallbackReason})` : ''}, ${d.depthAfter.toLocaleString('en-US')} waiting after the run`).join('; ')}. Direct rows are checked before commit against a token the server issued over HTTP (same tables changed, same storage class in every column, same event JSON shape, counters agreeing; see bench/src/prefill.ts). One connection alternates POST /tokens and call-next, so the depth holds.
-
-### Memory (scenario 5)
-
-${memoryTable(r)}
+${perRoundTable(list, rounds)}
 
 ## Gaps
 
-${gaps(r, list)}
+${gaps(rounds, list)}
+
+## Details
+
+${detailTable(rounds)}
+
+\`CPU cores server / client\`: cores used during the run by the server process(es) and by the harness running autocannon; 1.00 is one core flat out.
+
+${notes(rounds)}
+
+### Memory
+
+${memoryTable(rounds)}
+
+## Live updates (WebSocket)
+
+${liveTable(rounds)}
 `;
 }
 
@@ -106,70 +208,26 @@ async function main(): Promise<void> {
     process.exit(130);
   });
   try {
-    const info = machine();
-    const ctx: Context = { settings: SETTINGS, jwtSecret: newJwtSecret(), newDir: newDirFactory(root), memories: [] };
-    log(`${quick ? 'QUICK ' : ''}run in ${root}`);
-
-    // Each baseline is measured next to the scenario it is compared with, before and after it, so a
-    // burst of other work on the machine moves both sides of the ratio.
-    const rawRun = (when: string) => {
-      log(`baseline: raw durable SQLite inserts for ${RAW_INSERT_SECONDS} s (${when} scenario 1)`);
-      const run = rawDurableInserts(ctx.newDir(`raw-${when}`), RAW_INSERT_SECONDS);
-      log(`  ${Math.round(run.txPerSecond)} tx/s`);
-      return run.txPerSecond;
-    };
-    const rawBefore = rawRun('before');
-    log('scenario 1: POST /tokens');
-    const tokens = await issueTokens(ctx);
-    log(`  ${Math.round(tokens.run.rps)} req/s, p99 ${tokens.run.latency.p99.toFixed(1)} ms`);
-    const rawAfter = rawRun('after');
-    const raw = { txPerSecond: (rawBefore + rawAfter) / 2, runs: [rawBefore, rawAfter], seconds: RAW_INSERT_SECONDS };
-
-    // Deep enough for the warm-up and the measured run even if call-next is twice as fast as issuing.
-    const { min, max } = SETTINGS.callNextPrefill;
-    const prefill = Math.min(max, Math.max(min, Math.ceil((tokens.run.rps * (SETTINGS.durationS + 1) * 2) / 1000) * 1000));
-    const probes: Record<string, number> = {};
-    // One second of durable inserts before each later scenario: how fast the shared disk was then.
-    const probe = (scenario: string) => (probes[scenario] = rawDurableInserts(ctx.newDir(`probe-${scenario}`), DISK_PROBE_SECONDS).txPerSecond);
-    probe('2');
-    log(`scenario 2: call-next (pre-filling ${prefill} tokens)`);
-    const calls = await callNext(ctx, prefill);
-    log(`  pre-fill ${Math.round(calls.prefillRun.rps)} req/s; call-next ${Math.round(calls.run.rps)} req/s, p99 ${calls.run.latency.p99.toFixed(1)} ms`);
-
-    log('baseline: bare Fastify (before scenario 3)');
-    const bare = await bareFastify(SETTINGS, true);
-    log(`  POST ${Math.round(bare.post.rps)} req/s, GET ${Math.round(bare.get?.rps ?? 0)} req/s`);
-    probe('3');
-    log('scenario 3: public status');
-    const status = await publicStatus(ctx);
-    log(`  ${Math.round(status.run.rps)} req/s`);
-    log('baseline: bare Fastify (after scenario 3)');
-    const bareAfter = await bareFastify(SETTINGS, false);
-    log(`  POST ${Math.round(bareAfter.post.rps)} req/s`);
-
-    probe('4');
-    log(`scenario 4: call-next at depth ${SETTINGS.depths.shallow} and ${SETTINGS.depths.deep}`);
-    const depth = await callNextAtDepth(ctx);
-    log(`  mean ${depth.shallow.call.mean.toFixed(2)} ms vs ${depth.deep.call.mean.toFixed(2)} ms`);
-
-    log('scenario 6: live updates, 1,000 sockets on one instance, then across two instances via Redis');
-    const liveOne = await liveOneInstance();
-    const liveTwo = await liveTwoInstances();
-    const live = liveMarkdown(liveOne, liveTwo);
-    log(`  all p99 ${liveOne.all.p99.toFixed(1)} ms / ${liveTwo.all.p99.toFixed(1)} ms`);
-
-    info.loadAfter = os.loadavg();
-    const results: Results = { machine: info, settings: SETTINGS, raw, diskProbes: probes, bare, bareAfter, tokens, callNext: calls, status, depth, memories: ctx.memories, totalSeconds: 0 };
-    results.totalSeconds = (Date.now() - startedAt) / 1000;
-
-    process.stdout.write(`\n${figureTable(figures(results))}\n\n${detailTable(results)}\n\n${memoryTable(results)}\n\n${live}\n`);
-    if (quick) {
-      log('quick run: RESULTS.md left as it was');
-    } else {
-      writeFileSync(RESULTS_FILE, `${markdown(results)}\n${live}`);
-      log(`wrote ${RESULTS_FILE}`);
+    const info: RunInfo = { date: new Date().toISOString(), loadBefore: os.loadavg(), loadAfter: [], totalSeconds: 0, postgres: '' };
+    if (chosen.has('pg') || chosen.has('live')) info.postgres = await pgSettings(PG_ADMIN_URL);
+    const ctx: Context = { settings: SETTINGS, jwtSecret: newJwtSecret(), newDir: newDirFactory(root), servers: [] };
+    log(`${quick ? 'QUICK ' : ''}${runs} round(s) of ${[...chosen].join(', ')} in ${root}`);
+    const rounds: Round[] = [];
+    for (let i = 1; i <= runs; i++) {
+      rounds.push(await round(ctx, i));
+      log(`round ${i} took ${rounds.at(-1)!.seconds.toFixed(0)} s`);
     }
-    log(`done in ${results.totalSeconds.toFixed(0)} s`);
+    info.loadAfter = os.loadavg();
+    info.totalSeconds = (Date.now() - startedAt) / 1000;
+    const list = figures(rounds, SETTINGS);
+    process.stdout.write(`\n${figureTable(list)}\n\n${perRoundTable(list, rounds)}\n\n${detailTable(rounds)}\n\n${notes(rounds)}\n\n${memoryTable(rounds)}\n\n${liveTable(rounds)}\n\n${gaps(rounds, list)}\n`);
+    if (full) {
+      writeFileSync(RESULTS_FILE, markdown(rounds, info));
+      log(`wrote ${RESULTS_FILE}`);
+    } else {
+      log('partial or quick run: RESULTS.md left as it was');
+    }
+    log(`done in ${info.totalSeconds.toFixed(0)} s`);
   } finally {
     cleanUp();
   }
