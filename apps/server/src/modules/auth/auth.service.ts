@@ -64,19 +64,19 @@ export function createAuthService(deps: {
     };
   }
 
-  const toUser = (row: { userId: string; email: string; name: string; role: string }): User => ({
+  const toUser = (row: { userId: string; email: string; name: string; role: Role }): User => ({
     id: row.userId,
     email: row.email,
     name: row.name,
-    role: row.role as Role,
+    role: row.role,
   });
 
-  const toPrincipal = (row: { userId: string; sessionId: string; email: string; name: string; role: string }): Principal => ({
+  const toPrincipal = (row: { userId: string; sessionId: string; email: string; name: string; role: Role }): Principal => ({
     userId: row.userId,
     sessionId: row.sessionId,
     email: row.email,
     name: row.name,
-    role: row.role as Role,
+    role: row.role,
   });
 
   // Every authenticated request reads its session and user: keep them, and forget them on every

@@ -38,7 +38,7 @@ describe.each(DIALECTS)('the in-memory line on two instances on %s', (dialect) =
     apps = [first, await buildApp(loadConfig(env), { logger: false, clock })];
     await signIn();
     for (const code of ['LNA', 'LNB']) {
-      const dept = await first.services.departments.createDepartment({ name: `${code} clinic`, code, maxWaitMinutes: 30 } as never);
+      const dept = await first.services.departments.createDepartment({ name: `${code} clinic`, code, maxWaitMinutes: 30 });
       const counters = [];
       for (const name of ['Room 1', 'Room 2']) counters.push((await first.services.departments.createCounter({ departmentId: dept.id, name })).id);
       departments.push({ id: dept.id, counters });

@@ -1,4 +1,4 @@
-import type { CreateUserBody, Role, User } from '@smart-token/contracts';
+import type { CreateUserBody, User } from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/database.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
@@ -27,7 +27,7 @@ export function createUsersService(deps: { database: Database; clock: Clock; inv
     },
 
     async listUsers(): Promise<User[]> {
-      return (await repo.listUsers(database.db)).map((u) => ({ ...u, role: u.role as Role }));
+      return (await repo.listUsers(database.db)).map((u) => ({ ...u, role: u.role }));
     },
 
     countUsers: () => repo.countUsers(database.db),
