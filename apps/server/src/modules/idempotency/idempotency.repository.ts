@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { columns, prepared, type Params } from '../../db/prepared.js';
 import type { DB } from '../../db/schema.js';
 
 type Db = Kysely<DB>;
@@ -12,27 +13,34 @@ export async function findKey(db: Db, scope: string, key: string) {
  * `expiredBefore`. False when a live row holds it. On PostgreSQL a concurrent holder that has not
  * committed makes this wait, so a parallel retry reads the first answer instead of redoing the work.
  */
+// Claimed and stored on every retried-safe request: prepared (db/prepared.ts), built and compiled once.
+const claimKeyQuery = prepared((db, p: Params<'scope' | 'key' | 'request_hash' | 'status_code' | 'body' | 'created_at' | 'expiredBefore'>) =>
+  db
+    .insertInto('idempotency_keys')
+    .values(columns(p, ['scope', 'key', 'request_hash', 'status_code', 'body', 'created_at']))
+    .onConflict((oc) =>
+      oc
+        .columns(['scope', 'key'])
+        .doUpdateSet({ request_hash: p.request_hash, status_code: p.status_code, body: p.body, created_at: p.created_at })
+        .where('idempotency_keys.created_at', '<', p.expiredBefore),
+    )
+    .returning('key'),
+);
+
 export async function claimKey(
   db: Db,
   row: { scope: string; key: string; request_hash: string; status_code: number; body: string; created_at: number },
   expiredBefore: number,
 ): Promise<boolean> {
-  const claimed = await db
-    .insertInto('idempotency_keys')
-    .values(row)
-    .onConflict((oc) =>
-      oc
-        .columns(['scope', 'key'])
-        .doUpdateSet({ request_hash: row.request_hash, status_code: row.status_code, body: row.body, created_at: row.created_at })
-        .where('idempotency_keys.created_at', '<', expiredBefore),
-    )
-    .returning('key')
-    .executeTakeFirst();
-  return claimed !== undefined;
+  return (await claimKeyQuery(db, { ...row, expiredBefore })).rows.length > 0;
 }
 
+const storeResultQuery = prepared((db, p: Params<'scope' | 'key' | 'statusCode' | 'body'>) =>
+  db.updateTable('idempotency_keys').set({ status_code: p.statusCode, body: p.body }).where('scope', '=', p.scope).where('key', '=', p.key),
+);
+
 export async function storeResult(db: Db, scope: string, key: string, statusCode: number, body: string): Promise<void> {
-  await db.updateTable('idempotency_keys').set({ status_code: statusCode, body }).where('scope', '=', scope).where('key', '=', key).execute();
+  await storeResultQuery(db, { scope, key, statusCode, body });
 }
 
 export async function deleteKeysBefore(db: Db, before: number): Promise<number> {

@@ -1,18 +1,26 @@
 import { sql, type Kysely } from 'kysely';
+import { columns, prepared, type Params } from '../../db/prepared.js';
 import type { DB } from '../../db/schema.js';
 import type { PendingEvent } from './live-events.js';
 
 type Db = Kysely<DB>;
 
-export async function nextEventSeq(db: Db, departmentId: string): Promise<number> {
-  const row = await db
+// Every queue change writes these two: prepared (db/prepared.ts), built and compiled once.
+const nextEventSeqQuery = prepared((db, p: Params<'departmentId'>) =>
+  db
     .insertInto('department_event_seqs')
-    .values({ department_id: departmentId, last_seq: 1 })
+    .values({ department_id: p.departmentId, last_seq: 1 })
     .onConflict((oc) => oc.column('department_id').doUpdateSet({ last_seq: sql`department_event_seqs.last_seq + 1` }))
-    .returning('last_seq')
-    .executeTakeFirstOrThrow();
-  return row.last_seq;
+    .returning('last_seq'),
+);
+
+export async function nextEventSeq(db: Db, departmentId: string): Promise<number> {
+  return (await nextEventSeqQuery(db, { departmentId })).rows[0]!.last_seq;
 }
+
+const insertEventQuery = prepared((db, p: Params<'department_id' | 'seq' | 'type' | 'token_id' | 'payload' | 'at'>) =>
+  db.insertInto('live_events').values(columns(p, ['department_id', 'seq', 'type', 'token_id', 'payload', 'at'])),
+);
 
 export async function currentEventSeq(db: Db, departmentId: string): Promise<number> {
   const row = await db.selectFrom('department_event_seqs').select('last_seq').where('department_id', '=', departmentId).executeTakeFirst();
@@ -26,21 +34,18 @@ export async function lastEventSeqs(db: Db): Promise<{ departmentId: string; seq
 }
 
 export async function insertEvent(db: Db, event: PendingEvent): Promise<void> {
-  await db
-    .insertInto('live_events')
-    .values({
-      department_id: event.departmentId,
-      seq: event.seq,
-      type: event.type,
-      token_id: event.token.id,
-      payload: JSON.stringify({
-        token: event.token,
-        ...(event.counterName !== undefined && { counterName: event.counterName }),
-        ...(event.order !== undefined && { order: event.order }),
-      }),
-      at: event.at,
-    })
-    .execute();
+  await insertEventQuery(db, {
+    department_id: event.departmentId,
+    seq: event.seq,
+    type: event.type,
+    token_id: event.token.id,
+    payload: JSON.stringify({
+      token: event.token,
+      ...(event.counterName !== undefined && { counterName: event.counterName }),
+      ...(event.order !== undefined && { order: event.order }),
+    }),
+    at: event.at,
+  });
 }
 
 /** Events after `since`, oldest first, at most `limit`. */

@@ -133,7 +133,9 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
   return {
     /** Call-next's choice, inside its transaction: the database (under the department lock) decides, not the model. */
     async headOfLine(trx: Kysely<DB>, dept: Department, now: number): Promise<repo.TokenRow | undefined> {
-      return (await lineInOrder((lane) => repo.laneHead(trx, dept.id, lane, 1), rulesFor(dept, now), 1)).ordered[0];
+      const rules = rulesFor(dept, now);
+      const entry = (t: Ordered) => ({ id: t.id, lane: t.lane, queuedAt: t.queued_at });
+      return (await repo.laneHeads(trx, dept.id)).sort((a, b) => compareCallOrder(entry(a), entry(b), rules))[0];
     },
 
     withPlace,

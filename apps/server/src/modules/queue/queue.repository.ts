@@ -1,31 +1,47 @@
 import type { TokenStatus } from '@smart-token/contracts';
-import { sql, type Kysely, type Selectable, type Insertable, type Updateable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { Database, Dialect } from '../../db/database.js';
+import { columns, prepared, type Params } from '../../db/prepared.js';
 import type { DB, TokensTable, TokenTransitionsTable } from '../../db/schema.js';
-import { LANE, type OrderRules, agedBefore } from './call-order.js';
+import { LANE, LANES_HIGH_TO_LOW as LANES, type OrderRules, agedBefore } from './call-order.js';
 
 export type TokenRow = Selectable<TokensTable>;
 export type TransitionRow = Selectable<TokenTransitionsTable>;
 
 type Db = Kysely<DB>;
 
+// The statements of issue and call-next are prepared (db/prepared.ts): built and compiled once.
+
+const nextSequenceQuery = prepared((db, p: Params<'departmentId' | 'day'>) =>
+  db
+    .insertInto('daily_sequences')
+    .values({ department_id: p.departmentId, day: p.day, last_value: 1 })
+    .onConflict((oc) => oc.columns(['department_id', 'day']).doUpdateSet({ last_value: sql`daily_sequences.last_value + 1` }))
+    .returning('last_value'),
+);
+
 export async function nextSequence(db: Db, departmentId: string, day: string): Promise<number> {
   // One row per department and day, bumped in the issuing transaction: gap-free and never repeated.
-  const row = await db
-    .insertInto('daily_sequences')
-    .values({ department_id: departmentId, day, last_value: 1 })
-    .onConflict((oc) => oc.columns(['department_id', 'day']).doUpdateSet({ last_value: sql`daily_sequences.last_value + 1` }))
-    .returning('last_value')
-    .executeTakeFirstOrThrow();
-  return row.last_value;
+  const { rows } = await nextSequenceQuery(db, { departmentId, day });
+  return rows[0]!.last_value;
 }
 
-export async function insertToken(db: Db, token: Insertable<TokensTable>): Promise<void> {
-  await db.insertInto('tokens').values(token).execute();
+const TOKEN_COLUMNS = [
+  'id', 'number', 'issue_day', 'issued_department_id', 'seq', 'status', 'department_id', 'priority', 'lane', 'queued_at',
+  'park_remaining', 'counter_id', 'recall_count', 'patient_name', 'phone_e164', 'phone_last4', 'language', 'notify_channel',
+  'status_key_hash', 'issued_at', 'called_at', 'started_at', 'completed_at', 'updated_at', 'version',
+] as const satisfies readonly (keyof TokensTable)[];
+
+const insertTokenQuery = prepared((db, p: Params<(typeof TOKEN_COLUMNS)[number]>) => db.insertInto('tokens').values(columns(p, TOKEN_COLUMNS)));
+
+export async function insertToken(db: Db, token: TokenRow): Promise<void> {
+  await insertTokenQuery(db, token);
 }
+
+const findTokenQuery = prepared((db, p: Params<'id'>) => db.selectFrom('tokens').selectAll().where('id', '=', p.id));
 
 export async function findToken(db: Db, id: string): Promise<TokenRow | undefined> {
-  return db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await findTokenQuery(db, { id })).rows[0];
 }
 
 export async function findTokenByStatusKeyHash(db: Db, hash: string): Promise<TokenRow | undefined> {
@@ -37,18 +53,40 @@ export async function findTokenByNumber(db: Db, number: string, day: string): Pr
 }
 
 /** Applies a change only if nobody changed the token since it was read; false means "lost the race". */
-export async function updateTokenAtVersion(db: Db, id: string, version: number, changes: Updateable<TokensTable>): Promise<boolean> {
-  const result = await db
-    .updateTable('tokens')
-    .set({ ...changes, version: version + 1 })
-    .where('id', '=', id)
-    .where('version', '=', version)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+type TokenColumn = keyof TokensTable;
+/** One prepared update per set of changed columns (each kind of transition changes its own few). */
+const updatesByColumns = new Map<string, ReturnType<typeof prepareUpdate>>();
+
+function prepareUpdate(changed: TokenColumn[]) {
+  return prepared((db, p: Params<TokenColumn | 'expectedVersion'>) =>
+    db
+      .updateTable('tokens')
+      .set(columns(p, changed))
+      .where('id', '=', p.id)
+      .where('version', '=', p.expectedVersion),
+  );
 }
 
-export async function insertTransition(db: Db, transition: Insertable<TokenTransitionsTable>): Promise<void> {
-  await db.insertInto('token_transitions').values(transition).execute();
+export async function updateTokenAtVersion(db: Db, id: string, version: number, changes: Updateable<TokensTable>): Promise<boolean> {
+  const values: Partial<Record<TokenColumn | 'expectedVersion', unknown>> = { ...changes, version: version + 1, id, expectedVersion: version };
+  const changed: TokenColumn[] = (Object.keys(changes) as TokenColumn[]).filter((c) => c !== 'id' && c !== 'version').sort();
+  changed.push('version');
+  const signature = changed.join(',');
+  let update = updatesByColumns.get(signature);
+  if (!update) updatesByColumns.set(signature, (update = prepareUpdate(changed)));
+  const result = await update(db, values as Record<TokenColumn | 'expectedVersion', unknown>);
+  return Number(result.numAffectedRows) === 1;
+}
+
+const TRANSITION_COLUMNS = [
+  'id', 'token_id', 'version', 'action', 'at', 'actor_id', 'actor_label', 'from_status', 'to_status', 'from_department_id',
+  'department_id', 'counter_id', 'reason', 'before_state',
+] as const satisfies readonly (keyof TokenTransitionsTable)[];
+
+const insertTransitionQuery = prepared((db, p: Params<(typeof TRANSITION_COLUMNS)[number]>) => db.insertInto('token_transitions').values(columns(p, TRANSITION_COLUMNS)));
+
+export async function insertTransition(db: Db, transition: Selectable<TokenTransitionsTable>): Promise<void> {
+  await insertTransitionQuery(db, transition);
 }
 
 export async function lastTransition(db: Db, tokenId: string): Promise<TransitionRow | undefined> {
@@ -72,6 +110,29 @@ const waitingInLane = (db: Db, departmentId: string, lane: number) =>
     .where('department_id', '=', departmentId)
     .where('status', '=', 'waiting')
     .where('lane', '=', lane);
+
+/**
+ * The first waiting token of every lane in one statement (call-next's candidates): an index seek
+ * per lane, however long the line.
+ */
+const laneHeadsQuery = prepared((db, p: Params<'departmentId'>) => {
+  const head = (lane: number) =>
+    db
+      .selectFrom('tokens')
+      .selectAll()
+      .where('department_id', '=', p.departmentId)
+      .where('status', '=', 'waiting')
+      .where('lane', '=', sql.lit(lane))
+      .orderBy('queued_at')
+      .orderBy('id')
+      .limit(sql.lit(1));
+  const [first, ...rest] = LANES.map((lane) => db.selectFrom(head(lane).as(`lane${lane}`)).selectAll());
+  return rest.reduce((union, next) => union.unionAll(next), first!);
+});
+
+export async function laneHeads(db: Db, departmentId: string): Promise<TokenRow[]> {
+  return (await laneHeadsQuery(db, { departmentId })).rows;
+}
 
 /** The first `limit` waiting tokens of one lane, in arrival order: an index range, never a scan. */
 export async function laneHead(db: Db, departmentId: string, lane: number, limit: number): Promise<TokenRow[]> {
@@ -99,12 +160,15 @@ export async function countWaiting(db: Db, departmentId: string, filter: CountFi
   return Number(row.n);
 }
 
-export async function adjustLaneCount(db: Db, departmentId: string, lane: number, delta: number): Promise<void> {
-  await db
+const adjustLaneCountQuery = prepared((db, p: Params<'departmentId' | 'lane' | 'delta'>) =>
+  db
     .insertInto('queue_lane_counts')
-    .values({ department_id: departmentId, lane, waiting: delta })
-    .onConflict((oc) => oc.columns(['department_id', 'lane']).doUpdateSet({ waiting: sql`queue_lane_counts.waiting + ${delta}` }))
-    .execute();
+    .values({ department_id: p.departmentId, lane: p.lane, waiting: p.delta })
+    .onConflict((oc) => oc.columns(['department_id', 'lane']).doUpdateSet({ waiting: (eb) => eb('queue_lane_counts.waiting', '+', eb.ref('excluded.waiting')) })),
+);
+
+export async function adjustLaneCount(db: Db, departmentId: string, lane: number, delta: number): Promise<void> {
+  await adjustLaneCountQuery(db, { departmentId, lane, delta });
 }
 
 /** Waiting tokens per lane of a department (lanes with none are absent). */
@@ -223,9 +287,12 @@ export async function recentCalls(db: Db, departmentId: string, limit: number) {
 }
 
 /** Whether any token of the department is parked: most calls then skip the countdown's write. */
+const anyParkedQuery = prepared((db, p: Params<'departmentId'>) =>
+  db.selectFrom('tokens').select('id').where('department_id', '=', p.departmentId).where('status', '=', 'parked').limit(sql.lit(1)),
+);
+
 export async function anyParked(db: Db, departmentId: string): Promise<boolean> {
-  const row = await db.selectFrom('tokens').select('id').where('department_id', '=', departmentId).where('status', '=', 'parked').limit(sql.lit(1)).executeTakeFirst();
-  return row !== undefined;
+  return (await anyParkedQuery(db, { departmentId })).rows.length > 0;
 }
 
 /** The counter's current patient: its latest call that is still called or being served. */
