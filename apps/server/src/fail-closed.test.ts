@@ -2,7 +2,7 @@ import type { Role } from '@smart-token/contracts';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthService } from './modules/auth/auth.service.js';
-import { authPlugin } from './plugins/auth.js';
+import { authPlugin } from './modules/auth/auth.plugin.js';
 import { DIALECTS } from './test/databases.js';
 import { problemOf, startTestApp, type TestApp } from './test/test-app.js';
 

@@ -4,7 +4,7 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { emptyBodySchema, liveClientMessageSchema, liveTicketResponseSchema, problemSchema } from '@smart-token/contracts';
 import { AppError, ForbiddenError, UnauthenticatedError } from '../../errors.js';
-import { ACCESS_COOKIE, requirePrincipal } from '../../plugins/auth.js';
+import { ACCESS_COOKIE, requirePrincipal } from '../auth/auth.plugin.js';
 import { perMinute } from '../../plugins/rate-limit.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { ANY_STAFF } from '../roles.js';

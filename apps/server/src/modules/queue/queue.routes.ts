@@ -18,7 +18,7 @@ import {
   transferBodySchema,
 } from '@smart-token/contracts';
 import type { FastifyRequest } from 'fastify';
-import { requirePrincipal } from '../../plugins/auth.js';
+import { requirePrincipal } from '../auth/auth.plugin.js';
 import { idempotencyFrom } from '../idempotency/idempotency-header.js';
 import { BOARD_VIEWERS, QUEUE_STAFF } from '../roles.js';
 import type { Actor, QueueService } from './queue.service.js';
