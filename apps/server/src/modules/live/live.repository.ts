@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { columns, prepared, type Params } from '../../db/prepared.js';
-import type { DB } from '../../db/schema.js';
+import type { DB, LiveEventsTable } from '../../db/schema.js';
 import type { PendingEvent } from './live-events.js';
 
 type Db = Kysely<DB>;
@@ -18,9 +18,7 @@ export async function nextEventSeq(db: Db, departmentId: string): Promise<number
   return (await nextEventSeqQuery(db, { departmentId })).rows[0]!.last_seq;
 }
 
-const insertEventQuery = prepared((db, p: Params<'department_id' | 'seq' | 'type' | 'token_id' | 'payload' | 'at'>) =>
-  db.insertInto('live_events').values(columns(p, ['department_id', 'seq', 'type', 'token_id', 'payload', 'at'])),
-);
+const insertEventQuery = prepared((db, p: Params<(typeof EVENT_COLUMNS)[number]>) => db.insertInto('live_events').values(columns(p, EVENT_COLUMNS)));
 
 export async function currentEventSeq(db: Db, departmentId: string): Promise<number> {
   const row = await db.selectFrom('department_event_seqs').select('last_seq').where('department_id', '=', departmentId).executeTakeFirst();
@@ -33,8 +31,11 @@ export async function lastEventSeqs(db: Db): Promise<{ departmentId: string; seq
   return rows.map((r) => ({ departmentId: r.department_id, seq: r.last_seq }));
 }
 
-export async function insertEvent(db: Db, event: PendingEvent): Promise<void> {
-  await insertEventQuery(db, {
+export const EVENT_COLUMNS = ['department_id', 'seq', 'type', 'token_id', 'payload', 'at'] as const satisfies readonly (keyof LiveEventsTable)[];
+
+/** The outbox row of an event: the full token (and where it stands in its line) as JSON. */
+export function eventRow(event: PendingEvent): LiveEventsTable {
+  return {
     department_id: event.departmentId,
     seq: event.seq,
     type: event.type,
@@ -45,7 +46,11 @@ export async function insertEvent(db: Db, event: PendingEvent): Promise<void> {
       ...(event.order !== undefined && { order: event.order }),
     }),
     at: event.at,
-  });
+  };
+}
+
+export async function insertEvent(db: Db, event: PendingEvent): Promise<void> {
+  await insertEventQuery(db, eventRow(event));
 }
 
 /** Events after `since`, oldest first, at most `limit`. */

@@ -37,7 +37,7 @@ type Counter = NonNullable<Awaited<ReturnType<DepartmentLookup['counter']>>>;
 /** Everything that changes a token: each command is one transaction, retried whole when it loses a race. */
 export function createQueueCommands(deps: QueueCommandDeps) {
   const { database, clock, timeZone, publicUrl, defaultPhoneRegion, lookup, reads } = deps;
-  const { transition, emit } = createTokenWriter({ clock, lookup });
+  const { transition, eventOf } = createTokenWriter({ clock, lookup });
 
   /**
    * Runs work in a transaction, again from the start if it lost a race for a token (or, on
@@ -154,7 +154,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
         once(trx, idempotency, clock.now(), async () => {
           const now = clock.now();
           const day = localDay(now, timeZone);
-          const seq = await repo.nextSequence(trx, dept.id, day);
+          const { seq, eventSeq } = await repo.bumpIssueCounters(trx, database.dialect, dept.id, day);
           const statusKey = newSecret();
           const priority = input.priority ?? 'normal';
           const row: repo.TokenRow = {
@@ -184,9 +184,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
             updated_at: now,
             version: 1,
           };
-          await repo.insertToken(trx, row);
-          await repo.adjustLaneCount(trx, dept.id, row.lane, +1);
-          await repo.insertTransition(trx, {
+          const history: repo.TransitionRow = {
             id: newId(),
             token_id: row.id,
             version: 1,
@@ -201,9 +199,11 @@ export function createQueueCommands(deps: QueueCommandDeps) {
             counter_id: null,
             reason: null,
             before_state: null,
-          });
-          await emit(trx, events, dept.id, 'token.issued', row);
-          const place = await reads.placeOfNewcomer(trx, dept, row.lane, events[events.length - 1]!.seq, now);
+          };
+          const event = eventOf(dept.id, eventSeq, 'token.issued', row, undefined);
+          await repo.writeIssued(trx, database.dialect, row, history, event);
+          events.push(event);
+          const place = await reads.placeOfNewcomer(trx, dept, row.lane, eventSeq, now);
           return { ...toToken(row, place), statusKey, statusUrl: `${publicUrl}/s/${statusKey}` };
         }),
       );

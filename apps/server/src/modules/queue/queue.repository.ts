@@ -1,8 +1,10 @@
 import type { TokenStatus } from '@smart-token/contracts';
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { Database, Dialect } from '../../db/database.js';
-import { columns, prepared, type Params } from '../../db/prepared.js';
+import { columns, insertList, prepared, type Params } from '../../db/prepared.js';
 import type { DB, TokensTable, TokenTransitionsTable } from '../../db/schema.js';
+import * as liveRepo from '../live/live.repository.js';
+import type { PendingEvent } from '../live/live-events.js';
 import { LANE, LANES_HIGH_TO_LOW as LANES, type OrderRules, agedBefore } from './call-order.js';
 
 export type TokenRow = Selectable<TokensTable>;
@@ -97,10 +99,13 @@ export async function listTransitions(db: Db, tokenId: string): Promise<Transiti
   return db.selectFrom('token_transitions').selectAll().where('token_id', '=', tokenId).orderBy('version', 'asc').execute();
 }
 
-/** Serialises call-next per department on PostgreSQL; SQLite's single writer already does. */
+/**
+ * Serialises call-next per department on PostgreSQL; SQLite's single writer already does. NO KEY
+ * UPDATE: issues in the department (whose foreign keys take KEY SHARE on this row) need not wait.
+ */
 export async function lockDepartment(db: Db, dialect: Dialect, departmentId: string): Promise<void> {
   if (dialect === 'postgres') {
-    await sql`select id from departments where id = ${departmentId} for update`.execute(db);
+    await sql`select id from departments where id = ${departmentId} for no key update`.execute(db);
   }
 }
 
@@ -317,4 +322,70 @@ export async function readLine(database: Database, departmentId: string): Promis
   // PostgreSQL: one snapshot for both reads. SQLite: the writer's own transaction, so nothing commits between them.
   if (database.dialect === 'postgres') return database.db.transaction().setIsolationLevel('repeatable read').execute(read);
   return database.transact(read);
+}
+
+/*
+ * Issue in few round trips. On PostgreSQL the two contended counters (the day's number and the
+ * department's event seq) are bumped in one statement, and the token, its lane count, history row
+ * and outbox event are written in a second: the department's rows stay locked for two statements
+ * and the commit instead of a dozen. SQLite runs the same steps as separate in-process statements.
+ */
+
+const bumpIssueCountersPg = prepared((_db, p: Params<'departmentId' | 'day'>) =>
+  sql<{ seq: number; event_seq: number }>`
+    with s as (
+      insert into daily_sequences (department_id, day, last_value) values (${p.departmentId}, ${p.day}, 1)
+      on conflict (department_id, day) do update set last_value = daily_sequences.last_value + 1
+      returning last_value
+    ), e as (
+      insert into department_event_seqs (department_id, last_seq) values (${p.departmentId}, 1)
+      on conflict (department_id) do update set last_seq = department_event_seqs.last_seq + 1
+      returning last_seq
+    )
+    select s.last_value as seq, e.last_seq as event_seq from s, e`,
+);
+
+/** The new token's number in its department's day, and the seq of the event that announces it. */
+export async function bumpIssueCounters(db: Db, dialect: Dialect, departmentId: string, day: string): Promise<{ seq: number; eventSeq: number }> {
+  if (dialect === 'postgres') {
+    const row = (await bumpIssueCountersPg(db, { departmentId, day })).rows[0]!;
+    return { seq: row.seq, eventSeq: row.event_seq };
+  }
+  return { seq: await nextSequence(db, departmentId, day), eventSeq: await liveRepo.nextEventSeq(db, departmentId) };
+}
+
+type Prefixed<P extends string, C extends string> = `${P}${C}`;
+type IssuedParams =
+  | Prefixed<'t_', (typeof TOKEN_COLUMNS)[number]>
+  | Prefixed<'h_', (typeof TRANSITION_COLUMNS)[number]>
+  | Prefixed<'e_', (typeof liveRepo.EVENT_COLUMNS)[number]>;
+
+const writeIssuedPg = prepared((_db, p: Params<IssuedParams>) =>
+  sql`
+    with t as (insert into tokens ${insertList(p, TOKEN_COLUMNS, 't_')}),
+    l as (
+      insert into queue_lane_counts (department_id, lane, waiting) values (${p.t_department_id}, ${p.t_lane}, 1)
+      on conflict (department_id, lane) do update set waiting = queue_lane_counts.waiting + 1
+    ),
+    h as (insert into token_transitions ${insertList(p, TRANSITION_COLUMNS, 'h_')}),
+    e as (insert into live_events ${insertList(p, liveRepo.EVENT_COLUMNS, 'e_')})
+    select 1 as written`,
+);
+
+function prefixed(prefix: string, row: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) out[`${prefix}${key}`] = value;
+  return out;
+}
+
+/** Writes a new token with its lane count, its history's first row and its outbox event. */
+export async function writeIssued(db: Db, dialect: Dialect, token: TokenRow, transition: TransitionRow, event: PendingEvent): Promise<void> {
+  if (dialect === 'postgres') {
+    await writeIssuedPg(db, { ...prefixed('t_', token), ...prefixed('h_', transition), ...prefixed('e_', liveRepo.eventRow(event)) } as Record<IssuedParams, unknown>);
+    return;
+  }
+  await insertToken(db, token);
+  await adjustLaneCount(db, token.department_id, token.lane, +1);
+  await insertTransition(db, transition);
+  await liveRepo.insertEvent(db, event);
 }

@@ -39,20 +39,17 @@ export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup
     return counterId ? (await lookup.counter(counterId, trx))?.name : undefined;
   }
 
-  /** Appends the event to the department's numbered outbox, in the transaction of the change. */
-  async function emit(trx: Kysely<DB>, events: Events, departmentId: string, type: LiveEventType, token: repo.TokenRow, knownCounterName?: string): Promise<void> {
-    const counterName = knownCounterName ?? (await counterNameOf(trx, token.counter_id));
-    const event: PendingEvent = {
+  /** The event as screens get it: the full token, and where it stands when it waits. */
+  function eventOf(departmentId: string, seq: number, type: LiveEventType, token: repo.TokenRow, counterName: string | undefined): PendingEvent {
+    return {
       departmentId,
-      seq: await liveRepo.nextEventSeq(trx, departmentId),
+      seq,
       type,
       at: clock.now(),
       token: toToken(token),
       ...(counterName !== undefined && { counterName }),
       ...(token.status === 'waiting' && { order: { lane: token.lane, queuedAt: token.queued_at } }),
     };
-    await liveRepo.insertEvent(trx, event);
-    events.push(event);
   }
 
   /** The lane counts follow every token into and out of the waiting line, in the same transaction. */
@@ -79,6 +76,11 @@ export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup
     if (!status) throw new Error(`transition ${step} needs the state to restore`);
     const now = clock.now();
     const change: Partial<TokenState> = { ...options.restore, ...changes, status };
+    // The departments' event seqs first, in id order: every writer takes its locks in the same order
+    // (call-next's department lock, then event seqs, then lane counts), so two writers never deadlock.
+    const departmentIds = [...new Set([token.department_id, change.department_id ?? token.department_id])].sort();
+    const seqs = new Map<string, number>();
+    for (const departmentId of departmentIds) seqs.set(departmentId, await liveRepo.nextEventSeq(trx, departmentId));
     if (!(await repo.updateTokenAtVersion(trx, token.id, token.version, { ...change, updated_at: now }))) throw new LostRace();
     const next: repo.TokenRow = { ...token, ...change, version: token.version + 1, updated_at: now };
     await keepLaneCounts(trx, token, next);
@@ -99,11 +101,17 @@ export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup
       before_state: JSON.stringify(snapshot(token)),
     });
     const type = eventTypeOf(rule.action, next);
-    for (const departmentId of new Set([next.department_id, token.department_id])) await emit(trx, events, departmentId, type, next, options.counterName);
+    const counterName = options.counterName ?? (await counterNameOf(trx, next.counter_id));
+    // The department the token is in now first, as screens have always received them.
+    for (const departmentId of new Set([next.department_id, token.department_id])) {
+      const event = eventOf(departmentId, seqs.get(departmentId)!, type, next, counterName);
+      await liveRepo.insertEvent(trx, event);
+      events.push(event);
+    }
     return next;
   }
 
-  return { transition, emit };
+  return { transition, eventOf };
 }
 
 export type TokenWriter = ReturnType<typeof createTokenWriter>;
