@@ -1,7 +1,9 @@
 /** The tables and notes under the figures: every load run, every server's memory, the sockets. */
 import { failures, serverCpuMs, type Latency, type LoadResult } from './load.js';
 import { CALLS, PATIENTS, STAFF, type LiveResult } from './live.js';
-import { describeWaits } from './postgres.js';
+import { AGED_MAX_WAIT_MINUTES } from './depth.js';
+import { describeWaits, type WaitProfile } from './postgres.js';
+import type { PrefillResult } from './prefill.js';
 import type { Round } from './report.js';
 import { cpuMs, int, mb, ms, spread, table, withRange } from './stats.js';
 
@@ -104,47 +106,60 @@ export function liveTable(rounds: Round[]): string {
   ].join('\n');
 }
 
-/** One line per scenario on how its line was built and what it held, from the first round (and where the rounds differ, each). */
+/** How the lines were written: "direct rows in 1.3–1.9 s", or the server's issue() and why. */
+function written(results: PrefillResult[]): string {
+  const seconds = spread(results.map((p) => p.seconds));
+  const methods = [...new Set(results.map((p) => p.method))].join(' / ');
+  const reasons = [...new Set(results.flatMap((p) => (p.fallbackReason ? [p.fallbackReason] : [])))];
+  return `${methods} in ${withRange(seconds, (n) => `${n.toFixed(1)} s`)}${reasons.length > 0 ? ` (direct rows refused: ${reasons.join('; ')})` : ''}`;
+}
+
+/** Wait shares averaged over the rounds. */
+function meanWaits(profiles: WaitProfile[]): WaitProfile {
+  const sum = new Map<string, number>();
+  for (const p of profiles) for (const [k, v] of Object.entries(p)) sum.set(k, (sum.get(k) ?? 0) + v / profiles.length);
+  return Object.fromEntries([...sum.entries()].sort((a, b) => b[1] - a[1]));
+}
+
+const perRound = (values: string[]) => values.join('; ');
+
+/** One line per scenario on how its line was built and what it held, round by round where it differs. */
 export function notes(rounds: Round[]): string {
   const lines: string[] = [];
-  const each = <T>(pick: (r: Round) => T | undefined, say: (t: T) => string) => {
-    const said = rounds.flatMap((r) => {
-      const t = pick(r);
-      return t === undefined ? [] : [say(t)];
-    });
-    return [...new Set(said)].join('; ');
-  };
-  const tokens = each((r) => r.tokens, (t) => int(t.depthAfter));
-  if (tokens) lines.push(`- 1: the line grew to ${tokens} waiting tokens (per round).`);
-  const calls = each(
-    (r) => r.callNext,
-    (c) =>
-      `${int(c.depthBefore)} waiting when the run began, ${int(c.depthAfter)} after${c.stoppedEarly ? ` (stopped after ${c.run.elapsedS.toFixed(1)} s so the line would not run dry)` : ''}; line of ${int(c.prefill.written + 2)} written in ${c.prefill.seconds.toFixed(1)} s by ${c.prefill.method}${c.prefill.fallbackReason ? ` (direct rows refused: ${c.prefill.fallbackReason})` : ''}; empty answers ${c.empty}, a token handed out twice ${c.duplicates}`,
-  );
-  if (calls) lines.push(`- 2: ${calls}.`);
+  const has = <T>(pick: (r: Round) => T | undefined): T[] => rounds.flatMap((r) => (pick(r) === undefined ? [] : [pick(r)!]));
+  const tokens = has((r) => r.tokens);
+  if (tokens.length > 0) lines.push(`- 1: waiting tokens after the run, per round: ${perRound(tokens.map((t) => int(t.depthAfter)))}.`);
+  const calls = has((r) => r.callNext);
+  if (calls.length > 0) {
+    lines.push(
+      `- 2: line of ${int(calls[0]!.prefill.written + 2)} written by ${written(calls.map((c) => c.prefill))}; waiting when the run began → after, per round: ${perRound(calls.map((c) => `${int(c.depthBefore)} → ${int(c.depthAfter)}${c.stoppedEarly ? ` (stopped after ${c.run.elapsedS.toFixed(1)} s so the line would not run dry)` : ''}`))}; empty answers ${calls.reduce((n, c) => n + c.empty, 0)}, a token handed out twice ${calls.reduce((n, c) => n + c.duplicates, 0)}.`,
+    );
+  }
   if (rounds.some((r) => r.status)) lines.push('- 3: 200 tokens issued over HTTP (10 of them called), each looked up in turn with its number and last 4 digits.');
-  const line = each(
-    (r) => r.lines,
-    (p) =>
-      [p.shallow, p.deep]
-        .map((d) => `line of ${int(d.depth)} written in ${d.prefill.seconds.toFixed(1)} s by ${d.prefill.method}${d.prefill.fallbackReason ? ` (direct rows refused: ${d.prefill.fallbackReason})` : ''}, lookups of places ${int(d.places[0])}–${int(d.places[1])} (each place checked against the server's answer first), ${int(d.depthAfter)} waiting after`)
-        .join('; '),
-  );
-  if (line) lines.push(`- 4a–4b, 4e–4f: ${line}. One connection alternates POST /tokens and call-next, so the depth holds.`);
-  const aged = each(
-    (r) => r.aged,
-    (p) =>
-      [p.shallow, p.deep]
-        .map((d) => `line of ${int(d.depth)} with ${int(d.aged)} aged, written in ${d.prefill.seconds.toFixed(1)} s by ${d.prefill.method}; the first priority token was placed ${int(d.firstPlace)} (behind every aged token); ${int(d.depthAfter)} waiting after`)
-        .join('; '),
-  );
-  if (aged) lines.push(`- 4c–4d: ${aged}. The department's maxWaitMinutes is 10; aged tokens were written as issued 20 to 15 minutes earlier, the rest at the pre-fill, so none ages during the run. Priority tokens only are issued during the run: the aged count stays the same.`);
-  const pg = each(
-    (r) => r.pg,
-    (p) => [p.one, p.two].map((x) => `${x.instances} instance${x.instances > 1 ? 's' : ''}: line of ${int(x.calls.prefill.written + 2)} written in ${x.calls.prefill.seconds.toFixed(1)} s by ${x.calls.prefill.method}${x.calls.prefill.fallbackReason ? ` (direct rows refused: ${x.calls.prefill.fallbackReason})` : ''}, ${int(x.calls.depthBefore)} waiting when call-next began, ${int(x.calls.depthAfter)} after${x.calls.stoppedEarly ? ', stopped early so the line would not run dry' : ''}; the database committed ${int(x.database.commits)} transactions and rolled back ${int(x.database.rollbacks)} (${int(x.database.deadlocks)} deadlocks); its busy sessions during POST /tokens: ${describeWaits(x.waits.tokens)}; during call-next: ${describeWaits(x.waits.calls)}`).join('; '),
-  );
-  if (pg) lines.push(`- 7: ${pg}.`);
+  const lineRuns = has((r) => r.lines);
+  if (lineRuns.length > 0) {
+    const { shallow, deep } = lineRuns[0]!;
+    lines.push(
+      `- 4a–4b, 4e–4f: lines of ${int(shallow.depth)} and ${int(deep.depth)}, the deep one written by ${written(lineRuns.map((p) => p.deep.prefill))}; status lookups cycle through places ${int(shallow.places[0])}–${int(shallow.places[1])} and ${int(deep.places[0])}–${int(deep.places[1])}, each place first checked against the server's answer; then one connection alternates POST /tokens and call-next, so the depth holds (waiting after, per round: ${perRound(lineRuns.map((p) => `${int(p.shallow.depthAfter)} / ${int(p.deep.depthAfter)}`))}).`,
+    );
+  }
+  const aged = has((r) => r.aged);
+  if (aged.length > 0) {
+    const { shallow, deep } = aged[0]!;
+    lines.push(
+      `- 4c–4d: lines of ${int(shallow.depth)} (${int(shallow.aged)} aged) and ${int(deep.depth)} (${int(deep.aged)} aged), the deep one written by ${written(aged.map((p) => p.deep.prefill))}. The department's maxWaitMinutes is ${AGED_MAX_WAIT_MINUTES}; aged tokens were written as issued 20 to 15 minutes earlier, the rest at the pre-fill, so none ages during the run. The first priority token was placed, per round: ${perRound(aged.map((p) => `${int(p.shallow.firstPlace)} / ${int(p.deep.firstPlace)}`))} (behind every aged token, as it should be). Only priority tokens are issued during the run, so the aged count holds (waiting after: ${perRound(aged.map((p) => `${int(p.shallow.depthAfter)} / ${int(p.deep.depthAfter)}`))}).`,
+    );
+  }
+  const pgs = has((r) => r.pg);
+  if (pgs.length > 0) {
+    for (const key of ['one', 'two'] as const) {
+      const xs = pgs.map((p) => p[key]);
+      lines.push(
+        `- 7, ${xs[0]!.instances} instance${xs[0]!.instances > 1 ? 's' : ''}: line of ${int(xs[0]!.calls.prefill.written + 2)} written by ${written(xs.map((x) => x.calls.prefill))}; waiting when call-next began → after, per round: ${perRound(xs.map((x) => `${int(x.calls.depthBefore)} → ${int(x.calls.depthAfter)}`))}; rolled back / committed transactions in the scenario's database, per round: ${perRound(xs.map((x) => `${int(x.database.rollbacks)} / ${int(x.database.commits)}${x.database.deadlocks > 0 ? ` (${int(x.database.deadlocks)} deadlocks)` : ''}`))}. What its busy sessions were doing (pg_stat_activity every 50 ms, mean of the rounds) — during POST /tokens: ${describeWaits(meanWaits(xs.map((x) => x.waits.tokens)))}; during call-next: ${describeWaits(meanWaits(xs.map((x) => x.waits.calls)))}.`,
+      );
+    }
+  }
   const probes = rounds.map((r) => Object.entries(r.probes).map(([k, v]) => `${k}: ${int(v)}`).join(', ')).filter(Boolean);
-  if (probes.length > 0) lines.push(`- Durable SQLite commits per second in a 1 s probe before scenarios (per round): ${probes.map((p) => `[${p}]`).join(' ')} — the disk is shared, and a slow fsync slows every commit.`);
+  if (probes.length > 0) lines.push(`- Durable SQLite commits per second in a 1 s probe before scenarios, per round: ${probes.map((p) => `[${p}]`).join(' ')} — the disk is shared, and a slow fsync slows every commit (and every one-connection request in scenario 4).`);
   return lines.join('\n');
 }

@@ -26,11 +26,21 @@ export const cpuMs = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(3
 export const ratio = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '—');
 export const mb = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(0)} MB` : '—');
 
-/** "540 (512–560)": the median and, with more than one value, the range around it. */
+/** The unit a formatted number ends with (" ms", " tx/s", "×"), so a range can leave it out. */
+const unitOf = (text: string): string => /[^\d.,]*$/.exec(text)?.[0] ?? '';
+
+/** "540 req/s (512–560)": the median and, with more than one value, the range around it. */
 export function withRange(s: Spread, format: (n: number) => string): string {
   if (s.n === 0) return '—';
-  if (s.n === 1 || s.min === s.max) return format(s.median);
-  return `${format(s.median)} (${format(s.min)}–${format(s.max)})`;
+  const median = format(s.median);
+  if (s.n === 1 || s.min === s.max) return median;
+  const unit = unitOf(median);
+  const bare = (n: number) => {
+    const text = format(n);
+    return unit && text.endsWith(unit) ? text.slice(0, -unit.length) : text;
+  };
+  const [low, high] = [bare(s.min), bare(s.max)];
+  return low === high ? median : `${median} (${low}–${high})`;
 }
 
 /** A Markdown table with padded columns (readable as plain text on the console too). */
