@@ -143,6 +143,11 @@ function isRetryablePgError(error: unknown): boolean {
   return typeof error === 'object' && error !== null && PG_RETRYABLE.has(String((error as { code?: unknown }).code));
 }
 
+/**
+ * PostgreSQL: each work its own transaction, run again after a deadlock or serialization failure.
+ * Grouping works into one transaction as SQLite does was tried and measured slower here: a group's
+ * statements wait for each other on one connection (call-next 40 req/s instead of ~150).
+ */
 function createPostgresTransactor(db: Kysely<DB>): Database['transact'] {
   return async <T>(work: Work<T>) => {
     for (let attempt = 1; ; attempt++) {
