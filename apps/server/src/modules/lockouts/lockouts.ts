@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { prepared, type Params } from '../../db/prepared.js';
 import type { DB } from '../../db/schema.js';
 
 /** A security rule, not a rate: so many failures for one subject within a window lock it for a while. */
@@ -14,13 +15,12 @@ export const LOGIN_LOCKOUT: LockoutPolicy = { scope: 'login', maxFailures: 5, wi
 export const STATUS_LOOKUP_LOCKOUT: LockoutPolicy = { scope: 'status', maxFailures: 5, windowMs: FIFTEEN_MINUTES, lockMs: FIFTEEN_MINUTES };
 
 /** Milliseconds left on the subject's lock, or 0 when it is not locked. */
+const lockedUntilQuery = prepared((db, p: Params<'scope' | 'subject'>) =>
+  db.selectFrom('failure_lockouts').select('locked_until').where('scope', '=', p.scope).where('subject', '=', p.subject),
+);
+
 export async function lockedFor(db: Kysely<DB>, policy: LockoutPolicy, subject: string, now: number): Promise<number> {
-  const row = await db
-    .selectFrom('failure_lockouts')
-    .select('locked_until')
-    .where('scope', '=', policy.scope)
-    .where('subject', '=', subject)
-    .executeTakeFirst();
+  const row = (await lockedUntilQuery(db, { scope: policy.scope, subject })).rows[0];
   return row?.locked_until && row.locked_until > now ? row.locked_until - now : 0;
 }
 

@@ -46,12 +46,19 @@ export async function findToken(db: Db, id: string): Promise<TokenRow | undefine
   return (await findTokenQuery(db, { id })).rows[0];
 }
 
+// The patients' status lookups: prepared as well.
+const findByStatusKeyQuery = prepared((db, p: Params<'hash'>) => db.selectFrom('tokens').selectAll().where('status_key_hash', '=', p.hash));
+
 export async function findTokenByStatusKeyHash(db: Db, hash: string): Promise<TokenRow | undefined> {
-  return db.selectFrom('tokens').selectAll().where('status_key_hash', '=', hash).executeTakeFirst();
+  return (await findByStatusKeyQuery(db, { hash })).rows[0];
 }
 
+const findByNumberQuery = prepared((db, p: Params<'number' | 'day'>) =>
+  db.selectFrom('tokens').selectAll().where('number', '=', p.number).where('issue_day', '=', p.day),
+);
+
 export async function findTokenByNumber(db: Db, number: string, day: string): Promise<TokenRow | undefined> {
-  return db.selectFrom('tokens').selectAll().where('number', '=', number).where('issue_day', '=', day).executeTakeFirst();
+  return (await findByNumberQuery(db, { number, day })).rows[0];
 }
 
 /** Applies a change only if nobody changed the token since it was read; false means "lost the race". */
