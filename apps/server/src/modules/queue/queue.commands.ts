@@ -37,7 +37,7 @@ type Counter = NonNullable<Awaited<ReturnType<DepartmentLookup['counter']>>>;
 /** Everything that changes a token: each command is one transaction, retried whole when it loses a race. */
 export function createQueueCommands(deps: QueueCommandDeps) {
   const { database, clock, timeZone, publicUrl, defaultPhoneRegion, lookup, reads } = deps;
-  const { transition, eventOf } = createTokenWriter({ clock, lookup });
+  const { transition, eventOf } = createTokenWriter({ clock, lookup, dialect: database.dialect });
 
   /**
    * Runs work in a transaction, again from the start if it lost a race for a token (or, on

@@ -1,6 +1,6 @@
 import type { TokenStatus } from '@smart-token/contracts';
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
-import type { Database, Dialect } from '../../db/database.js';
+import { isUniqueViolation, type Database, type Dialect } from '../../db/database.js';
 import { columns, insertList, prepared, type Params } from '../../db/prepared.js';
 import type { DB, TokensTable, TokenTransitionsTable } from '../../db/schema.js';
 import * as liveRepo from '../live/live.repository.js';
@@ -395,4 +395,71 @@ export async function writeIssued(db: Db, dialect: Dialect, token: TokenRow, tra
   await adjustLaneCount(db, token.department_id, token.lane, +1);
   await insertTransition(db, transition);
   await liveRepo.insertEvent(db, event);
+}
+
+/** One lane count moving with a token into (+1) or out of (-1) the waiting line. */
+export interface LaneMove {
+  departmentId: string;
+  lane: number;
+  delta: number;
+}
+
+/** Everything a transition writes after its event seqs are taken: the token, lane counts, history, events. */
+export interface TransitionWrite {
+  tokenId: string;
+  /** The version the change was decided on; the write happens only if the token is still at it. */
+  version: number;
+  changes: Updateable<TokensTable>;
+  laneMoves: LaneMove[];
+  history: TransitionRow;
+  events: PendingEvent[];
+}
+
+/** PostgreSQL: the whole write in one statement, one prepared statement per shape of transition. */
+const transitionWritesPg = new Map<string, ReturnType<typeof prepareTransitionWritePg>>();
+
+function prepareTransitionWritePg(changed: TokenColumn[], lanes: number, events: number) {
+  return prepared((_db, p: Params<string>) => {
+    const param = p;
+    const parts = [
+      sql`u as (update tokens set ${sql.join(changed.map((c) => sql`${sql.ref(c)} = ${param[`u_${c}`]}`))} where id = ${param.id} and version = ${param.expectedVersion} returning id)`,
+      sql`h as (insert into token_transitions ${insertList(p, TRANSITION_COLUMNS, 'h_')})`,
+    ];
+    for (let i = 0; i < lanes; i++) {
+      parts.push(sql`${sql.raw(`l${i}`)} as (
+        insert into queue_lane_counts (department_id, lane, waiting) values (${param[`l${i}_department_id`]}, ${param[`l${i}_lane`]}, ${param[`l${i}_delta`]})
+        on conflict (department_id, lane) do update set waiting = queue_lane_counts.waiting + excluded.waiting)`);
+    }
+    for (let i = 0; i < events; i++) parts.push(sql`${sql.raw(`e${i}`)} as (insert into live_events ${insertList(p, liveRepo.EVENT_COLUMNS, `e${i}_`)})`);
+    return sql<{ updated: number }>`with ${sql.join(parts)} select count(*)::int as updated from u`;
+  });
+}
+
+/**
+ * Writes a decided transition; false when another request changed the token first (the caller's
+ * whole transaction is then retried). PostgreSQL writes it in one statement: the history row's
+ * unique (token, version) refuses a lost race even before the update's count is read.
+ */
+export async function writeTransition(db: Db, dialect: Dialect, w: TransitionWrite): Promise<boolean> {
+  const changed: TokenColumn[] = (Object.keys(w.changes) as TokenColumn[]).filter((c) => c !== 'id' && c !== 'version').sort();
+  changed.push('version');
+  if (dialect === 'postgres') {
+    const signature = `${changed.join(',')}|${w.laneMoves.length}|${w.events.length}`;
+    let write = transitionWritesPg.get(signature);
+    if (!write) transitionWritesPg.set(signature, (write = prepareTransitionWritePg(changed, w.laneMoves.length, w.events.length)));
+    const values: Record<string, unknown> = { id: w.tokenId, expectedVersion: w.version, ...prefixed('u_', { ...w.changes, version: w.version + 1 }), ...prefixed('h_', w.history) };
+    w.laneMoves.forEach((move, i) => Object.assign(values, { [`l${i}_department_id`]: move.departmentId, [`l${i}_lane`]: move.lane, [`l${i}_delta`]: move.delta }));
+    w.events.forEach((event, i) => Object.assign(values, prefixed(`e${i}_`, liveRepo.eventRow(event))));
+    try {
+      return (await write(db, values)).rows[0]!.updated === 1;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+  if (!(await updateTokenAtVersion(db, w.tokenId, w.version, w.changes))) return false;
+  for (const move of w.laneMoves) await adjustLaneCount(db, move.departmentId, move.lane, move.delta);
+  await insertTransition(db, w.history);
+  for (const event of w.events) await liveRepo.insertEvent(db, event);
+  return true;
 }

@@ -1,5 +1,6 @@
 import type { LiveEventType } from '@smart-token/contracts';
 import type { Kysely } from 'kysely';
+import type { Dialect } from '../../db/database.js';
 import type { DB } from '../../db/schema.js';
 import { InvalidTransitionError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
@@ -32,8 +33,8 @@ export interface TransitionOptions {
  * table, writes the change with a version check, its history row, the lane counts and the outbox
  * events, all in the caller's transaction.
  */
-export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup }) {
-  const { clock, lookup } = deps;
+export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup; dialect: Dialect }) {
+  const { clock, lookup, dialect } = deps;
 
   async function counterNameOf(trx: Kysely<DB>, counterId: string | null): Promise<string | undefined> {
     return counterId ? (await lookup.counter(counterId, trx))?.name : undefined;
@@ -53,12 +54,14 @@ export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup
   }
 
   /** The lane counts follow every token into and out of the waiting line, in the same transaction. */
-  async function keepLaneCounts(trx: Kysely<DB>, before: repo.TokenRow, after: repo.TokenRow): Promise<void> {
+  function laneMoves(before: repo.TokenRow, after: repo.TokenRow): repo.LaneMove[] {
     const wasWaiting = before.status === 'waiting';
     const isWaiting = after.status === 'waiting';
-    if (wasWaiting && isWaiting && before.department_id === after.department_id && before.lane === after.lane) return;
-    if (wasWaiting) await repo.adjustLaneCount(trx, before.department_id, before.lane, -1);
-    if (isWaiting) await repo.adjustLaneCount(trx, after.department_id, after.lane, +1);
+    if (wasWaiting && isWaiting && before.department_id === after.department_id && before.lane === after.lane) return [];
+    return [
+      ...(wasWaiting ? [{ departmentId: before.department_id, lane: before.lane, delta: -1 }] : []),
+      ...(isWaiting ? [{ departmentId: after.department_id, lane: after.lane, delta: +1 }] : []),
+    ];
   }
 
   async function transition(
@@ -81,33 +84,36 @@ export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup
     const departmentIds = [...new Set([token.department_id, change.department_id ?? token.department_id])].sort();
     const seqs = new Map<string, number>();
     for (const departmentId of departmentIds) seqs.set(departmentId, await liveRepo.nextEventSeq(trx, departmentId));
-    if (!(await repo.updateTokenAtVersion(trx, token.id, token.version, { ...change, updated_at: now }))) throw new LostRace();
     const next: repo.TokenRow = { ...token, ...change, version: token.version + 1, updated_at: now };
-    await keepLaneCounts(trx, token, next);
-    await repo.insertTransition(trx, {
-      id: options.transitionId ?? newId(),
-      token_id: token.id,
-      version: next.version,
-      action: rule.action,
-      at: now,
-      actor_id: actor.id,
-      actor_label: actor.label,
-      from_status: token.status,
-      to_status: next.status,
-      from_department_id: token.department_id,
-      department_id: next.department_id,
-      counter_id: next.counter_id,
-      reason: options.reason ?? null,
-      before_state: JSON.stringify(snapshot(token)),
-    });
     const type = eventTypeOf(rule.action, next);
     const counterName = options.counterName ?? (await counterNameOf(trx, next.counter_id));
     // The department the token is in now first, as screens have always received them.
-    for (const departmentId of new Set([next.department_id, token.department_id])) {
-      const event = eventOf(departmentId, seqs.get(departmentId)!, type, next, counterName);
-      await liveRepo.insertEvent(trx, event);
-      events.push(event);
-    }
+    const written = [...new Set([next.department_id, token.department_id])].map((departmentId) => eventOf(departmentId, seqs.get(departmentId)!, type, next, counterName));
+    const ok = await repo.writeTransition(trx, dialect, {
+      tokenId: token.id,
+      version: token.version,
+      changes: { ...change, updated_at: now },
+      laneMoves: laneMoves(token, next),
+      history: {
+        id: options.transitionId ?? newId(),
+        token_id: token.id,
+        version: next.version,
+        action: rule.action,
+        at: now,
+        actor_id: actor.id,
+        actor_label: actor.label,
+        from_status: token.status,
+        to_status: next.status,
+        from_department_id: token.department_id,
+        department_id: next.department_id,
+        counter_id: next.counter_id,
+        reason: options.reason ?? null,
+        before_state: JSON.stringify(snapshot(token)),
+      },
+      events: written,
+    });
+    if (!ok) throw new LostRace();
+    events.push(...written);
     return next;
   }
 
