@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Database } from '../../db/database.js';
+import { openRedisChannel } from '../../lib/redis-channel.js';
 import { sqliteDataVersion } from './cache.repository.js';
 
 /** What changed: every instance drops what it cached for this thing. */
@@ -63,24 +62,9 @@ export function createLocalInvalidationBus(missedChanges: () => Promise<boolean>
  * so by the time its answer leaves, Redis has handed the message to every other instance.
  */
 export async function createRedisInvalidationBus(url: string, onError: (error: unknown) => void): Promise<CacheInvalidationBus> {
-  const instance = randomUUID();
-  const publisher = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  const subscriber = new Redis(url, { lazyConnect: true });
-  publisher.on('error', onError);
-  subscriber.on('error', onError);
-  try {
-    await publisher.connect();
-    await subscriber.connect();
-    await subscriber.subscribe(CHANNEL);
-  } catch (error) {
-    publisher.disconnect();
-    subscriber.disconnect();
-    throw error;
-  }
   const handlers: ((message: InvalidationMessage) => void)[] = [];
   const deliver = (message: InvalidationMessage) => handlers.forEach((h) => h(message));
-
-  subscriber.on('message', (_channel: string, raw: string) => {
+  const channel = await openRedisChannel(url, CHANNEL, onError, (raw, instance) => {
     try {
       const { from, ...invalidation } = wireSchema.parse(JSON.parse(raw));
       if (from !== instance) deliver(invalidation);
@@ -88,6 +72,7 @@ export async function createRedisInvalidationBus(url: string, onError: (error: u
       onError(error);
     }
   });
+  const { subscriber } = channel;
   // ioredis subscribes again after a reconnect; whatever was published in between never reached us.
   subscriber.on('ready', () => deliver({ kind: 'everything' }));
 
@@ -101,7 +86,7 @@ export async function createRedisInvalidationBus(url: string, onError: (error: u
           resolve();
         }, PUBLISH_TIMEOUT_MS);
       });
-      const sent = publisher.publish(CHANNEL, JSON.stringify({ from: instance, ...invalidation })).then(() => undefined, onError);
+      const sent = channel.publish(JSON.stringify({ from: channel.instance, ...invalidation })).then(() => undefined, onError);
       await Promise.race([sent, timeout]);
       clearTimeout(timer);
     },
@@ -110,10 +95,7 @@ export async function createRedisInvalidationBus(url: string, onError: (error: u
     async catchUp() {
       if (subscriber.status !== 'ready') deliver({ kind: 'everything' });
     },
-    async close() {
-      await subscriber.quit().catch(() => undefined);
-      await publisher.quit().catch(() => undefined);
-    },
+    close: () => channel.close(),
   };
 }
 

@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { openRedisChannel } from '../../lib/redis-channel.js';
 import type { PendingEvent } from './live-events.js';
 
 /** Carries committed events to every instance's hub: in-process alone, or through Redis pub/sub. */
@@ -25,16 +24,8 @@ const CHANNEL = 'smart-token:live';
  * come back from Redis carry our id and are dropped, so nothing is delivered twice.
  */
 export async function createRedisBus(url: string, onError: (error: unknown) => void): Promise<LiveBus> {
-  const instance = randomUUID();
-  const publisher = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  const subscriber = new Redis(url, { lazyConnect: true });
-  publisher.on('error', onError);
-  subscriber.on('error', onError);
-  await publisher.connect();
-  await subscriber.connect();
-  await subscriber.subscribe(CHANNEL);
   const handlers: ((events: PendingEvent[]) => void)[] = [];
-  subscriber.on('message', (_channel: string, message: string) => {
+  const channel = await openRedisChannel(url, CHANNEL, onError, (message, instance) => {
     try {
       const { from, events } = JSON.parse(message) as { from: string; events: PendingEvent[] };
       if (from !== instance) handlers.forEach((h) => h(events));
@@ -45,12 +36,9 @@ export async function createRedisBus(url: string, onError: (error: unknown) => v
   return {
     publish(events) {
       handlers.forEach((h) => h(events));
-      publisher.publish(CHANNEL, JSON.stringify({ from: instance, events })).catch(onError);
+      channel.publish(JSON.stringify({ from: channel.instance, events })).catch(onError);
     },
     subscribe: (handler) => void handlers.push(handler),
-    async close() {
-      await subscriber.quit().catch(() => undefined);
-      await publisher.quit().catch(() => undefined);
-    },
+    close: () => channel.close(),
   };
 }

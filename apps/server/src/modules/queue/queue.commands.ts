@@ -19,13 +19,17 @@ import { TRANSITIONS, stepAllowed, transitionRefusal, type TransitionName } from
 
 const MAX_RACE_RETRIES = 8;
 
-export interface QueueCommandDeps {
+/** What the queue works with: its database, clock, the clinic's settings and the departments it serves. */
+export interface QueueContext {
   database: Database;
   clock: Clock;
   timeZone: string;
   publicUrl: string;
   defaultPhoneRegion: string;
   lookup: DepartmentLookup;
+}
+
+export interface QueueCommandDeps extends QueueContext {
   reads: QueueReads;
   /** Receives each committed change's events, once, after the commit (the line model, the live bus). */
   committed: (events: PendingEvent[]) => void;

@@ -1,22 +1,13 @@
-import type { Database } from '../../db/database.js';
-import type { Clock } from '../../lib/clock.js';
 import type { PendingEvent } from '../live/live-events.js';
-import type { DepartmentLookup } from './department-lookup.js';
 import { createLineModel } from './line-model.js';
-import { createQueueCommands } from './queue.commands.js';
+import { createQueueCommands, type QueueContext } from './queue.commands.js';
 import { createQueueReads } from './queue.reads.js';
 import * as repo from './queue.repository.js';
 import { toToken } from './tokens.js';
 
 export { SYSTEM_ACTOR, formatNumber, toToken, type Actor } from './tokens.js';
 
-export interface QueueServiceDeps {
-  database: Database;
-  clock: Clock;
-  timeZone: string;
-  publicUrl: string;
-  defaultPhoneRegion: string;
-  lookup: DepartmentLookup;
+export interface QueueServiceDeps extends QueueContext {
   /** Receives a change's events once it has committed (the live bus); nothing by default. */
   publish?: (events: PendingEvent[]) => void;
   onError?: (error: unknown, context: string) => void;
