@@ -223,6 +223,7 @@ async function writeRows(store: Store, options: PrefillOptions): Promise<void> {
     await store.run('rollback');
     throw error;
   }
+  await store.analyze(footprint);
 }
 
 /**

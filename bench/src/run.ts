@@ -55,7 +55,7 @@ const full = !quick && chosen.size === SCENARIOS.length && runs >= DEFAULT_RUNS 
 
 const base: Settings = quick
   ? { connections: 32, durationS: 2, warmupS: 1, depthConnections: 1, depthDurationS: 2, depths: { shallow: 100, deep: 10_000 }, statusPlaces: { shallow: 100, deep: 5_000 }, agedShare: 0.05, callNextDepth: 5_000, rawSeconds: 1, probeSeconds: 1, pgClients: 32 }
-  : { connections: 32, durationS: 8, warmupS: 2, depthConnections: 1, depthDurationS: 6, depths: { shallow: 100, deep: 100_000 }, statusPlaces: { shallow: 100, deep: 5_000 }, agedShare: 0.05, callNextDepth: 40_000, rawSeconds: 3, probeSeconds: 1, pgClients: 32 };
+  : { connections: 32, durationS: 8, warmupS: 2, depthConnections: 1, depthDurationS: 6, depths: { shallow: 100, deep: 100_000 }, statusPlaces: { shallow: 100, deep: 5_000 }, agedShare: 0.05, callNextDepth: 60_000, rawSeconds: 3, probeSeconds: 1, pgClients: 32 };
 const SETTINGS: Settings = durationOverride === undefined ? base : { ...base, durationS: Number(durationOverride), depthDurationS: Number(durationOverride) };
 
 const startedAt = Date.now();

@@ -21,6 +21,14 @@ export interface Store {
   tables(): Promise<string[]>;
   /** A hash of a table's whole content. */
   digest(table: string): Promise<string>;
+  /**
+   * After a bulk write, leaves the planner's statistics where the database would have them had the
+   * rows come in one by one: PostgreSQL's autovacuum analyses a table after every 10% of new rows,
+   * so a real table of 100,000 tokens has statistics (without them the planner picks a scan of the
+   * whole department for call-next's lane heads: 49 ms instead of 0.06 ms). The server never runs
+   * ANALYZE on SQLite, so a SQLite file is left as a real one would be.
+   */
+  analyze(tables: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,6 +69,7 @@ export function openSqliteStore(file: string): Store {
       db.prepare(`select ${columns(table).map((c) => `typeof(${c}) as ${c}`).join(', ')} from ${table} where ${where}`).get(...params) as Record<string, string>,
     tables: async () => (db.prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`).all() as { name: string }[]).map((t) => t.name),
     digest: async (table) => createHash('sha256').update(JSON.stringify(db.prepare(`select * from "${table}"`).raw().all())).digest('hex'),
+    analyze: async () => undefined,
     close: async () => {
       db.pragma('wal_checkpoint(TRUNCATE)');
       db.close();
@@ -118,6 +127,7 @@ export async function openPgStore(url: string): Promise<Store> {
       const res = await client.query<{ d: string | null }>(`select md5(string_agg(t::text, '|' order by t::text)) as d from "${table}" t`);
       return res.rows[0]?.d ?? '';
     },
+    analyze: async (tables) => void (await client.query(`analyze ${tables.join(', ')}`)),
     close: () => client.end(),
   };
 }
