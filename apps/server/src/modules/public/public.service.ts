@@ -28,7 +28,7 @@ export function createPublicService(deps: { database: Database; clock: Clock; qu
   async function findToken(number: string, phoneLast4: string) {
     const now = clock.now();
     const token = await queue.findTodaysToken(number);
-    const matches = sameDigits(token?.phone_last4 ?? NO_DIGITS, phoneLast4) && token !== undefined;
+    const matches = sameDigits(token?.phoneLast4 ?? NO_DIGITS, phoneLast4) && token !== undefined;
     if (!matches) {
       // Counted and checked in one step, so parallel guesses get no more answers than sequential ones.
       const locked = await database.transact((trx) => countFailureUnlessLocked(trx, STATUS_LOOKUP_LOCKOUT, number, now));
@@ -48,7 +48,7 @@ export function createPublicService(deps: { database: Database; clock: Clock; qu
      * the same answer; five failures for one number lock its lookup, whoever is asking.
      */
     async lookup(number: string, phoneLast4: string): Promise<PublicStatus> {
-      return queue.publicStatus(await findToken(number, phoneLast4));
+      return (await findToken(number, phoneLast4)).status();
     },
 
     async byKey(statusKey: string): Promise<PublicStatus> {

@@ -25,6 +25,13 @@ const STATS_TTL_MS = 5_000;
 type Department = NonNullable<Awaited<ReturnType<DepartmentLookup['department']>>>;
 type Ordered = Pick<repo.TokenRow, 'id' | 'lane' | 'queued_at'>;
 
+/** A token found by its number, for the public lookup: what the lookup may compare, and its status. */
+export interface TodaysToken {
+  id: string;
+  phoneLast4: string;
+  status(): Promise<PublicStatus>;
+}
+
 /**
  * Everything that reads the queue. The waiting line comes from the in-memory line model when it is
  * current (no query), otherwise from the database's lane indexes; both give call-next's exact order.
@@ -203,14 +210,22 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
       return token ? publicStatusOf(db, token) : undefined;
     },
 
-    findByStatusKey: (statusKey: string) => repo.findTokenByStatusKeyHash(db, sha256(statusKey)),
+    /** The token behind a status key, as a patient may know it: its id only. */
+    async findByStatusKey(statusKey: string): Promise<{ id: string } | undefined> {
+      const token = await repo.findTokenByStatusKeyHash(db, sha256(statusKey));
+      return token && { id: token.id };
+    },
 
     departmentName: async (departmentId: string) => (await lookup.department(departmentId))?.name,
 
-    /** Today's token with this number, for the public lookup; the caller checks the phone digits. */
-    findTodaysToken: (number: string) => repo.findTokenByNumber(db, number, localDay(clock.now(), timeZone)),
-
-    publicStatus: (token: repo.TokenRow) => publicStatusOf(db, token),
+    /**
+     * Today's token with this number, for the public lookup: the caller checks the phone digits and
+     * then asks for its status (from the row already read, without a second query).
+     */
+    async findTodaysToken(number: string): Promise<TodaysToken | undefined> {
+      const token = await repo.findTokenByNumber(db, number, localDay(clock.now(), timeZone));
+      return token && { id: token.id, phoneLast4: token.phone_last4, status: () => publicStatusOf(db, token) };
+    },
 
     /** A token's public status and where it waits now, for a patient's live subscription. */
     async statusOfToken(tokenId: string): Promise<{ status: PublicStatus; departmentId: string } | undefined> {
