@@ -15,6 +15,8 @@ function describeStartError(error: unknown, config: Config): string {
 }
 
 const REDIS_CHECK_TIMEOUT_MS = 5000;
+/** In-flight requests get this long to finish after SIGTERM/SIGINT; then the process exits anyway. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
 
 /** REDIS_URL is optional; when it is set but does not answer, the start stops naming it (not the database). */
 async function checkRedis(url: string): Promise<void> {
@@ -70,6 +72,11 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    // A request stuck on an unreachable database must not keep a stopped server alive for good.
+    setTimeout(() => {
+      app.log.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     // app.close stops accepting, lets in-flight requests finish, then closes the database cleanly.
     app.close().then(
       () => process.exit(0),
