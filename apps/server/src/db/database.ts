@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -166,10 +167,31 @@ export function createDatabase(config: DatabaseConfig): Database {
     return { db, dialect: 'sqlite', transact: createSqliteTransactor(db), close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: config.url, max: PG_POOL_SIZE });
+  pool.on('connect', nameStatements);
   // An idle client's error (a restarted server) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', transact: createPostgresTransactor(db), close: () => db.destroy() };
+}
+
+/** Named statements a connection keeps prepared; past this many distinct texts, the rest run unnamed. */
+const MAX_NAMED_STATEMENTS = 500;
+
+/**
+ * Every parameterised query runs as a named prepared statement on its connection: PostgreSQL parses
+ * and plans it once per connection instead of on every run (Kysely sends the text each time). The
+ * name is a digest of the text, so one text always has one name. Statements without parameters
+ * (begin, commit) go as they are.
+ */
+function nameStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const names = new Map<string, string>();
+  (client as { query: unknown }).query = (text: unknown, values?: unknown, ...rest: unknown[]) => {
+    if (typeof text !== 'string' || !Array.isArray(values) || rest.length > 0) return query(text, values, ...rest);
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_NAMED_STATEMENTS) names.set(text, (name = `st_${createHash('sha1').update(text).digest('base64url')}`));
+    return name === undefined ? query(text, values) : query({ name, text, values });
+  };
 }
 
 /** Throws when the database cannot be reached, with the driver's message. */
