@@ -1,4 +1,3 @@
-import type { Token } from '@smart-token/contracts';
 import type { PendingEvent } from '../live/live-events.js';
 import { Line, type LineEntry } from './line.js';
 
@@ -45,9 +44,9 @@ export function createLineModel(deps: LineModelDeps) {
   }
 
   function applyOne(line: Line, event: PendingEvent): void {
-    const token: Token = event.token;
+    const token = event.token;
     if (token.departmentId === event.departmentId && token.status === 'waiting' && event.order) {
-      line.put({ id: token.id, lane: event.order.lane, queuedAt: event.order.queuedAt, token });
+      line.put({ id: token.id, lane: event.order.lane, queuedAt: event.order.queuedAt });
     } else {
       line.remove(token.id);
     }

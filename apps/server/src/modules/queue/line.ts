@@ -1,12 +1,13 @@
-import type { Token } from '@smart-token/contracts';
 import { LANE, LANES_HIGH_TO_LOW, agedBefore, compareCallOrder, type OrderRules } from './call-order.js';
 
-/** One waiting token as the in-memory line keeps it: its order keys and the token as staff see it. */
+/**
+ * One waiting token as the in-memory line keeps it: its order keys only (about 200 bytes with the
+ * indexes; the token itself stays in the database, a line of 100,000 would otherwise take ~400 MB).
+ */
 export interface LineEntry {
   id: string;
   lane: number;
   queuedAt: number;
-  token: Token;
 }
 
 type Key = Pick<LineEntry, 'id' | 'queuedAt'>;
@@ -75,12 +76,6 @@ export class Line {
     const lane = this.laneOf(entry.lane);
     const at = rank(lane, entry);
     if (lane[at]?.id === id) lane.splice(at, 1);
-  }
-
-  /** Replaces the token data of an entry that keeps its place (a rename would; status changes remove it). */
-  refresh(id: string, token: Token): void {
-    const entry = this.byId.get(id);
-    if (entry) entry.token = token;
   }
 
   /**

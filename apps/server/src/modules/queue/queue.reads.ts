@@ -88,10 +88,22 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
     return { ordered: heads.sort((a, b) => compareCallOrder(entry(a), entry(b), rules)).slice(0, limit), all: heads.length < limit };
   }
 
-  /** The first `limit` of the line as tokens: from memory when current, else from the database. */
-  async function firstInLine(dept: Department, rules: OrderRules, limit: number): Promise<{ entries: LineEntry[]; total: number }> {
+  /**
+   * The first `limit` of the line as tokens, in call order: the order from memory when it is current
+   * (then the tokens by id, one query), else from the database's lane indexes.
+   */
+  async function firstInLine(dept: Department, rules: OrderRules, limit: number): Promise<{ entries: (LineEntry & { token: Token })[]; total: number }> {
     const current = line.current(dept.id);
-    if (current) return { entries: current.head(limit, rules), total: current.size };
+    if (current) {
+      const head = current.head(limit, rules);
+      const rows = new Map((await repo.tokensByIds(db, head.map((e) => e.id))).map((row) => [row.id, row]));
+      // A token that left the line since the order was read is left out of this answer.
+      const entries = head.flatMap((e) => {
+        const row = rows.get(e.id);
+        return row?.status === 'waiting' ? [{ ...e, token: toToken(row) }] : [];
+      });
+      return { entries, total: current.size };
+    }
     const [{ ordered }, total] = await Promise.all([lineInOrder((lane) => repo.laneHead(db, dept.id, lane, limit), rules, limit), repo.countAllWaiting(db, dept.id)]);
     return { entries: ordered.map((t) => ({ id: t.id, lane: t.lane, queuedAt: t.queued_at, token: toToken(t) })), total };
   }

@@ -298,6 +298,12 @@ export async function recentCalls(db: Db, departmentId: string, limit: number) {
     .execute();
 }
 
+/** The tokens with these ids, in no particular order. */
+export async function tokensByIds(db: Db, ids: string[]): Promise<TokenRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('tokens').selectAll().where('id', 'in', ids).execute();
+}
+
 /** Whether any token of the department is parked: most calls then skip the countdown's write. */
 const anyParkedQuery = prepared((db, p: Params<'departmentId'>) =>
   db.selectFrom('tokens').select('id').where('department_id', '=', p.departmentId).where('status', '=', 'parked').limit(sql.lit(1)),
@@ -319,11 +325,16 @@ export async function currentTokenAt(db: Db, counterId: string): Promise<TokenRo
     .executeTakeFirst();
 }
 
-/** A department's waiting tokens and its last event seq, read in one snapshot (the line model's start). */
-export async function readLine(database: Database, departmentId: string): Promise<{ seq: number; rows: TokenRow[] }> {
+/** A department's waiting tokens (their order keys) and its last event seq, read in one snapshot (the line model's start). */
+export async function readLine(database: Database, departmentId: string): Promise<{ seq: number; rows: Pick<TokenRow, 'id' | 'lane' | 'queued_at'>[] }> {
   const read = async (trx: Db) => {
     const seq = await trx.selectFrom('department_event_seqs').select('last_seq').where('department_id', '=', departmentId).executeTakeFirst();
-    const rows = await trx.selectFrom('tokens').selectAll().where('department_id', '=', departmentId).where('status', '=', 'waiting').execute();
+    const rows = await trx
+      .selectFrom('tokens')
+      .select(['id', 'lane', 'queued_at'])
+      .where('department_id', '=', departmentId)
+      .where('status', '=', 'waiting')
+      .execute();
     return { seq: seq?.last_seq ?? 0, rows };
   };
   // PostgreSQL: one snapshot for both reads. SQLite: the writer's own transaction, so nothing commits between them.

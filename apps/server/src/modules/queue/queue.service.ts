@@ -3,7 +3,6 @@ import { createLineModel } from './line-model.js';
 import { createQueueCommands, type QueueContext } from './queue.commands.js';
 import { createQueueReads } from './queue.reads.js';
 import * as repo from './queue.repository.js';
-import { toToken } from './tokens.js';
 
 export { SYSTEM_ACTOR, formatNumber, toToken, type Actor } from './tokens.js';
 
@@ -23,7 +22,7 @@ export function createQueueService(deps: QueueServiceDeps) {
   const line = createLineModel({
     async load(departmentId) {
       const { seq, rows } = await repo.readLine(database, departmentId);
-      return { seq, entries: rows.map((row) => ({ id: row.id, lane: row.lane, queuedAt: row.queued_at, token: toToken(row) })) };
+      return { seq, entries: rows.map((row) => ({ id: row.id, lane: row.lane, queuedAt: row.queued_at })) };
     },
     onError: deps.onError ?? (() => undefined),
   });
