@@ -1,6 +1,8 @@
+import { hkdfSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../test/databases.js';
 import { ManualClock, TEST_PASSWORD, nextPhone, problemOf, startTestApp, type TestApp } from '../../test/test-app.js';
+import { hkdfSha256OneBlock } from './idempotency.js';
 
 type Dept = Awaited<ReturnType<TestApp['department']>>;
 interface IssuedToken {
@@ -244,5 +246,14 @@ describe.each(DIALECTS)('Idempotency-Key on %s', (dialect) => {
     expect(await tokensIn(dept.id)).toBe(2);
     // The new answer is the one remembered now.
     expect((await t.inject({ method: 'POST', url: '/api/v1/tokens', headers, payload: body })).json<IssuedToken>().id).toBe(later.json<IssuedToken>().id);
+  });
+});
+
+describe('the seal key derivation', () => {
+  it('gives the same key as HKDF-SHA-256 from node:crypto, so answers sealed before still open', () => {
+    for (const [key, scope] of [['desk1-0001', 'user:u1|POST /api/v1/tokens|{}'], ['k'.repeat(128), 'caller|route|{"id":"x"}']] as const) {
+      const expected = Buffer.from(hkdfSync('sha256', key, scope, 'smart-token idempotency v1', 32));
+      expect(hkdfSha256OneBlock(key, scope, 'smart-token idempotency v1').equals(expected)).toBe(true);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { DB } from '../../db/schema.js';
@@ -11,7 +11,6 @@ export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60_000;
 
 const SEAL_ALGORITHM = 'aes-256-gcm';
 const SEAL_IV_BYTES = 12;
-const SEAL_KEY_BYTES = 32;
 const SEAL_INFO = 'smart-token idempotency v1';
 /** The remembered answer is always the success the route sends (201 or 200); errors are not remembered. */
 const REMEMBERED_STATUS = 200;
@@ -27,9 +26,19 @@ export interface IdempotencyRequest {
   sealKey: Buffer;
 }
 
+/**
+ * HKDF-SHA-256 (RFC 5869) for a 32-byte key: extract, then the first block of expand. The same bytes
+ * as `hkdfSync('sha256', ikm, salt, info, 32)` (a test checks), at half its cost per request.
+ */
+export function hkdfSha256OneBlock(ikm: string, salt: string, info: string): Buffer {
+  const prk = createHmac('sha256', salt).update(ikm).digest();
+  return createHmac('sha256', prk).update(info).update(FIRST_BLOCK).digest();
+}
+const FIRST_BLOCK = Buffer.from([1]);
+
 export function idempotencyRequest(scope: string, key: string | undefined, body: unknown): IdempotencyRequest | undefined {
   if (key === undefined) return undefined;
-  const sealKey = Buffer.from(hkdfSync('sha256', key, scope, SEAL_INFO, SEAL_KEY_BYTES));
+  const sealKey = hkdfSha256OneBlock(key, scope, SEAL_INFO);
   return {
     scope: sha256(scope),
     key: sha256(key),
