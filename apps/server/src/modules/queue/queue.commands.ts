@@ -12,6 +12,7 @@ import { LANE, laneFor } from './call-order.js';
 import type { DepartmentLookup } from './department-lookup.js';
 import type { QueueReads } from './queue.reads.js';
 import * as repo from './queue.repository.js';
+import * as writes from './token-writes.repository.js';
 import type { TokenState } from './tokens.js';
 import { SYSTEM_ACTOR, formatNumber, toToken, type Actor } from './tokens.js';
 import { LostRace, createTokenWriter, type Events } from './token-writer.js';
@@ -158,7 +159,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
         once(trx, idempotency, clock.now(), async () => {
           const now = clock.now();
           const day = localDay(now, timeZone);
-          const { seq, eventSeq } = await repo.bumpIssueCounters(trx, database.dialect, dept.id, day);
+          const { seq, eventSeq } = await writes.bumpIssueCounters(trx, database.dialect, dept.id, day);
           const statusKey = newSecret();
           const priority = input.priority ?? 'normal';
           const row: repo.TokenRow = {
@@ -205,7 +206,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
             before_state: null,
           };
           const event = eventOf(dept.id, eventSeq, 'token.issued', row, undefined);
-          await repo.writeIssued(trx, database.dialect, row, history, event);
+          await writes.writeIssued(trx, database.dialect, row, history, event);
           events.push(event);
           const place = await reads.placeOfNewcomer(trx, dept, row.lane, eventSeq, now);
           return { ...toToken(row, place), statusKey, statusUrl: `${publicUrl}/s/${statusKey}` };

@@ -1,44 +1,14 @@
 import type { TokenStatus } from '@smart-token/contracts';
-import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
-import { isUniqueViolation, type Database, type Dialect } from '../../db/database.js';
-import { columns, insertList, prepared, type Params } from '../../db/prepared.js';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Database, Dialect } from '../../db/database.js';
+import { prepared, type Params } from '../../db/prepared.js';
 import type { DB, TokensTable, TokenTransitionsTable } from '../../db/schema.js';
-import * as liveRepo from '../live/live.repository.js';
-import type { PendingEvent } from '../live/live-events.js';
 import { LANE, LANES_HIGH_TO_LOW as LANES, type OrderRules, agedBefore } from './call-order.js';
 
 export type TokenRow = Selectable<TokensTable>;
 export type TransitionRow = Selectable<TokenTransitionsTable>;
 
 type Db = Kysely<DB>;
-
-// The statements of issue and call-next are prepared (db/prepared.ts): built and compiled once.
-
-const nextSequenceQuery = prepared((db, p: Params<'departmentId' | 'day'>) =>
-  db
-    .insertInto('daily_sequences')
-    .values({ department_id: p.departmentId, day: p.day, last_value: 1 })
-    .onConflict((oc) => oc.columns(['department_id', 'day']).doUpdateSet({ last_value: sql`daily_sequences.last_value + 1` }))
-    .returning('last_value'),
-);
-
-export async function nextSequence(db: Db, departmentId: string, day: string): Promise<number> {
-  // One row per department and day, bumped in the issuing transaction: gap-free and never repeated.
-  const { rows } = await nextSequenceQuery(db, { departmentId, day });
-  return rows[0]!.last_value;
-}
-
-const TOKEN_COLUMNS = [
-  'id', 'number', 'issue_day', 'issued_department_id', 'seq', 'status', 'department_id', 'priority', 'lane', 'queued_at',
-  'park_remaining', 'counter_id', 'recall_count', 'patient_name', 'phone_e164', 'phone_last4', 'language', 'notify_channel',
-  'status_key_hash', 'issued_at', 'called_at', 'started_at', 'completed_at', 'updated_at', 'version',
-] as const satisfies readonly (keyof TokensTable)[];
-
-const insertTokenQuery = prepared((db, p: Params<(typeof TOKEN_COLUMNS)[number]>) => db.insertInto('tokens').values(columns(p, TOKEN_COLUMNS)));
-
-export async function insertToken(db: Db, token: TokenRow): Promise<void> {
-  await insertTokenQuery(db, token);
-}
 
 const findTokenQuery = prepared((db, p: Params<'id'>) => db.selectFrom('tokens').selectAll().where('id', '=', p.id));
 
@@ -59,43 +29,6 @@ const findByNumberQuery = prepared((db, p: Params<'number' | 'day'>) =>
 
 export async function findTokenByNumber(db: Db, number: string, day: string): Promise<TokenRow | undefined> {
   return (await findByNumberQuery(db, { number, day })).rows[0];
-}
-
-/** Applies a change only if nobody changed the token since it was read; false means "lost the race". */
-type TokenColumn = keyof TokensTable;
-/** One prepared update per set of changed columns (each kind of transition changes its own few). */
-const updatesByColumns = new Map<string, ReturnType<typeof prepareUpdate>>();
-
-function prepareUpdate(changed: TokenColumn[]) {
-  return prepared((db, p: Params<TokenColumn | 'expectedVersion'>) =>
-    db
-      .updateTable('tokens')
-      .set(columns(p, changed))
-      .where('id', '=', p.id)
-      .where('version', '=', p.expectedVersion),
-  );
-}
-
-export async function updateTokenAtVersion(db: Db, id: string, version: number, changes: Updateable<TokensTable>): Promise<boolean> {
-  const values: Partial<Record<TokenColumn | 'expectedVersion', unknown>> = { ...changes, version: version + 1, id, expectedVersion: version };
-  const changed: TokenColumn[] = (Object.keys(changes) as TokenColumn[]).filter((c) => c !== 'id' && c !== 'version').sort();
-  changed.push('version');
-  const signature = changed.join(',');
-  let update = updatesByColumns.get(signature);
-  if (!update) updatesByColumns.set(signature, (update = prepareUpdate(changed)));
-  const result = await update(db, values as Record<TokenColumn | 'expectedVersion', unknown>);
-  return Number(result.numAffectedRows) === 1;
-}
-
-const TRANSITION_COLUMNS = [
-  'id', 'token_id', 'version', 'action', 'at', 'actor_id', 'actor_label', 'from_status', 'to_status', 'from_department_id',
-  'department_id', 'counter_id', 'reason', 'before_state',
-] as const satisfies readonly (keyof TokenTransitionsTable)[];
-
-const insertTransitionQuery = prepared((db, p: Params<(typeof TRANSITION_COLUMNS)[number]>) => db.insertInto('token_transitions').values(columns(p, TRANSITION_COLUMNS)));
-
-export async function insertTransition(db: Db, transition: Selectable<TokenTransitionsTable>): Promise<void> {
-  await insertTransitionQuery(db, transition);
 }
 
 export async function lastTransition(db: Db, tokenId: string): Promise<TransitionRow | undefined> {
@@ -170,17 +103,6 @@ export async function countWaiting(db: Db, departmentId: string, filter: CountFi
   if (filter.queuedBefore !== undefined) query = query.where('queued_at', '<', filter.queuedBefore);
   const row = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
-}
-
-const adjustLaneCountQuery = prepared((db, p: Params<'departmentId' | 'lane' | 'delta'>) =>
-  db
-    .insertInto('queue_lane_counts')
-    .values({ department_id: p.departmentId, lane: p.lane, waiting: p.delta })
-    .onConflict((oc) => oc.columns(['department_id', 'lane']).doUpdateSet({ waiting: (eb) => eb('queue_lane_counts.waiting', '+', eb.ref('excluded.waiting')) })),
-);
-
-export async function adjustLaneCount(db: Db, departmentId: string, lane: number, delta: number): Promise<void> {
-  await adjustLaneCountQuery(db, { departmentId, lane, delta });
 }
 
 /** Waiting tokens per lane of a department (lanes with none are absent). */
@@ -342,135 +264,3 @@ export async function readLine(database: Database, departmentId: string): Promis
   return database.transact(read);
 }
 
-/*
- * Issue in few round trips. On PostgreSQL the two contended counters (the day's number and the
- * department's event seq) are bumped in one statement, and the token, its lane count, history row
- * and outbox event are written in a second: the department's rows stay locked for two statements
- * and the commit instead of a dozen. SQLite runs the same steps as separate in-process statements.
- */
-
-const bumpIssueCountersPg = prepared((_db, p: Params<'departmentId' | 'day'>) =>
-  sql<{ seq: number; event_seq: number }>`
-    with s as (
-      insert into daily_sequences (department_id, day, last_value) values (${p.departmentId}, ${p.day}, 1)
-      on conflict (department_id, day) do update set last_value = daily_sequences.last_value + 1
-      returning last_value
-    ), e as (
-      insert into department_event_seqs (department_id, last_seq) values (${p.departmentId}, 1)
-      on conflict (department_id) do update set last_seq = department_event_seqs.last_seq + 1
-      returning last_seq
-    )
-    select s.last_value as seq, e.last_seq as event_seq from s, e`,
-);
-
-/** The new token's number in its department's day, and the seq of the event that announces it. */
-export async function bumpIssueCounters(db: Db, dialect: Dialect, departmentId: string, day: string): Promise<{ seq: number; eventSeq: number }> {
-  if (dialect === 'postgres') {
-    const row = (await bumpIssueCountersPg(db, { departmentId, day })).rows[0]!;
-    return { seq: row.seq, eventSeq: row.event_seq };
-  }
-  return { seq: await nextSequence(db, departmentId, day), eventSeq: await liveRepo.nextEventSeq(db, departmentId) };
-}
-
-type Prefixed<P extends string, C extends string> = `${P}${C}`;
-type IssuedParams =
-  | Prefixed<'t_', (typeof TOKEN_COLUMNS)[number]>
-  | Prefixed<'h_', (typeof TRANSITION_COLUMNS)[number]>
-  | Prefixed<'e_', (typeof liveRepo.EVENT_COLUMNS)[number]>;
-
-const writeIssuedPg = prepared((_db, p: Params<IssuedParams>) =>
-  sql`
-    with t as (insert into tokens ${insertList(p, TOKEN_COLUMNS, 't_')}),
-    l as (
-      insert into queue_lane_counts (department_id, lane, waiting) values (${p.t_department_id}, ${p.t_lane}, 1)
-      on conflict (department_id, lane) do update set waiting = queue_lane_counts.waiting + 1
-    ),
-    h as (insert into token_transitions ${insertList(p, TRANSITION_COLUMNS, 'h_')}),
-    e as (insert into live_events ${insertList(p, liveRepo.EVENT_COLUMNS, 'e_')})
-    select 1 as written`,
-);
-
-function prefixed(prefix: string, row: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) out[`${prefix}${key}`] = value;
-  return out;
-}
-
-/** Writes a new token with its lane count, its history's first row and its outbox event. */
-export async function writeIssued(db: Db, dialect: Dialect, token: TokenRow, transition: TransitionRow, event: PendingEvent): Promise<void> {
-  if (dialect === 'postgres') {
-    await writeIssuedPg(db, { ...prefixed('t_', token), ...prefixed('h_', transition), ...prefixed('e_', liveRepo.eventRow(event)) } as Record<IssuedParams, unknown>);
-    return;
-  }
-  await insertToken(db, token);
-  await adjustLaneCount(db, token.department_id, token.lane, +1);
-  await insertTransition(db, transition);
-  await liveRepo.insertEvent(db, event);
-}
-
-/** One lane count moving with a token into (+1) or out of (-1) the waiting line. */
-export interface LaneMove {
-  departmentId: string;
-  lane: number;
-  delta: number;
-}
-
-/** Everything a transition writes after its event seqs are taken: the token, lane counts, history, events. */
-export interface TransitionWrite {
-  tokenId: string;
-  /** The version the change was decided on; the write happens only if the token is still at it. */
-  version: number;
-  changes: Updateable<TokensTable>;
-  laneMoves: LaneMove[];
-  history: TransitionRow;
-  events: PendingEvent[];
-}
-
-/** PostgreSQL: the whole write in one statement, one prepared statement per shape of transition. */
-const transitionWritesPg = new Map<string, ReturnType<typeof prepareTransitionWritePg>>();
-
-function prepareTransitionWritePg(changed: TokenColumn[], lanes: number, events: number) {
-  return prepared((_db, p: Params<string>) => {
-    const param = p;
-    const parts = [
-      sql`u as (update tokens set ${sql.join(changed.map((c) => sql`${sql.ref(c)} = ${param[`u_${c}`]}`))} where id = ${param.id} and version = ${param.expectedVersion} returning id)`,
-      sql`h as (insert into token_transitions ${insertList(p, TRANSITION_COLUMNS, 'h_')})`,
-    ];
-    for (let i = 0; i < lanes; i++) {
-      parts.push(sql`${sql.raw(`l${i}`)} as (
-        insert into queue_lane_counts (department_id, lane, waiting) values (${param[`l${i}_department_id`]}, ${param[`l${i}_lane`]}, ${param[`l${i}_delta`]})
-        on conflict (department_id, lane) do update set waiting = queue_lane_counts.waiting + excluded.waiting)`);
-    }
-    for (let i = 0; i < events; i++) parts.push(sql`${sql.raw(`e${i}`)} as (insert into live_events ${insertList(p, liveRepo.EVENT_COLUMNS, `e${i}_`)})`);
-    return sql<{ updated: number }>`with ${sql.join(parts)} select count(*)::int as updated from u`;
-  });
-}
-
-/**
- * Writes a decided transition; false when another request changed the token first (the caller's
- * whole transaction is then retried). PostgreSQL writes it in one statement: the history row's
- * unique (token, version) refuses a lost race even before the update's count is read.
- */
-export async function writeTransition(db: Db, dialect: Dialect, w: TransitionWrite): Promise<boolean> {
-  const changed: TokenColumn[] = (Object.keys(w.changes) as TokenColumn[]).filter((c) => c !== 'id' && c !== 'version').sort();
-  changed.push('version');
-  if (dialect === 'postgres') {
-    const signature = `${changed.join(',')}|${w.laneMoves.length}|${w.events.length}`;
-    let write = transitionWritesPg.get(signature);
-    if (!write) transitionWritesPg.set(signature, (write = prepareTransitionWritePg(changed, w.laneMoves.length, w.events.length)));
-    const values: Record<string, unknown> = { id: w.tokenId, expectedVersion: w.version, ...prefixed('u_', { ...w.changes, version: w.version + 1 }), ...prefixed('h_', w.history) };
-    w.laneMoves.forEach((move, i) => Object.assign(values, { [`l${i}_department_id`]: move.departmentId, [`l${i}_lane`]: move.lane, [`l${i}_delta`]: move.delta }));
-    w.events.forEach((event, i) => Object.assign(values, prefixed(`e${i}_`, liveRepo.eventRow(event))));
-    try {
-      return (await write(db, values)).rows[0]!.updated === 1;
-    } catch (error) {
-      if (isUniqueViolation(error)) return false;
-      throw error;
-    }
-  }
-  if (!(await updateTokenAtVersion(db, w.tokenId, w.version, w.changes))) return false;
-  for (const move of w.laneMoves) await adjustLaneCount(db, move.departmentId, move.lane, move.delta);
-  await insertTransition(db, w.history);
-  for (const event of w.events) await liveRepo.insertEvent(db, event);
-  return true;
-}

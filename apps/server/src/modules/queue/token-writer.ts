@@ -9,6 +9,7 @@ import * as liveRepo from '../live/live.repository.js';
 import { eventTypeOf, type PendingEvent } from '../live/live-events.js';
 import type { DepartmentLookup } from './department-lookup.js';
 import * as repo from './queue.repository.js';
+import * as writes from './token-writes.repository.js';
 import { TRANSITIONS, stepAllowed, transitionRefusal, type TransitionName } from './state-machine.js';
 import { snapshot, toToken, type Actor, type TokenState } from './tokens.js';
 
@@ -54,7 +55,7 @@ export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup
   }
 
   /** The lane counts follow every token into and out of the waiting line, in the same transaction. */
-  function laneMoves(before: repo.TokenRow, after: repo.TokenRow): repo.LaneMove[] {
+  function laneMoves(before: repo.TokenRow, after: repo.TokenRow): writes.LaneMove[] {
     const wasWaiting = before.status === 'waiting';
     const isWaiting = after.status === 'waiting';
     if (wasWaiting && isWaiting && before.department_id === after.department_id && before.lane === after.lane) return [];
@@ -89,7 +90,7 @@ export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup
     const counterName = options.counterName ?? (await counterNameOf(trx, next.counter_id));
     // The department the token is in now first, as screens have always received them.
     const written = [...new Set([next.department_id, token.department_id])].map((departmentId) => eventOf(departmentId, seqs.get(departmentId)!, type, next, counterName));
-    const ok = await repo.writeTransition(trx, dialect, {
+    const ok = await writes.writeTransition(trx, dialect, {
       tokenId: token.id,
       version: token.version,
       changes: { ...change, updated_at: now },
