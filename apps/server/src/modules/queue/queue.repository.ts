@@ -66,7 +66,9 @@ const laneHeadsQuery = prepared((db, p: Params<'departmentId'>) => {
       .selectFrom('tokens')
       .selectAll()
       .where('department_id', '=', p.departmentId)
-      .where('status', '=', 'waiting')
+      // Literals, not parameters: a plan made for any value (PostgreSQL's generic plan of a named
+      // statement) must still see that this is the call-order index's exact range.
+      .where('status', '=', sql.lit('waiting'))
       .where('lane', '=', sql.lit(lane))
       .orderBy('queued_at')
       .orderBy('id')
@@ -228,7 +230,7 @@ export async function tokensByIds(db: Db, ids: string[]): Promise<TokenRow[]> {
 
 /** Whether any token of the department is parked: most calls then skip the countdown's write. */
 const anyParkedQuery = prepared((db, p: Params<'departmentId'>) =>
-  db.selectFrom('tokens').select('id').where('department_id', '=', p.departmentId).where('status', '=', 'parked').limit(sql.lit(1)),
+  db.selectFrom('tokens').select('id').where('department_id', '=', p.departmentId).where('status', '=', sql.lit('parked')).limit(sql.lit(1)),
 );
 
 export async function anyParked(db: Db, departmentId: string): Promise<boolean> {
