@@ -24,7 +24,6 @@ export const TRANSITIONS = {
 } as const satisfies Record<string, { action: Exclude<TokenAction, 'issue'>; from: readonly TokenStatus[]; to: TokenStatus | 'previous' }>;
 
 export type TransitionName = keyof typeof TRANSITIONS;
-export type Transition = (typeof TRANSITIONS)[TransitionName];
 
 /** What a person can ask of a token (issue is no transition; return and the variants are the server's). */
 export type StaffAction = Exclude<TokenAction, 'issue' | 'return'>;

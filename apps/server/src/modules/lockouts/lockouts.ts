@@ -24,30 +24,6 @@ export async function lockedFor(db: Kysely<DB>, policy: LockoutPolicy, subject: 
   return row?.locked_until && row.locked_until > now ? row.locked_until - now : 0;
 }
 
-/** Counts one failure atomically (one upsert) and locks the subject when it reaches the limit. */
-export async function recordFailure(db: Kysely<DB>, policy: LockoutPolicy, subject: string, now: number): Promise<boolean> {
-  const windowStart = now - policy.windowMs;
-  const row = await db
-    .insertInto('failure_lockouts')
-    .values({ scope: policy.scope, subject, failures: 1, window_started_at: now, locked_until: null })
-    .onConflict((oc) =>
-      oc.columns(['scope', 'subject']).doUpdateSet({
-        failures: sql`case when failure_lockouts.window_started_at < ${windowStart} then 1 else failure_lockouts.failures + 1 end`,
-        window_started_at: sql`case when failure_lockouts.window_started_at < ${windowStart} then ${now} else failure_lockouts.window_started_at end`,
-      }),
-    )
-    .returning('failures')
-    .executeTakeFirstOrThrow();
-  if (row.failures < policy.maxFailures) return false;
-  await db
-    .updateTable('failure_lockouts')
-    .set({ locked_until: now + policy.lockMs, failures: 0, window_started_at: now })
-    .where('scope', '=', policy.scope)
-    .where('subject', '=', subject)
-    .execute();
-  return true;
-}
-
 /**
  * Counts one failure unless the subject is locked, as one serialised step: the row is taken (and,
  * on PostgreSQL, held until commit) before it is read, so parallel failures for one subject queue

@@ -15,8 +15,8 @@ import * as repo from './queue.repository.js';
 import * as writes from './token-writes.repository.js';
 import type { TokenState } from './tokens.js';
 import { SYSTEM_ACTOR, formatNumber, toToken, type Actor } from './tokens.js';
-import { LostRace, createTokenWriter, type Events } from './token-writer.js';
-import { TRANSITIONS, stepAllowed, transitionRefusal, type TransitionName } from './state-machine.js';
+// Commands check a step with assertStep before their other lookups, so an illegal step is the answer first.
+import { LostRace, assertStep, createTokenWriter, type Events } from './token-writer.js';
 
 const MAX_RACE_RETRIES = 8;
 
@@ -85,11 +85,6 @@ export function createQueueCommands(deps: QueueCommandDeps) {
     return row;
   }
 
-  /** Refuses an illegal step before anything else is looked up, so the answer names the token's status. */
-  function assertStep(token: repo.TokenRow, step: TransitionName): void {
-    if (!stepAllowed(step, token.status)) throw new InvalidTransitionError(transitionRefusal(token.number, token.status, TRANSITIONS[step].action));
-  }
-
   /** Calls a token to a counter; each call in a department brings parked tokens one place nearer. */
   async function callTo(trx: Kysely<DB>, events: Events, token: repo.TokenRow, counter: Counter, actor: Actor): Promise<repo.TokenRow> {
     const now = clock.now();
@@ -137,7 +132,6 @@ export function createQueueCommands(deps: QueueCommandDeps) {
     // The service record names its transition, so undoing the completion can remove it.
     const transitionId = newId();
     let done: repo.TokenRow;
-    assertStep(token, 'complete');
     if (onward) {
       done = await transition(trx, events, token, 'sendOn', movedTo(token, onward), actor, { reason: `sent on to ${onward.name}`, transitionId });
     } else {
@@ -312,4 +306,3 @@ export function createQueueCommands(deps: QueueCommandDeps) {
   };
 }
 
-export type QueueCommands = ReturnType<typeof createQueueCommands>;

@@ -25,6 +25,12 @@ const STATS_TTL_MS = 5_000;
 type Department = NonNullable<Awaited<ReturnType<DepartmentLookup['department']>>>;
 type Ordered = Pick<repo.TokenRow, 'id' | 'lane' | 'queued_at'>;
 
+/** A row's call-order keys, as the line and the call-order rules name them. */
+const orderKeys = (t: Ordered): LineEntry => ({ id: t.id, lane: t.lane, queuedAt: t.queued_at });
+
+/** Rows sorted in exactly the order call-next takes them. */
+const inCallOrder = <T extends Ordered>(rows: T[], rules: OrderRules): T[] => rows.sort((a, b) => compareCallOrder(orderKeys(a), orderKeys(b), rules));
+
 /** A token found by its number, for the public lookup: what the lookup may compare, and its status. */
 export interface TodaysToken {
   id: string;
@@ -74,7 +80,7 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
     const rules = rulesFor(dept, now);
     const peopleAhead =
       line.current(dept.id)?.peopleAhead(token.id, rules) ??
-      (await repo.countAhead(trx, dept.id, { id: token.id, lane: token.lane, queuedAt: token.queued_at }, rules));
+      (await repo.countAhead(trx, dept.id, orderKeys(token), rules));
     return { position: peopleAhead + 1, peopleAhead, estimatedWait: await estimateFor(trx, dept.id, peopleAhead, now) };
   }
 
@@ -83,9 +89,8 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
    * lane (an index range each), merged by the call-order rules. `all` says whether that is everyone.
    */
   async function lineInOrder<T extends Ordered>(headOf: (lane: number) => Promise<T[]>, rules: OrderRules, limit: number): Promise<{ ordered: T[]; all: boolean }> {
-    const entry = (t: Ordered) => ({ id: t.id, lane: t.lane, queuedAt: t.queued_at });
     const heads = (await Promise.all(LANES_HIGH_TO_LOW.map(headOf))).flat();
-    return { ordered: heads.sort((a, b) => compareCallOrder(entry(a), entry(b), rules)).slice(0, limit), all: heads.length < limit };
+    return { ordered: inCallOrder(heads, rules).slice(0, limit), all: heads.length < limit };
   }
 
   /**
@@ -105,7 +110,7 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
       return { entries, total: current.size };
     }
     const [{ ordered }, total] = await Promise.all([lineInOrder((lane) => repo.laneHead(db, dept.id, lane, limit), rules, limit), repo.countAllWaiting(db, dept.id)]);
-    return { entries: ordered.map((t) => ({ id: t.id, lane: t.lane, queuedAt: t.queued_at, token: toToken(t) })), total };
+    return { entries: ordered.map((t) => ({ ...orderKeys(t), token: toToken(t) })), total };
   }
 
   async function publicStatusOf(trx: Kysely<DB>, token: repo.TokenRow): Promise<PublicStatus> {
@@ -152,9 +157,7 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
   return {
     /** Call-next's choice, inside its transaction: the database (under the department lock) decides, not the model. */
     async headOfLine(trx: Kysely<DB>, dept: Department, now: number): Promise<repo.TokenRow | undefined> {
-      const rules = rulesFor(dept, now);
-      const entry = (t: Ordered) => ({ id: t.id, lane: t.lane, queuedAt: t.queued_at });
-      return (await repo.laneHeads(trx, dept.id)).sort((a, b) => compareCallOrder(entry(a), entry(b), rules))[0];
+      return inCallOrder(await repo.laneHeads(trx, dept.id), rulesFor(dept, now))[0];
     },
 
     withPlace,

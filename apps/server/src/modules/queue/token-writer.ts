@@ -16,6 +16,11 @@ import { snapshot, toToken, type Actor, type TokenState } from './tokens.js';
 /** Another request changed the token between our read and our write; the whole work is retried. */
 export class LostRace extends Error {}
 
+/** Refuses a step the token's status does not allow, with a sentence naming the token and its status. */
+export function assertStep(token: repo.TokenRow, step: TransitionName): void {
+  if (!stepAllowed(step, token.status)) throw new InvalidTransitionError(transitionRefusal(token.number, token.status, TRANSITIONS[step].action));
+}
+
 /** What one attempt of a transaction wrote for the screens: published only if that attempt commits. */
 export type Events = PendingEvent[];
 
@@ -74,8 +79,8 @@ export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup
     actor: Actor,
     options: TransitionOptions = {},
   ): Promise<repo.TokenRow> {
+    assertStep(token, step);
     const rule = TRANSITIONS[step];
-    if (!stepAllowed(step, token.status)) throw new InvalidTransitionError(transitionRefusal(token.number, token.status, rule.action));
     const status = rule.to === 'previous' ? options.restore?.status : rule.to;
     if (!status) throw new Error(`transition ${step} needs the state to restore`);
     const now = clock.now();
@@ -121,4 +126,3 @@ export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup
   return { transition, eventOf };
 }
 
-export type TokenWriter = ReturnType<typeof createTokenWriter>;

@@ -21,7 +21,7 @@ const nextSequenceQuery = prepared((db, p: Params<'departmentId' | 'day'>) =>
     .returning('last_value'),
 );
 
-export async function nextSequence(db: Db, departmentId: string, day: string): Promise<number> {
+async function nextSequence(db: Db, departmentId: string, day: string): Promise<number> {
   // One row per department and day, bumped in the issuing transaction: gap-free and never repeated.
   const { rows } = await nextSequenceQuery(db, { departmentId, day });
   return rows[0]!.last_value;
@@ -35,12 +35,19 @@ const TOKEN_COLUMNS = [
 
 const insertTokenQuery = prepared((db, p: Params<(typeof TOKEN_COLUMNS)[number]>) => db.insertInto('tokens').values(columns(p, TOKEN_COLUMNS)));
 
-export async function insertToken(db: Db, token: TokenRow): Promise<void> {
+async function insertToken(db: Db, token: TokenRow): Promise<void> {
   await insertTokenQuery(db, token);
 }
 
-/** Applies a change only if nobody changed the token since it was read; false means "lost the race". */
 type TokenColumn = keyof TokensTable;
+
+/** The columns a change sets, in one order (a prepared statement's key), the version always last. */
+function changedColumns(changes: Updateable<TokensTable>): TokenColumn[] {
+  const changed: TokenColumn[] = (Object.keys(changes) as TokenColumn[]).filter((c) => c !== 'id' && c !== 'version').sort();
+  changed.push('version');
+  return changed;
+}
+
 /** One prepared update per set of changed columns (each kind of transition changes its own few). */
 const updatesByColumns = new Map<string, ReturnType<typeof prepareUpdate>>();
 
@@ -54,10 +61,9 @@ function prepareUpdate(changed: TokenColumn[]) {
   );
 }
 
-export async function updateTokenAtVersion(db: Db, id: string, version: number, changes: Updateable<TokensTable>): Promise<boolean> {
+/** Applies a change only if nobody changed the token since it was read; false means "lost the race". */
+async function updateTokenAtVersion(db: Db, id: string, version: number, changes: Updateable<TokensTable>, changed: TokenColumn[]): Promise<boolean> {
   const values: Partial<Record<TokenColumn | 'expectedVersion', unknown>> = { ...changes, version: version + 1, id, expectedVersion: version };
-  const changed: TokenColumn[] = (Object.keys(changes) as TokenColumn[]).filter((c) => c !== 'id' && c !== 'version').sort();
-  changed.push('version');
   const signature = changed.join(',');
   let update = updatesByColumns.get(signature);
   if (!update) updatesByColumns.set(signature, (update = prepareUpdate(changed)));
@@ -72,7 +78,7 @@ const TRANSITION_COLUMNS = [
 
 const insertTransitionQuery = prepared((db, p: Params<(typeof TRANSITION_COLUMNS)[number]>) => db.insertInto('token_transitions').values(columns(p, TRANSITION_COLUMNS)));
 
-export async function insertTransition(db: Db, transition: Selectable<TokenTransitionsTable>): Promise<void> {
+async function insertTransition(db: Db, transition: Selectable<TokenTransitionsTable>): Promise<void> {
   await insertTransitionQuery(db, transition);
 }
 
@@ -83,7 +89,7 @@ const adjustLaneCountQuery = prepared((db, p: Params<'departmentId' | 'lane' | '
     .onConflict((oc) => oc.columns(['department_id', 'lane']).doUpdateSet({ waiting: (eb) => eb('queue_lane_counts.waiting', '+', eb.ref('excluded.waiting')) })),
 );
 
-export async function adjustLaneCount(db: Db, departmentId: string, lane: number, delta: number): Promise<void> {
+async function adjustLaneCount(db: Db, departmentId: string, lane: number, delta: number): Promise<void> {
   await adjustLaneCountQuery(db, { departmentId, lane, delta });
 }
 
@@ -197,8 +203,7 @@ function prepareTransitionWritePg(changed: TokenColumn[], lanes: number, events:
  * unique (token, version) refuses a lost race even before the update's count is read.
  */
 export async function writeTransition(db: Db, dialect: Dialect, w: TransitionWrite): Promise<boolean> {
-  const changed: TokenColumn[] = (Object.keys(w.changes) as TokenColumn[]).filter((c) => c !== 'id' && c !== 'version').sort();
-  changed.push('version');
+  const changed = changedColumns(w.changes);
   if (dialect === 'postgres') {
     const signature = `${changed.join(',')}|${w.laneMoves.length}|${w.events.length}`;
     let write = transitionWritesPg.get(signature);
@@ -213,7 +218,7 @@ export async function writeTransition(db: Db, dialect: Dialect, w: TransitionWri
       throw error;
     }
   }
-  if (!(await updateTokenAtVersion(db, w.tokenId, w.version, w.changes))) return false;
+  if (!(await updateTokenAtVersion(db, w.tokenId, w.version, w.changes, changed))) return false;
   for (const move of w.laneMoves) await adjustLaneCount(db, move.departmentId, move.lane, move.delta);
   await insertTransition(db, w.history);
   for (const event of w.events) await liveRepo.insertEvent(db, event);
