@@ -85,7 +85,9 @@ const fileSize = (file: string): number => {
  */
 export async function startChild(entry: string, env: Record<string, string>, readyPath: string, logFile: string): Promise<ChildHandle> {
   const fd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [entry], {
+  // BENCH_PROFILE_DIR: each child writes a V8 CPU profile there when it stops (where a figure's CPU goes).
+  const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, entry], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', fd, fd],
   });
