@@ -15,6 +15,10 @@ export const TOKEN_ACTIONS = [
 ] as const;
 export type TokenAction = (typeof TOKEN_ACTIONS)[number];
 
+/** Every action a token's history can show: its transitions, and a reprint (a new status key, no change of state). */
+export const HISTORY_ACTIONS = [...TOKEN_ACTIONS, 'reprint'] as const;
+export type HistoryAction = (typeof HISTORY_ACTIONS)[number];
+
 export const LANGUAGES = ['en', 'hi', 'ar'] as const;
 
 /** Phones are accepted in national or international form; stored in E.164. */
@@ -63,7 +67,7 @@ export const tokenSchema = z.object({
 export type Token = z.infer<typeof tokenSchema>;
 
 export const historyEntrySchema = z.object({
-  action: z.enum(TOKEN_ACTIONS),
+  action: z.enum(HISTORY_ACTIONS),
   at: isoDateTime,
   by: z.string(),
   fromStatus: tokenStatusSchema.nullable(),
@@ -110,5 +114,37 @@ export const patientMatchSchema = z.object({
   lastVisitAt: isoDateTime,
   lastNumber: z.string(),
 });
-export const patientSearchResponseSchema = z.object({ phone: z.string().describe('E.164'), matches: z.array(patientMatchSchema) });
+export const patientSearchResponseSchema = z.object({
+  phone: z.string().describe('E.164'),
+  matches: z.array(patientMatchSchema),
+  active: z.array(tokenSchema).optional().describe("today's tokens of this phone still in a line (waiting, called, serving, parked)"),
+});
 export type PatientMatch = z.infer<typeof patientMatchSchema>;
+
+/** Statuses in which a token is still part of today's line: reception warns before a second token. */
+export const ACTIVE_STATUSES = ['waiting', 'called', 'serving', 'parked'] as const satisfies readonly TokenStatus[];
+
+export const MAX_CANCEL_REASON_LENGTH = 200;
+/** `POST /tokens/:id/cancel`: the reason is optional (older clients send no body), kept in the history. */
+export const cancelBodySchema = z.strictObject({ reason: z.string().trim().min(1).max(MAX_CANCEL_REASON_LENGTH).optional() }).nullish();
+
+export const MAX_TOKEN_SEARCH_LENGTH = 64;
+/** At most this many of today's tokens answer one search. */
+export const TOKEN_SEARCH_LIMIT = 20;
+/** Today's tokens by number (`GEN-004`, `gen4`, `4`), phone (whole number, or its last 4 digits) or name. */
+export const tokenSearchBodySchema = z.strictObject({ query: z.string().trim().min(1).max(MAX_TOKEN_SEARCH_LENGTH) });
+export type TokenSearchBody = z.infer<typeof tokenSearchBodySchema>;
+export const tokenSearchResponseSchema = z.object({ tokens: z.array(tokenSchema).describe(`today's tokens that match, newest first, at most ${TOKEN_SEARCH_LIMIT}`) });
+export type TokenSearchResponse = z.infer<typeof tokenSearchResponseSchema>;
+
+/** A reprinted ticket: the token with a new status key (the old key stops working). */
+export const reprintResponseSchema = tokenSchema.extend({ statusKey: z.string(), statusUrl: z.string() });
+export type ReprintedToken = z.infer<typeof reprintResponseSchema>;
+
+/** The clinic's phone region and an example number in it, for forms to show what a valid number looks like. */
+export const phoneFormatSchema = z.object({
+  region: z.string().describe('ISO 3166-1 alpha-2, the server’s default phone region'),
+  example: z.string().describe('a valid number as dialled in the region'),
+  international: z.string().describe('the same number with its country code'),
+});
+export type PhoneFormat = z.infer<typeof phoneFormatSchema>;
