@@ -288,7 +288,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
 
     noShow: (actor: Actor, tokenId: string) => act(tokenId, (trx, events, token) => transition(trx, events, token, 'no_show', {}, actor)),
 
-    cancel: (actor: Actor, tokenId: string) => act(tokenId, (trx, events, token) => transition(trx, events, token, 'cancel', {}, actor)),
+    cancel: (actor: Actor, tokenId: string, reason?: string) => act(tokenId, (trx, events, token) => transition(trx, events, token, 'cancel', {}, actor, reason ? { reason } : {})),
 
     undo: (actor: Actor, tokenId: string) =>
       act(tokenId, async (trx, events, token) => {
