@@ -4,6 +4,7 @@ import {
   boardSchema,
   callNextResponseSchema,
   callTokenBodySchema,
+  cancelBodySchema,
   completeAndCallNextResponseSchema,
   completeBodySchema,
   emptyBodySchema,
@@ -130,7 +131,6 @@ export const queueRoutes: FastifyPluginAsyncZod<{ queue: QueueService }> = async
     ['start', 'Start serving the called token', queue.start],
     ['park', 'Park the token: back in the line after parkReturnAfter calls', queue.park],
     ['no-show', 'The called patient did not come', queue.noShow],
-    ['cancel', 'Cancel the token', queue.cancel],
     ['undo', 'Reverse the token’s last transition', queue.undo],
   ] as const;
   for (const [path, summary, action] of simpleActions) {
@@ -140,6 +140,21 @@ export const queueRoutes: FastifyPluginAsyncZod<{ queue: QueueService }> = async
       async (request) => ({ token: await action(actorOf(request), request.params.id) }),
     );
   }
+
+  app.post(
+    '/tokens/:id/cancel',
+    {
+      config,
+      schema: {
+        tags: ['queue'],
+        summary: 'Cancel the token; an optional reason is kept in its history',
+        params: idParamsSchema,
+        body: cancelBodySchema,
+        response: { 200: tokenEnvelopeSchema, ...errors },
+      },
+    },
+    async (request) => ({ token: await queue.cancel(actorOf(request), request.params.id, request.body?.reason) }),
+  );
 
   app.post(
     '/tokens/:id/complete',
