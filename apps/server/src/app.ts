@@ -28,6 +28,8 @@ import { createPatientsService } from './modules/patients/patients.service.js';
 import { publicRoutes } from './modules/public/public.routes.js';
 import { createPublicService } from './modules/public/public.service.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
+import { receptionRoutes } from './modules/queue/reception.routes.js';
+import { createReceptionService } from './modules/queue/reception.service.js';
 import { createQueueService } from './modules/queue/queue.service.js';
 import { usersRoutes } from './modules/users/users.routes.js';
 import { createUsersService } from './modules/users/users.service.js';
@@ -71,6 +73,7 @@ function createServices(config: Config, database: Database, clock: Clock, bus: L
     onError,
   });
   const publicService = createPublicService({ database, clock, queue, departments });
+  const reception = createReceptionService({ database, clock, timeZone: config.timeZone, publicUrl: config.publicUrl, defaultPhoneRegion: config.defaultPhoneRegion, queue });
   const auth = createAuthService({ database, clock, jwtSecret: config.jwtSecret, invalidation });
   return {
     auth,
@@ -79,7 +82,8 @@ function createServices(config: Config, database: Database, clock: Clock, bus: L
     queue,
     publicService,
     live: createLiveService({ database, clock, queue, auth, lookupToken: publicService.findToken }),
-    patients: createPatientsService({ database, defaultPhoneRegion: config.defaultPhoneRegion }),
+    reception,
+    patients: createPatientsService({ database, defaultPhoneRegion: config.defaultPhoneRegion, activeTokensOfPhone: (phone) => reception.activeTokensOfPhone(phone) }),
   };
 }
 
@@ -221,6 +225,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(usersRoutes, { prefix: '/api/v1', users: services.users });
   await app.register(departmentsRoutes, { prefix: '/api/v1', departments: services.departments });
   await app.register(queueRoutes, { prefix: '/api/v1', queue: services.queue });
+  await app.register(receptionRoutes, { prefix: '/api/v1', reception: services.reception });
   await app.register(liveRoutes, {
     prefix: '/api/v1',
     live: services.live,
