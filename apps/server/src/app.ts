@@ -27,12 +27,16 @@ import { patientsRoutes } from './modules/patients/patients.routes.js';
 import { createPatientsService } from './modules/patients/patients.service.js';
 import { publicRoutes } from './modules/public/public.routes.js';
 import { createPublicService } from './modules/public/public.service.js';
+import { createCounterHistory } from './modules/queue/counter-history.js';
+import { counterHistoryRoutes } from './modules/queue/counter-history.routes.js';
 import { queueRoutes } from './modules/queue/queue.routes.js';
 import { receptionRoutes } from './modules/queue/reception.routes.js';
 import { createReceptionService } from './modules/queue/reception.service.js';
 import { createQueueService } from './modules/queue/queue.service.js';
 import { usersRoutes } from './modules/users/users.routes.js';
 import { createUsersService } from './modules/users/users.service.js';
+import { displayRoutes } from './modules/display/display.routes.js';
+import { createDisplayService } from './modules/display/display.service.js';
 import { bodyParsingPlugin } from './plugins/body-parsing.js';
 import { errorHandlerPlugin, sendFrameworkError } from './plugins/error-handler.js';
 import { openApiPlugin } from './plugins/openapi.js';
@@ -82,6 +86,8 @@ function createServices(config: Config, database: Database, clock: Clock, bus: L
     queue,
     publicService,
     live: createLiveService({ database, clock, queue, auth, lookupToken: publicService.findToken }),
+    counterHistory: createCounterHistory({ database, clock, lookup: { counter: (id) => departments.findCounter(id) } }),
+    display: createDisplayService({ database, clock, queue }),
     reception,
     patients: createPatientsService({ database, defaultPhoneRegion: config.defaultPhoneRegion, activeTokensOfPhone: (phone) => reception.activeTokensOfPhone(phone) }),
   };
@@ -225,6 +231,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(usersRoutes, { prefix: '/api/v1', users: services.users });
   await app.register(departmentsRoutes, { prefix: '/api/v1', departments: services.departments });
   await app.register(queueRoutes, { prefix: '/api/v1', queue: services.queue });
+  await app.register(counterHistoryRoutes, { prefix: '/api/v1', history: services.counterHistory });
+  await app.register(displayRoutes, { prefix: '/api/v1', display: services.display });
   await app.register(receptionRoutes, { prefix: '/api/v1', reception: services.reception });
   await app.register(liveRoutes, {
     prefix: '/api/v1',

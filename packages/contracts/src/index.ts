@@ -6,3 +6,4 @@ export * from './queue.js';
 export * from './public.js';
 export * from './live.js';
 export * from './state-machine.js';
+export * from './display.js';

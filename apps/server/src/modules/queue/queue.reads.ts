@@ -132,14 +132,16 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
   }
 
   /** What a waiting-room board shows: numbers and counters, initials only for boards set to show them. */
-  async function board(departmentId: string, privacy: PrivacyProfile = 'token'): Promise<Board> {
+  async function board(departmentId: string, privacy: PrivacyProfile = 'token'): Promise<Board & { waitingCount: number; typicalWait: EstimatedWait }> {
     const dept = await requireDepartment(departmentId);
-    const [next, called, serving, recent, counters] = await Promise.all([
-      firstInLine(dept, rulesFor(dept, clock.now()), DISPLAY_NEXT),
+    const now = clock.now();
+    const [next, called, serving, recent, counters, s] = await Promise.all([
+      firstInLine(dept, rulesFor(dept, now), DISPLAY_NEXT),
       repo.tokensInStatus(db, dept.id, 'called', DISPLAY_SERVING),
       repo.tokensInStatus(db, dept.id, 'serving', DISPLAY_SERVING),
       repo.recentCalls(db, dept.id, DISPLAY_RECENT),
       lookup.counters(dept.id),
+      stats(db, dept.id, now),
     ]);
     const counterName = new Map(counters.map((c) => [c.id, c.name]));
     const withInitials = (name: string) => (privacy === 'initials' ? { initials: initialsOf(name) } : {});
@@ -151,13 +153,17 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
         .map((t) => ({ number: t.number, counterName: counterName.get(t.counter_id ?? '') ?? '', calledAt: iso(t.called_at!), ...withInitials(t.patient_name) })),
       next: next.entries.map((e) => ({ number: e.token.number, ...withInitials(e.token.patient.name) })),
       recent: recent.map((r) => ({ number: r.number, counterName: r.counterName ?? '', calledAt: iso(r.at) })),
+      waitingCount: next.total,
+      // What someone joining the line now would wait: everyone waiting is ahead of them.
+      typicalWait: estimateWait(next.total, s.counters, s.stats),
     };
   }
 
   return {
     /** Call-next's choice, inside its transaction: the database (under the department lock) decides, not the model. */
-    async headOfLine(trx: Kysely<DB>, dept: Department, now: number): Promise<repo.TokenRow | undefined> {
-      return inCallOrder(await repo.laneHeads(trx, dept.id), rulesFor(dept, now))[0];
+    /** Which of the lanes' first tokens is called next, by the department's rules at `now`. */
+    firstInCallOrder(heads: repo.TokenRow[], dept: Department, now: number): repo.TokenRow | undefined {
+      return inCallOrder(heads, rulesFor(dept, now))[0];
     },
 
     withPlace,

@@ -1,7 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import {
-  boardQuerySchema,
-  boardSchema,
   callNextResponseSchema,
   callTokenBodySchema,
   cancelBodySchema,
@@ -21,7 +19,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { requirePrincipal } from '../auth/auth.plugin.js';
 import { idempotencyFrom } from '../idempotency/idempotency-header.js';
-import { BOARD_VIEWERS, QUEUE_STAFF } from '../roles.js';
+import { QUEUE_STAFF } from '../roles.js';
 import type { Actor, QueueService } from './queue.service.js';
 
 const actorOf = (request: FastifyRequest): Actor => {
@@ -64,21 +62,6 @@ export const queueRoutes: FastifyPluginAsyncZod<{ queue: QueueService }> = async
       schema: { tags: ['queue'], summary: 'The department’s line, waiting tokens in call order with the reason', params: idParamsSchema, querystring: queueQuerySchema, response: { 200: queueSchema, ...errors } },
     },
     async (request) => queue.getQueue(request.params.id, request.query.limit),
-  );
-
-  app.get(
-    '/departments/:id/board',
-    {
-      config: { roles: BOARD_VIEWERS },
-      schema: {
-        tags: ['queue'],
-        summary: 'A waiting-room board: now serving, next, recent calls; initials only with privacy=initials',
-        params: idParamsSchema,
-        querystring: boardQuerySchema,
-        response: { 200: boardSchema, ...errors },
-      },
-    },
-    async (request) => queue.board(request.params.id, request.query.privacy),
   );
 
   app.post(
