@@ -22,14 +22,23 @@ export const openApiPlugin = fp(
     });
     await app.register(swaggerUi, {
       routePrefix: '/api/docs',
-      staticCSP: true,
-      // swagger-ui's own policy would send the page's scripts to https, which a clinic's plain-http LAN
-      // does not serve (a blank page); framing and base tags are denied as everywhere else.
-      transformStaticCSP: (header) =>
-        header
-          .replace(/\s*upgrade-insecure-requests;?/, '')
-          .replace("frame-ancestors 'self'", "frame-ancestors 'none'")
-          .replace("base-uri 'self'", "base-uri 'none'"),
+      // The docs page has its own policy; the app's strict one stays on every other page. Swagger UI
+      // (React) sets style attributes as it draws, which needs 'unsafe-inline' for styles (never for
+      // scripts). No upgrade-insecure-requests: a clinic's plain-http LAN would get a blank page. No
+      // validator badge (off by default), so no image from validator.swagger.io.
+      staticCSP: {
+        'default-src': ["'self'"],
+        'base-uri': ["'none'"],
+        'connect-src': ["'self'"],
+        'font-src': ["'self'", 'data:'],
+        'form-action': ["'self'"],
+        'frame-ancestors': ["'none'"],
+        'img-src': ["'self'", 'data:'],
+        'object-src': ["'none'"],
+        'script-src': ["'self'"],
+        'script-src-attr': ["'none'"],
+        'style-src': ["'self'", "'unsafe-inline'"],
+      },
     });
     app.get('/api/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
   },
