@@ -1,4 +1,4 @@
-import { TRANSITIONS, type Department, type TokenAction, type TokenStatus } from '@smart-token/contracts';
+import { TRANSITIONS, type Department, type HistoryAction, type TokenStatus } from '@smart-token/contracts';
 import { useTranslation } from 'react-i18next';
 import { useToken } from '../../features/queue/queue';
 
@@ -7,7 +7,7 @@ import { useToken } from '../../features/queue/queue';
  * `called`, not the no-show past the limit). The journey names the status only when it is a
  * surprise (a recall that became a no-show, an undo).
  */
-function usualStatus(action: TokenAction): TokenStatus | undefined {
+function usualStatus(action: HistoryAction): TokenStatus | undefined {
   if (action === 'issue') return 'waiting';
   const step = Object.values(TRANSITIONS).find((t) => t.action === action);
   return step?.to === 'previous' ? undefined : step?.to;
