@@ -15,6 +15,8 @@ export type Work<T> = (trx: Kysely<DB>) => Promise<T>;
 export interface Database {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
+  /** Where it connects (PostgreSQL's LISTEN needs a connection of its own). */
+  readonly config: DatabaseConfig;
   /** Runs work in a transaction; on SQLite, works that arrive together share one commit (one fsync). */
   transact<T>(work: Work<T>): Promise<T>;
   close(): Promise<void>;
@@ -164,14 +166,14 @@ function createPostgresTransactor(db: Kysely<DB>): Database['transact'] {
 export function createDatabase(config: DatabaseConfig): Database {
   if (config.kind === 'sqlite') {
     const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(config.path)) }) });
-    return { db, dialect: 'sqlite', transact: createSqliteTransactor(db), close: () => db.destroy() };
+    return { db, dialect: 'sqlite', config, transact: createSqliteTransactor(db), close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: config.url, max: PG_POOL_SIZE });
   pool.on('connect', nameStatements);
   // An idle client's error (a restarted server) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', transact: createPostgresTransactor(db), close: () => db.destroy() };
+  return { db, dialect: 'postgres', config, transact: createPostgresTransactor(db), close: () => db.destroy() };
 }
 
 /** Named statements a connection keeps prepared; past this many distinct texts, the rest run unnamed. */

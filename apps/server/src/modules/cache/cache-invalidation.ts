@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import pg from 'pg';
 import { z } from 'zod';
 import type { Database } from '../../db/database.js';
 import { openRedisChannel } from '../../lib/redis-channel.js';
@@ -38,6 +41,10 @@ const CHANNEL = 'smart-token:cache-invalidation';
 /** A request that changed something waits at most this long for Redis before answering. */
 const PUBLISH_TIMEOUT_MS = 1000;
 const wireSchema = invalidationSchema.extend({ from: z.string().max(64) });
+/** PostgreSQL's channel for the same messages when there is no Redis. */
+const PG_CHANNEL = 'smart_token_cache_invalidation';
+/** How long a lost LISTEN connection waits before it tries again (caches are bypassed meanwhile). */
+const LISTEN_RETRY_MS = 1000;
 
 /**
  * The bus of one process. `missedChanges` says whether another process may have changed something
@@ -100,13 +107,89 @@ export async function createRedisInvalidationBus(url: string, onError: (error: u
 }
 
 /**
- * Without Redis another process (the command line resetting a password, a second instance) can
- * change what we cache without our hearing of it. SQLite tells us cheaply when any other
- * connection has committed (then every cache starts over); PostgreSQL has no such cheap signal,
- * so there nothing cached is trusted (reads go to the database) unless REDIS_URL is set.
+ * PostgreSQL without Redis: NOTIFY on a channel every instance (and the command line) LISTENs to,
+ * on a connection of its own. While that connection is down nothing cached is trusted, and when it
+ * comes back every cache starts over (whatever was sent in between never reached us).
  */
-function missedChangesOf(database: Database): () => Promise<boolean> {
-  if (database.dialect === 'postgres') return async () => true;
+export async function createPostgresInvalidationBus(url: string, database: Database, onError: (error: unknown) => void): Promise<CacheInvalidationBus> {
+  const handlers: ((message: InvalidationMessage) => void)[] = [];
+  const deliver = (message: InvalidationMessage) => handlers.forEach((h) => h(message));
+  const instance = randomUUID();
+  let listener: pg.Client | undefined;
+  let listening = false;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  async function listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: url });
+    const down = (error?: unknown) => {
+      if (listener === client) {
+        listening = false;
+        listener = undefined;
+        void client.end().catch(() => undefined);
+        if (!closed) retry = setTimeout(() => void listen().catch(() => undefined), LISTEN_RETRY_MS);
+      }
+      if (error) onError(error);
+    };
+    client.on('error', down);
+    client.on('end', () => down());
+    client.on('notification', ({ payload }) => {
+      try {
+        const { from, ...invalidation } = wireSchema.parse(JSON.parse(payload ?? ''));
+        if (from !== instance) deliver(invalidation);
+      } catch (error) {
+        onError(error);
+      }
+    });
+    listener = client;
+    try {
+      await client.connect();
+      await client.query(`listen ${PG_CHANNEL}`);
+    } catch (error) {
+      down(error);
+      throw error;
+    }
+    if (closed) return void client.end().catch(() => undefined);
+    listening = true;
+    // Anything sent before we listened (or while we were away) is lost to us.
+    deliver({ kind: 'everything' });
+  }
+
+  await listen().catch((error: unknown) => {
+    closed = true;
+    clearTimeout(retry);
+    throw error;
+  });
+  return {
+    async publish(invalidation) {
+      deliver(invalidation);
+      try {
+        await sql`select pg_notify(${PG_CHANNEL}, ${JSON.stringify({ from: instance, ...invalidation })})`.execute(database.db);
+      } catch (error) {
+        onError(error);
+      }
+    },
+    subscribe: (handler) => void handlers.push(handler),
+    async catchUp() {
+      if (!listening) deliver({ kind: 'everything' });
+    },
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      const client = listener;
+      listener = undefined;
+      listening = false;
+      await client?.end().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Without Redis, on SQLite, another process (the command line resetting a password) can change what
+ * we cache without our hearing of it; SQLite tells us cheaply when any other connection has
+ * committed, and then every cache starts over.
+ */
+function sqliteMissedChanges(database: Database): () => Promise<boolean> {
   let seen: number | undefined;
   return async () => {
     const version = await sqliteDataVersion(database.db);
@@ -116,11 +199,14 @@ function missedChangesOf(database: Database): () => Promise<boolean> {
   };
 }
 
-/** The Redis bus when there is a REDIS_URL, else this process's own. */
+/** Redis when there is a REDIS_URL; else PostgreSQL's NOTIFY, or SQLite's own commit counter. */
 export async function createInvalidationBus(deps: {
   redisUrl: string | undefined;
   database: Database;
   onError: (error: unknown) => void;
 }): Promise<CacheInvalidationBus> {
-  return deps.redisUrl ? createRedisInvalidationBus(deps.redisUrl, deps.onError) : createLocalInvalidationBus(missedChangesOf(deps.database));
+  const { redisUrl, database, onError } = deps;
+  if (redisUrl) return createRedisInvalidationBus(redisUrl, onError);
+  if (database.config.kind === 'postgres') return createPostgresInvalidationBus(database.config.url, database, onError);
+  return createLocalInvalidationBus(sqliteMissedChanges(database));
 }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config.js';
 import { createDatabase, type Database } from '../../db/database.js';
@@ -195,10 +196,11 @@ describe('the invalidation bus without Redis', () => {
   }
 
   async function busOn(database: Database) {
-    const bus = await createInvalidationBus({ redisUrl: undefined, database, onError: (error) => expect.fail(String(error)) });
+    const errors: unknown[] = [];
+    const bus = await createInvalidationBus({ redisUrl: undefined, database, onError: (error) => errors.push(error) });
     const heard: InvalidationMessage[] = [];
     bus.subscribe((m) => heard.push(m));
-    return { bus, heard };
+    return { bus, heard, errors };
   }
 
   it.runIf(DIALECTS.includes('sqlite'))(
@@ -232,15 +234,59 @@ describe('the invalidation bus without Redis', () => {
     },
   );
 
-  it.runIf(DIALECTS.includes('postgres'))('on PostgreSQL, trusts nothing cached, since it cannot hear other processes', async () => {
-    const server = await open('postgres');
-    try {
-      const { bus, heard } = await busOn(server.connect());
-      await bus.catchUp();
-      await bus.catchUp();
-      expect(heard).toEqual([{ kind: 'everything' }, { kind: 'everything' }]);
-    } finally {
-      await server.close();
-    }
-  });
+  it.runIf(DIALECTS.includes('postgres'))(
+    "on PostgreSQL, hears the command line's changes through NOTIFY, and trusts nothing cached while its LISTEN connection is down",
+    async () => {
+      const server = await open('postgres');
+      try {
+        const app = server.connect();
+        await migrateToLatest(app.db);
+        const { bus, heard, errors } = await busOn(app);
+        await bus.catchUp();
+        expect(heard).toEqual([]);
+
+        const users = createUsersService({ database: app, clock: systemClock, invalidation: bus });
+        const user = await users.createUser({ email: 'pg@cache.test', name: 'Pg', role: 'doctor', password: TEST_PASSWORD });
+        heard.length = 0;
+
+        // The command line, with its own connection and bus, as `npm run cli -- reset-password` runs.
+        const commandLine = server.connect();
+        const cliBus = await createInvalidationBus({ redisUrl: undefined, database: commandLine, onError: (error) => expect.fail(String(error)) });
+        try {
+          await createUsersService({ database: commandLine, clock: systemClock, invalidation: cliBus }).resetPassword('pg@cache.test', 'another long passphrase');
+        } finally {
+          await cliBus.close();
+        }
+        await expect.poll(() => heard).toContainEqual({ kind: 'user', id: user.id });
+        expect(heard).not.toContainEqual({ kind: 'everything' });
+        expect(errors).toEqual([]);
+
+        // The listening connection dies (a restarted database, a network cut): nothing cached is trusted.
+        heard.length = 0;
+        const killed = await sql<{ n: number }>`
+          select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+          where datname = current_database() and query = 'listen smart_token_cache_invalidation'`.execute(app.db);
+        expect(killed.rows[0]!.n).toBe(1);
+        await expect
+          .poll(async () => {
+            heard.length = 0;
+            await bus.catchUp();
+            return heard;
+          })
+          .toEqual([{ kind: 'everything' }]);
+        // It listens again by itself, and starts every cache over once more when it does.
+        await expect
+          .poll(async () => {
+            heard.length = 0;
+            await bus.catchUp();
+            return heard;
+          }, { timeout: 10_000 })
+          .toEqual([]);
+        expect(String(errors[0])).toMatch(/terminat/);
+        await bus.close();
+      } finally {
+        await server.close();
+      }
+    },
+  );
 });
