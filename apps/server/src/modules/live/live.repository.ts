@@ -18,6 +18,28 @@ export async function nextEventSeq(db: Db, departmentId: string): Promise<number
   return (await nextEventSeqQuery(db, { departmentId })).rows[0]!.last_seq;
 }
 
+const reserveEventSeqQuery = prepared((db, p: Params<'departmentId'>) =>
+  db
+    .updateTable('department_event_seqs')
+    .set({ last_seq: sql`last_seq + 1` })
+    .where('department_id', '=', p.departmentId)
+    .returning('last_seq'),
+);
+
+/**
+ * Takes the department's next event seq before deciding what the event will be, and with it the lock
+ * on the department's seq row: call-next's one locking statement on PostgreSQL. Undefined when the
+ * department has never had an event (then nothing waits in it yet). A caller that ends up writing no
+ * event gives the seq back (`returnEventSeq`) before it commits, so seqs stay gap-free.
+ */
+export async function reserveEventSeq(db: Db, departmentId: string): Promise<number | undefined> {
+  return (await reserveEventSeqQuery(db, { departmentId })).rows[0]?.last_seq;
+}
+
+export async function returnEventSeq(db: Db, departmentId: string): Promise<void> {
+  await db.updateTable('department_event_seqs').set({ last_seq: sql`last_seq - 1` }).where('department_id', '=', departmentId).execute();
+}
+
 const insertEventQuery = prepared((db, p: Params<(typeof EVENT_COLUMNS)[number]>) => db.insertInto('live_events').values(columns(p, EVENT_COLUMNS)));
 
 export async function currentEventSeq(db: Db, departmentId: string): Promise<number> {

@@ -8,6 +8,7 @@ import { newId, newSecret, sha256 } from '../../lib/ids.js';
 import { lastFour, toE164 } from '../../lib/phone.js';
 import { once, type IdempotencyRequest } from '../idempotency/idempotency.js';
 import type { PendingEvent } from '../live/live-events.js';
+import * as liveRepo from '../live/live.repository.js';
 import { LANE, laneFor } from './call-order.js';
 import type { DepartmentLookup } from './department-lookup.js';
 import type { QueueReads } from './queue.reads.js';
@@ -85,8 +86,18 @@ export function createQueueCommands(deps: QueueCommandDeps) {
     return row;
   }
 
-  /** Calls a token to a counter; each call in a department brings parked tokens one place nearer. */
-  async function callTo(trx: Kysely<DB>, events: Events, token: repo.TokenRow, counter: Counter, actor: Actor): Promise<repo.TokenRow> {
+  /**
+   * Calls a token to a counter; each call in a department brings parked tokens one place nearer.
+   * `call` says what the caller already knows: the event seq it took and whether anything is parked.
+   */
+  async function callTo(
+    trx: Kysely<DB>,
+    events: Events,
+    token: repo.TokenRow,
+    counter: Counter,
+    actor: Actor,
+    call: { eventSeq?: number; anyParked?: boolean } = {},
+  ): Promise<repo.TokenRow> {
     const now = clock.now();
     const called = await transition(
       trx,
@@ -95,9 +106,9 @@ export function createQueueCommands(deps: QueueCommandDeps) {
       'call',
       { counter_id: counter.id, called_at: now, started_at: null, recall_count: 0, park_remaining: null },
       actor,
-      { counterName: counter.name },
+      { counterName: counter.name, ...(call.eventSeq !== undefined && { eventSeq: call.eventSeq }) },
     );
-    if (await repo.anyParked(trx, token.department_id)) {
+    if (call.anyParked ?? (await repo.anyParked(trx, token.department_id))) {
       for (const parked of await repo.countDownParked(trx, token.department_id)) {
         const lane = Math.max(LANE.returned, laneFor(parked.priority));
         await transition(trx, events, parked, 'return', { lane, queued_at: now, park_remaining: null, counter_id: null }, SYSTEM_ACTOR, { reason: 'returned after park' });
@@ -106,10 +117,22 @@ export function createQueueCommands(deps: QueueCommandDeps) {
     return called;
   }
 
+  /**
+   * Takes the department's next event seq first: that statement is also the lock that makes two
+   * counters' calls in one department take turns (PostgreSQL; SQLite has one writer anyway). Then the
+   * candidates, then the call's write: three statements under the lock, and nothing if nobody waits.
+   */
   async function callNextIn(trx: Kysely<DB>, events: Events, counter: Counter, dept: Department, actor: Actor): Promise<Token | null> {
-    await repo.lockDepartment(trx, database.dialect, dept.id);
-    const head = await reads.headOfLine(trx, dept, clock.now());
-    return head ? toToken(await callTo(trx, events, head, counter, actor)) : null;
+    const eventSeq = await liveRepo.reserveEventSeq(trx, dept.id);
+    // A department that never had an event has had no token either.
+    if (eventSeq === undefined) return null;
+    const { heads, anyParked } = await repo.callCandidates(trx, dept.id);
+    const head = reads.firstInCallOrder(heads, dept, clock.now());
+    if (!head) {
+      await liveRepo.returnEventSeq(trx, dept.id);
+      return null;
+    }
+    return toToken(await callTo(trx, events, head, counter, actor, { eventSeq, anyParked }));
   }
 
   function movedTo(token: repo.TokenRow, target: Department): Partial<Omit<TokenState, 'status'>> {

@@ -1,6 +1,6 @@
 import type { TokenStatus } from '@smart-token/contracts';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Database, Dialect } from '../../db/database.js';
+import type { Database } from '../../db/database.js';
 import { prepared, type Params } from '../../db/prepared.js';
 import type { DB, TokensTable, TokenTransitionsTable } from '../../db/schema.js';
 import { LANE, LANES_HIGH_TO_LOW as LANES, type OrderRules, agedBefore } from './call-order.js';
@@ -39,16 +39,6 @@ export async function listTransitions(db: Db, tokenId: string): Promise<Transiti
   return db.selectFrom('token_transitions').selectAll().where('token_id', '=', tokenId).orderBy('version', 'asc').execute();
 }
 
-/**
- * Serialises call-next per department on PostgreSQL; SQLite's single writer already does. NO KEY
- * UPDATE: issues in the department (whose foreign keys take KEY SHARE on this row) need not wait.
- */
-export async function lockDepartment(db: Db, dialect: Dialect, departmentId: string): Promise<void> {
-  if (dialect === 'postgres') {
-    await sql`select id from departments where id = ${departmentId} for no key update`.execute(db);
-  }
-}
-
 const waitingInLane = (db: Db, departmentId: string, lane: number) =>
   db
     .selectFrom('tokens')
@@ -57,28 +47,25 @@ const waitingInLane = (db: Db, departmentId: string, lane: number) =>
     .where('lane', '=', lane);
 
 /**
- * The first waiting token of every lane in one statement (call-next's candidates): an index seek
- * per lane, however long the line.
+ * Call-next's candidates in one statement: the first waiting token of every lane (an index seek per
+ * lane, however long the line) and, as one more arm, any one parked token of the department (so the
+ * call knows whether parked tokens need their countdown without asking again).
  */
-const laneHeadsQuery = prepared((db, p: Params<'departmentId'>) => {
-  const head = (lane: number) =>
-    db
-      .selectFrom('tokens')
-      .selectAll()
-      .where('department_id', '=', p.departmentId)
-      // Literals, not parameters: a plan made for any value (PostgreSQL's generic plan of a named
-      // statement) must still see that this is the call-order index's exact range.
-      .where('status', '=', sql.lit('waiting'))
-      .where('lane', '=', sql.lit(lane))
-      .orderBy('queued_at')
-      .orderBy('id')
-      .limit(sql.lit(1));
-  const [first, ...rest] = LANES.map((lane) => db.selectFrom(head(lane).as(`lane${lane}`)).selectAll());
-  return rest.reduce((union, next) => union.unionAll(next), first!);
+const callCandidatesQuery = prepared((db, p: Params<'departmentId'>) => {
+  // Literals, not parameters: a plan made for any value (PostgreSQL's generic plan of a named
+  // statement) must still see that each arm is the call-order index's exact range.
+  const first = (status: 'waiting' | 'parked', lane?: number) => {
+    let arm = db.selectFrom('tokens').selectAll().where('department_id', '=', p.departmentId).where('status', '=', sql.lit(status));
+    if (lane !== undefined) arm = arm.where('lane', '=', sql.lit(lane)).orderBy('queued_at').orderBy('id');
+    return db.selectFrom(arm.limit(sql.lit(1)).as(`${status}${lane ?? ''}`)).selectAll();
+  };
+  const [head, ...rest] = [...LANES.map((lane) => first('waiting', lane)), first('parked')];
+  return rest.reduce((union, next) => union.unionAll(next), head);
 });
 
-export async function laneHeads(db: Db, departmentId: string): Promise<TokenRow[]> {
-  return (await laneHeadsQuery(db, { departmentId })).rows;
+export async function callCandidates(db: Db, departmentId: string): Promise<{ heads: TokenRow[]; anyParked: boolean }> {
+  const rows = (await callCandidatesQuery(db, { departmentId })).rows;
+  return { heads: rows.filter((r) => r.status === 'waiting'), anyParked: rows.some((r) => r.status === 'parked') };
 }
 
 /** The first `limit` waiting tokens of one lane, in arrival order: an index range, never a scan. */

@@ -32,6 +32,8 @@ export interface TransitionOptions {
   restore?: TokenState;
   /** The name of the counter the token ends at, when the caller has it (saves a lookup). */
   counterName?: string;
+  /** The event seq the caller already took in the token's department (`reserveEventSeq`). */
+  eventSeq?: number;
 }
 
 /**
@@ -89,7 +91,10 @@ export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup
     // (call-next's department lock, then event seqs, then lane counts), so two writers never deadlock.
     const departmentIds = [...new Set([token.department_id, change.department_id ?? token.department_id])].sort();
     const seqs = new Map<string, number>();
-    for (const departmentId of departmentIds) seqs.set(departmentId, await liveRepo.nextEventSeq(trx, departmentId));
+    for (const departmentId of departmentIds) {
+      const reserved = departmentId === token.department_id ? options.eventSeq : undefined;
+      seqs.set(departmentId, reserved ?? (await liveRepo.nextEventSeq(trx, departmentId)));
+    }
     const next: repo.TokenRow = { ...token, ...change, version: token.version + 1, updated_at: now };
     const type = eventTypeOf(rule.action, next);
     const counterName = options.counterName ?? (await counterNameOf(trx, next.counter_id));
