@@ -4,8 +4,10 @@ import * as liveEvents from './migrations/2026_11_28_0200_live_events.js';
 import * as patientSearch from './migrations/2026_11_28_0300_patient_search.js';
 import * as latestCalls from './migrations/2026_12_01_0100_latest_calls.js';
 import * as dropUnreadIndexes from './migrations/2026_12_01_0200_drop_unread_indexes.js';
-import * as counterHistoryBoardSettings from './migrations/2026_12_02_0300_counter_history_board_settings.js';
 import * as tokensByDay from './migrations/2026_12_02_0201_tokens_by_day.js';
+import * as counterHistoryBoardSettings from './migrations/2026_12_02_0300_counter_history_board_settings.js';
+import * as setupAdmin from './migrations/2026_12_02_0101_setup_admin.js';
+import * as uniqueSetupNames from './migrations/2026_12_02_0102_unique_setup_names.js';
 
 /** Migrations are listed here, not read from the folder, so the built server needs no file scanning. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,8 +16,10 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_11_28_0300_patient_search': patientSearch,
   '2026_12_01_0100_latest_calls': latestCalls,
   '2026_12_01_0200_drop_unread_indexes': dropUnreadIndexes,
-  '2026_12_02_0300_counter_history_board_settings': counterHistoryBoardSettings,
   '2026_12_02_0201_tokens_by_day': tokensByDay,
+  '2026_12_02_0300_counter_history_board_settings': counterHistoryBoardSettings,
+  '2026_12_02_0101_setup_admin': setupAdmin,
+  '2026_12_02_0102_unique_setup_names': uniqueSetupNames,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

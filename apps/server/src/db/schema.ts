@@ -1,3 +1,4 @@
+import type { Generated } from 'kysely';
 import type { Priority, Role, TokenAction, TokenStatus } from '@smart-token/contracts';
 
 /** Row types of every table, as Kysely sees them. Times are epoch milliseconds; booleans are 0/1. */
@@ -10,6 +11,12 @@ export interface DepartmentsTable {
   max_recalls: number;
   park_return_after: number;
   created_at: number;
+  /** 1: the entry desk (registration/OPD), reception's default department. */
+  is_entry: Generated<number>;
+  /** 0: deactivated (no new tokens, hidden from reception and kiosk). */
+  active: Generated<number>;
+  name_hi: string | null;
+  name_ar: string | null;
 }
 
 export interface CountersTable {
@@ -17,6 +24,10 @@ export interface CountersTable {
   department_id: string;
   name: string;
   created_at: number;
+  /** 0: deactivated (cannot call). */
+  active: Generated<number>;
+  /** Position among the department's counters, lowest first. */
+  sort_order: Generated<number>;
 }
 
 export interface UsersTable {
@@ -155,6 +166,13 @@ export interface LiveTicketsTable {
   used_at: number | null;
 }
 
+/** Clinic-wide settings the admin edits: one JSON document per key (`branding`). */
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
 export interface DB {
   departments: DepartmentsTable;
   counters: CountersTable;
@@ -171,4 +189,5 @@ export interface DB {
   live_events: LiveEventsTable;
   department_event_seqs: DepartmentEventSeqsTable;
   live_tickets: LiveTicketsTable;
+  settings: SettingsTable;
 }

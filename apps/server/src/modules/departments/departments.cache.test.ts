@@ -84,10 +84,11 @@ describe.each(DIALECTS)('the departments and counters cache on %s + Redis', (dia
     await counter(dept.id, 'Room 2');
     expect((await b.services.departments.countersOf(dept.id)).map((c) => c.name)).toEqual(['Room 2']);
 
+    // A new counter goes last: the admin's order, not the alphabet.
     const added = await counter(dept.id, 'Room 1');
     await expect
       .poll(async () => (await b.services.departments.countersOf(dept.id)).map((c) => c.name), { timeout: INVALIDATION_WAIT_MS })
-      .toEqual(['Room 1', 'Room 2']);
+      .toEqual(['Room 2', 'Room 1']);
     expect(await b.services.departments.counterName(added.id)).toBe('Room 1');
   });
 });

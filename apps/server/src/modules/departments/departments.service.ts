@@ -1,12 +1,21 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { DEPARTMENT_DEFAULTS, type Counter, type CreateCounterBody, type CreateDepartmentBody, type Department, type UpdateDepartmentBody } from '@smart-token/contracts';
+import {
+  DEPARTMENT_DEFAULTS,
+  type Counter,
+  type CounterOrderBody,
+  type CreateCounterBody,
+  type CreateDepartmentBody,
+  type Department,
+  type UpdateCounterBody,
+  type UpdateDepartmentBody,
+} from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { iso, type Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
-import type { CacheInvalidationBus } from '../cache/cache-invalidation.js';
+import type { CacheInvalidationBus, Invalidation } from '../cache/cache-invalidation.js';
 import { createReadCache } from '../cache/read-cache.js';
 import * as repo from './departments.repository.js';
 
@@ -26,11 +35,29 @@ export function toDepartment(row: repo.DepartmentRow): Department {
     maxWaitMinutes: row.max_wait_minutes,
     maxRecalls: row.max_recalls,
     parkReturnAfter: row.park_return_after,
+    isEntry: row.is_entry === 1,
+    active: row.active === 1,
+    names: { ...(row.name_hi !== null && { hi: row.name_hi }), ...(row.name_ar !== null && { ar: row.name_ar }) },
     createdAt: iso(row.created_at),
   };
 }
 
-export const toCounter = (row: repo.CounterRow): Counter => ({ id: row.id, departmentId: row.department_id, name: row.name });
+export const toCounter = (row: repo.CounterRow): Counter => ({
+  id: row.id,
+  departmentId: row.department_id,
+  name: row.name,
+  active: row.active === 1,
+  sortOrder: row.sort_order,
+});
+
+/** A row another table still points at (a foreign key), on either database. */
+function isForeignKeyViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = String((error as { code?: unknown }).code);
+  return code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
+const flag = (value: boolean): number => (value ? 1 : 0);
 
 export function createDepartmentsService(deps: {
   database: Database;
@@ -74,19 +101,65 @@ export function createDepartmentsService(deps: {
     return row;
   }
 
+  async function publish(...changes: Invalidation[]): Promise<void> {
+    for (const change of changes) await invalidation.publish(change);
+  }
+
+  /** Two names are one name when they differ only in case (the unique index's comparison). */
+  async function assertDepartmentNameFree(trx: Kysely<DB>, name: string, exceptId?: string): Promise<void> {
+    const other = await repo.departmentNamed(trx, name, exceptId);
+    if (other) throw new ConflictError(`A department named “${other.name}” already exists (code ${other.code}).`);
+  }
+
+  async function assertDepartmentCodeFree(trx: Kysely<DB>, code: string, exceptId?: string): Promise<void> {
+    const other = await repo.departmentWithCode(trx, code, exceptId);
+    if (other) throw new ConflictError(`A department with code ${code} already exists (${other.name}).`);
+  }
+
+  async function assertCounterNameFree(trx: Kysely<DB>, department: repo.DepartmentRow, name: string, exceptId?: string): Promise<void> {
+    const other = await repo.counterNamed(trx, department.id, name, exceptId);
+    if (other) throw new ConflictError(`Counter “${other.name}” already exists in ${department.name}.`);
+  }
+
+  async function departmentForCounter(trx: Kysely<DB>, id: string): Promise<repo.DepartmentRow> {
+    const department = await repo.findDepartment(trx, id);
+    if (!department) throw new ValidationError(`Department ${id} does not exist.`, [{ path: 'departmentId', message: 'no such department' }]);
+    return department;
+  }
+
+  /**
+   * The friendly check runs first; two requests racing past it meet the unique index, which answers
+   * with the same conflict (the loser's transaction rolls back whole).
+   */
+  async function uniquely<T>(work: () => Promise<T>, conflict: () => string): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(conflict());
+      throw error;
+    }
+  }
+
   return {
     /**
      * Cached reads for other modules (queue, public, live): rows as stored, or undefined. Shared
      * and frozen; call them outside a transaction (they read through the pool, and SQLite has one
-     * connection, which a transaction holds).
+     * connection, which a transaction holds). A deactivated department or counter is still found
+     * (its tokens are still served); check `active` where a new token or call is made.
      */
     findDepartment,
     findCounter,
     counterName: async (id: string): Promise<string | undefined> => (await findCounter(id))?.name,
-    /** The department's counters, ordered by name (a new array each call, over the shared rows). */
+    /** The department's counters in the admin's order (a new array each call, over the shared rows). */
     async countersOf(departmentId: string, trx?: Kysely<DB>): Promise<repo.CounterRow[]> {
       if (trx) return repo.listCounters(trx, departmentId);
       return [...((await countersByDepartment.get(departmentId, () => repo.listCounters(db, departmentId))) ?? [])];
+    },
+    /** Hears every change to departments and counters (any instance), for screens that show them live. */
+    onChange(listener: () => void): void {
+      invalidation.subscribe((message) => {
+        if (message.kind === 'department' || message.kind === 'counter' || message.kind === 'everything') listener();
+      });
     },
 
     async createDepartment(input: CreateDepartmentBody): Promise<Department> {
@@ -94,60 +167,187 @@ export function createDepartmentsService(deps: {
         id: newId(),
         code: input.code,
         name: input.name,
-        self_check_in: (input.selfCheckIn ?? DEPARTMENT_DEFAULTS.selfCheckIn) ? 1 : 0,
+        self_check_in: flag(input.selfCheckIn ?? DEPARTMENT_DEFAULTS.selfCheckIn),
         max_wait_minutes: input.maxWaitMinutes ?? DEPARTMENT_DEFAULTS.maxWaitMinutes,
         max_recalls: input.maxRecalls ?? DEPARTMENT_DEFAULTS.maxRecalls,
         park_return_after: input.parkReturnAfter ?? DEPARTMENT_DEFAULTS.parkReturnAfter,
+        is_entry: flag(input.isEntry ?? false),
+        active: flag(input.active ?? true),
+        name_hi: input.names?.hi ?? null,
+        name_ar: input.names?.ar ?? null,
         created_at: clock.now(),
       };
-      try {
-        await database.transact((trx) => repo.insertDepartment(trx, row));
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new ConflictError(`A department with code ${input.code} already exists.`);
-        throw error;
-      }
-      await invalidation.publish({ kind: 'department', id: row.id });
+      await uniquely(
+        () =>
+          database.transact(async (trx) => {
+            await assertDepartmentCodeFree(trx, row.code);
+            await assertDepartmentNameFree(trx, row.name);
+            await repo.insertDepartment(trx, row);
+          }),
+        () => `A department with code ${row.code} or name “${row.name}” already exists.`,
+      );
+      await publish({ kind: 'department', id: row.id });
       return toDepartment(row);
     },
 
     async updateDepartment(id: string, input: UpdateDepartmentBody): Promise<Department> {
-      const updated = await database.transact(async (trx) => {
-        const current = await repo.findDepartment(trx, id);
-        if (!current) throw new NotFoundError(`Department ${id} does not exist.`);
-        const changes = {
-          ...(input.name !== undefined && { name: input.name }),
-          ...(input.selfCheckIn !== undefined && { self_check_in: input.selfCheckIn ? 1 : 0 }),
-          ...(input.maxWaitMinutes !== undefined && { max_wait_minutes: input.maxWaitMinutes }),
-          ...(input.maxRecalls !== undefined && { max_recalls: input.maxRecalls }),
-          ...(input.parkReturnAfter !== undefined && { park_return_after: input.parkReturnAfter }),
-        };
-        if (Object.keys(changes).length > 0) await repo.updateDepartment(trx, id, changes);
-        return toDepartment({ ...current, ...changes });
-      });
-      await invalidation.publish({ kind: 'department', id });
+      const updated = await uniquely(
+        () =>
+          database.transact(async (trx) => {
+            const current = await repo.findDepartment(trx, id);
+            if (!current) throw new NotFoundError(`Department ${id} does not exist.`);
+            if (input.name !== undefined) await assertDepartmentNameFree(trx, input.name, id);
+            if (input.code !== undefined && input.code !== current.code) {
+              await assertDepartmentCodeFree(trx, input.code, id);
+              // The code is printed in every token number: old tickets would no longer match.
+              if (await repo.departmentInUse(trx, id)) {
+                throw new ConflictError(`${current.name} has tokens numbered ${current.code}-…; its code cannot change. Create a new department instead.`);
+              }
+            }
+            const changes = {
+              ...(input.name !== undefined && { name: input.name }),
+              ...(input.code !== undefined && { code: input.code }),
+              ...(input.selfCheckIn !== undefined && { self_check_in: flag(input.selfCheckIn) }),
+              ...(input.maxWaitMinutes !== undefined && { max_wait_minutes: input.maxWaitMinutes }),
+              ...(input.maxRecalls !== undefined && { max_recalls: input.maxRecalls }),
+              ...(input.parkReturnAfter !== undefined && { park_return_after: input.parkReturnAfter }),
+              ...(input.isEntry !== undefined && { is_entry: flag(input.isEntry) }),
+              ...(input.active !== undefined && { active: flag(input.active) }),
+              // `names` is the whole set: a language left out has no name of its own any more.
+              ...(input.names !== undefined && { name_hi: input.names.hi ?? null, name_ar: input.names.ar ?? null }),
+            };
+            if (Object.keys(changes).length > 0) await repo.updateDepartment(trx, id, changes);
+            return toDepartment({ ...current, ...changes });
+          }),
+        () => `Another department already has that name or code.`,
+      );
+      await publish({ kind: 'department', id });
       return updated;
     },
 
-    async listDepartments(): Promise<Department[]> {
-      return (await repo.listDepartments(db)).map(toDepartment);
+    /** Deletes a department nothing refers to; one with tokens or counters is deactivated instead. */
+    async deleteDepartment(id: string): Promise<void> {
+      try {
+        await database.transact(async (trx) => {
+          const current = await repo.findDepartment(trx, id);
+          if (!current) throw new NotFoundError(`Department ${id} does not exist.`);
+          if (await repo.departmentInUse(trx, id)) throw new ConflictError(`${current.name} has tokens; deactivate it instead.`);
+          const counterCount = await repo.countCounters(trx, id);
+          if (counterCount > 0) {
+            throw new ConflictError(`${current.name} still has ${counterCount === 1 ? 'a counter' : `${counterCount} counters`}; delete ${counterCount === 1 ? 'it' : 'them'} first, or deactivate the department.`);
+          }
+          await repo.deleteDepartmentBookkeeping(trx, id);
+          await repo.deleteDepartment(trx, id);
+        });
+      } catch (error) {
+        if (isForeignKeyViolation(error)) throw new ConflictError(`The department is still in use (staff or screens are assigned to it); deactivate it instead.`);
+        throw error;
+      }
+      await publish({ kind: 'department', id });
+    },
+
+    async listDepartments(options: { onlyActive?: boolean } = {}): Promise<Department[]> {
+      return (await repo.listDepartments(db, options.onlyActive)).map(toDepartment);
     },
 
     getDepartment: async (id: string) => toDepartment(await requireDepartment(id)),
 
     async createCounter(input: CreateCounterBody): Promise<Counter> {
-      const row: repo.CounterRow = { id: newId(), department_id: input.departmentId, name: input.name, created_at: clock.now() };
-      await database.transact(async (trx) => {
-        if (!(await repo.findDepartment(trx, input.departmentId))) {
-          throw new ValidationError('The department does not exist.', [{ path: 'departmentId', message: 'no such department' }]);
-        }
-        await repo.insertCounter(trx, row);
-      });
-      await invalidation.publish({ kind: 'counter', id: row.id });
+      const row = await uniquely(
+        () =>
+          database.transact(async (trx) => {
+            const department = await departmentForCounter(trx, input.departmentId);
+            await assertCounterNameFree(trx, department, input.name);
+            const row: repo.CounterRow = {
+              id: newId(),
+              department_id: department.id,
+              name: input.name,
+              active: flag(input.active ?? true),
+              sort_order: input.sortOrder ?? (await repo.nextSortOrder(trx, department.id)),
+              created_at: clock.now(),
+            };
+            await repo.insertCounter(trx, row);
+            return row;
+          }),
+        () => `Counter “${input.name}” already exists in that department.`,
+      );
+      await publish({ kind: 'counter', id: row.id });
       return toCounter(row);
     },
 
-    async listCounters(departmentId?: string): Promise<Counter[]> {
-      return (await repo.listCounters(db, departmentId)).map(toCounter);
+    async updateCounter(id: string, input: UpdateCounterBody): Promise<Counter> {
+      const updated = await uniquely(
+        () =>
+          database.transact(async (trx) => {
+            const current = await repo.findCounter(trx, id);
+            if (!current) throw new NotFoundError(`Counter ${id} does not exist.`);
+            const moving = input.departmentId !== undefined && input.departmentId !== current.department_id;
+            const department = await departmentForCounter(trx, input.departmentId ?? current.department_id);
+            if (input.name !== undefined || moving) await assertCounterNameFree(trx, department, input.name ?? current.name, id);
+            const deactivating = input.active === false && current.active === 1;
+            if ((moving || deactivating) && (await repo.counterBusy(trx, id))) {
+              throw new ConflictError(`${current.name} has a patient now (called or being served); complete or move them first.`);
+            }
+            const changes = {
+              ...(input.name !== undefined && { name: input.name }),
+              ...(moving && { department_id: department.id, sort_order: await repo.nextSortOrder(trx, department.id) }),
+              ...(input.active !== undefined && { active: flag(input.active) }),
+              ...(input.sortOrder !== undefined && { sort_order: input.sortOrder }),
+            };
+            if (Object.keys(changes).length > 0) await repo.updateCounter(trx, id, changes);
+            return toCounter({ ...current, ...changes });
+          }),
+        () => `Counter “${input.name ?? ''}” already exists in that department.`,
+      );
+      // A counter's message drops every department's list of counters too (it may have moved).
+      await publish({ kind: 'counter', id });
+      return updated;
+    },
+
+    /** Deletes a counter that never served anyone; one with history is deactivated instead. */
+    async deleteCounter(id: string): Promise<void> {
+      try {
+        await database.transact(async (trx) => {
+          const current = await repo.findCounter(trx, id);
+          if (!current) throw new NotFoundError(`Counter ${id} does not exist.`);
+          if (await repo.counterInUse(trx, id)) throw new ConflictError(`${current.name} has called patients; deactivate it instead.`);
+          await repo.deleteCounter(trx, id);
+        });
+      } catch (error) {
+        if (isForeignKeyViolation(error)) throw new ConflictError(`The counter is still in use; deactivate it instead.`);
+        throw error;
+      }
+      await publish({ kind: 'counter', id });
+    },
+
+    /** Puts a department's counters in the order given (every one of them, once). */
+    async orderCounters(departmentId: string, input: CounterOrderBody): Promise<Counter[]> {
+      const ordered = await database.transact(async (trx) => {
+        const department = await repo.findDepartment(trx, departmentId);
+        if (!department) throw new NotFoundError(`Department ${departmentId} does not exist.`);
+        const current = await repo.listCounters(trx, departmentId);
+        const known = new Set(current.map((c) => c.id));
+        const given = new Set(input.counterIds);
+        if (given.size !== input.counterIds.length || given.size !== known.size || input.counterIds.some((c) => !known.has(c))) {
+          throw new ValidationError(`List every counter of ${department.name} once, in the new order.`, [
+            { path: 'counterIds', message: `must hold each of the department's ${known.size} counters once` },
+          ]);
+        }
+        const byId = new Map(current.map((c) => [c.id, c]));
+        const rows: repo.CounterRow[] = [];
+        for (const [position, counterId] of input.counterIds.entries()) {
+          const row = byId.get(counterId)!;
+          if (row.sort_order !== position) await repo.updateCounter(trx, counterId, { sort_order: position });
+          rows.push({ ...row, sort_order: position });
+        }
+        return rows;
+      });
+      await publish(...ordered.map((c) => ({ kind: 'counter' as const, id: c.id })));
+      return ordered.map(toCounter);
+    },
+
+    async listCounters(options: { departmentId?: string; onlyActive?: boolean } = {}): Promise<Counter[]> {
+      return (await repo.listCounters(db, options.departmentId, options.onlyActive)).map(toCounter);
     },
   };
 }
