@@ -7,3 +7,5 @@ export * from './public.js';
 export * from './live.js';
 export * from './state-machine.js';
 export * from './display.js';
+export * from './settings.js';
+export * from './reports.js';
