@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, choosePublicUrl, loadConfig } from './config.js';
 import { SERVER_ENTRY, freePort } from './test/child-server.js';
 
 const GOOD_SECRET = 'a-production-secret-of-at-least-32-bytes!';
@@ -149,6 +149,13 @@ describe('loadConfig', () => {
     expect(configErrorOf({ DATA_DIR: dataDir, TZ_QUEUE: 'UTC' }).setting).toBe('DATA_DIR');
   });
 
+  it('refuses a bad LOG_FORMAT, naming it, and picks readable logs only for a terminal', () => {
+    expect(configErrorOf(env({ LOG_FORMAT: 'xml' })).setting).toBe('LOG_FORMAT');
+    expect(loadConfig(env(), { terminal: true }).logFormat).toBe('pretty');
+    expect(loadConfig(env(), { terminal: false }).logFormat).toBe('json');
+    expect(loadConfig(env({ LOG_FORMAT: 'json' }), { terminal: true }).logFormat).toBe('json');
+  });
+
   it.each([
     ['REDIS_URL', 'http://cache:6379'],
     ['PUBLIC_URL', 'not a url'],
@@ -158,6 +165,42 @@ describe('loadConfig', () => {
     ['ADMIN_EMAIL', 'not-an-email'],
   ])('refuses a bad %s, naming it', (name, value) => {
     expect(configErrorOf(env({ [name]: value })).setting).toBe(name);
+  });
+});
+
+describe('the address in status links and QR codes (PUBLIC_URL unset)', () => {
+  const lan = (address: string, internal = false) => ({ address, family: 'IPv4' as const, internal, netmask: '255.255.255.0', mac: '00:00:00:00:00:01', cidr: `${address}/24` });
+  const machine = { lo: [lan('127.0.0.1', true)], docker0: [lan('172.17.0.1')], wlan0: [lan('192.168.1.20')] };
+
+  it('on 0.0.0.0 is the machine\'s LAN address: a private one first, never a container bridge', () => {
+    expect(choosePublicUrl({ host: '0.0.0.0', port: 3000, publicUrl: undefined }, machine)).toEqual({ url: 'http://192.168.1.20:3000', source: 'lan' });
+    expect(choosePublicUrl({ host: '0.0.0.0', port: 3000, publicUrl: undefined }, { lo: machine.lo, eth0: [lan('203.0.113.9')], wlan0: machine.wlan0 })).toEqual({
+      url: 'http://192.168.1.20:3000',
+      source: 'lan',
+    });
+    const config = loadConfig(env({ HOST: '0.0.0.0', PORT: '8080' }), { interfaces: { lo: machine.lo, wlan0: machine.wlan0 } });
+    expect(config.publicUrl).toBe('http://192.168.1.20:8080');
+    expect(config.publicUrlSource).toBe('lan');
+  });
+
+  it('on 0.0.0.0 without any LAN address is localhost, marked so the start warns', () => {
+    expect(choosePublicUrl({ host: '0.0.0.0', port: 3000, publicUrl: undefined }, { lo: machine.lo })).toEqual({ url: 'http://localhost:3000', source: 'no-lan' });
+  });
+
+  it('on loopback is the loopback address, marked so the start warns', () => {
+    for (const host of ['127.0.0.1', 'localhost', '::1']) {
+      expect(choosePublicUrl({ host, port: 3000, publicUrl: undefined }, machine).source).toBe('loopback');
+    }
+    expect(loadConfig(env(), { interfaces: machine })).toMatchObject({ publicUrl: 'http://127.0.0.1:3000', publicUrlSource: 'loopback' });
+  });
+
+  it('PUBLIC_URL wins over everything, without its trailing slash', () => {
+    const config = loadConfig(env({ HOST: '0.0.0.0', PUBLIC_URL: 'https://queue.clinic.example/' }), { interfaces: machine });
+    expect(config).toMatchObject({ publicUrl: 'https://queue.clinic.example', publicUrlSource: 'PUBLIC_URL', secureCookies: true });
+  });
+
+  it('a specific HOST address is used as it is', () => {
+    expect(choosePublicUrl({ host: '192.168.1.20', port: 3000, publicUrl: undefined }, machine)).toEqual({ url: 'http://192.168.1.20:3000', source: 'host' });
   });
 });
 

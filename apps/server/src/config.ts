@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -27,6 +28,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().default('./data'),
   JWT_SECRET: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   DEFAULT_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code').default('IN'),
   TRUST_PROXY: z.string().optional(),
 });
@@ -45,12 +47,63 @@ export interface Config {
   readonly timeZone: string;
   readonly rateLimitMultiplier: number;
   readonly publicUrl: string;
+  /** How publicUrl was chosen, so the start can say whether phones will reach it. */
+  readonly publicUrlSource: PublicUrlSource;
   readonly dataDir: string;
   readonly jwtSecret: Uint8Array;
   readonly logLevel: string;
+  /** One readable line per entry for a person at a terminal, or JSON lines for a log collector. */
+  readonly logFormat: 'pretty' | 'json';
   readonly defaultPhoneRegion: string;
   readonly trustProxy: string[] | false;
   readonly secureCookies: boolean;
+}
+
+/**
+ * Where status links and QR codes point, and why:
+ * - `PUBLIC_URL`: the operator said so;
+ * - `lan`: HOST listens on every interface, so this machine's LAN address (a phone on the Wi-Fi reaches it);
+ * - `loopback`: HOST is this machine only, so no phone can reach the links (the start says how to fix it);
+ * - `no-lan`: HOST listens on every interface but the machine has no LAN address (no network yet);
+ * - `host`: HOST is a specific address, used as it is.
+ */
+export type PublicUrlSource = 'PUBLIC_URL' | 'lan' | 'loopback' | 'no-lan' | 'host';
+
+const ANY_ADDRESS = new Set(['0.0.0.0', '::', '[::]']);
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$/i;
+
+/** Bridges of containers and virtual machines: their addresses are not on the clinic's Wi-Fi. */
+const VIRTUAL_INTERFACE = /^(docker|br-|veth|virbr|vboxnet|vmnet|cni|flannel|podman|lxc|lxd)/i;
+/** Home and clinic routers hand out 192.168/16 most often, then 10/8, then 172.16/12. */
+const PRIVATE_RANKS = [/^192\.168\./, /^10\./, /^172\.(1[6-9]|2\d|3[01])\./];
+
+/** The machine's IPv4 address phones on the local network most likely reach; undefined when it has none. */
+export function lanAddress(interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>): string | undefined {
+  const candidates = Object.entries(interfaces)
+    .filter(([name]) => !VIRTUAL_INTERFACE.test(name))
+    .flatMap(([, list]) => list ?? [])
+    .filter((i) => i.family === 'IPv4' && !i.internal && !i.address.startsWith('169.254.'))
+    .map((i) => i.address);
+  const rank = (a: string) => {
+    const found = PRIVATE_RANKS.findIndex((r) => r.test(a));
+    return found === -1 ? PRIVATE_RANKS.length : found;
+  };
+  return candidates.sort((a, b) => rank(a) - rank(b))[0];
+}
+
+/** The base of status links and QR codes (no trailing slash) and how it was chosen. */
+export function choosePublicUrl(
+  input: { host: string; port: number; publicUrl: string | undefined },
+  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>,
+): { url: string; source: PublicUrlSource } {
+  if (input.publicUrl) return { url: input.publicUrl.replace(/\/+$/, ''), source: 'PUBLIC_URL' };
+  const at = (host: string) => `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${input.port}`;
+  if (ANY_ADDRESS.has(input.host)) {
+    const lan = lanAddress(interfaces);
+    return lan ? { url: at(lan), source: 'lan' } : { url: at('localhost'), source: 'no-lan' };
+  }
+  if (LOOPBACK.test(input.host)) return { url: at(input.host), source: 'loopback' };
+  return { url: at(input.host), source: 'host' };
 }
 
 function parseDatabaseUrl(url: string | undefined, dataDir: string): Database {
@@ -108,7 +161,7 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 /** The only reader of process.env: parses every setting once and returns a frozen Config. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, machine: { interfaces?: NodeJS.Dict<NetworkInterfaceInfo[]>; terminal?: boolean } = {}): Config {
   const parsed = envSchema.safeParse(withoutEmpty(env));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -119,7 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!isValidTimeZone(e.TZ_QUEUE)) throw new ConfigError('TZ_QUEUE', `"${e.TZ_QUEUE}" is not an IANA time zone`);
   if (e.ADMIN_PASSWORD && !e.ADMIN_EMAIL) throw new ConfigError('ADMIN_EMAIL', 'is required when ADMIN_PASSWORD is set');
   const dataDir = resolve(e.DATA_DIR);
-  const publicUrl = (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/$/, '');
+  const { url: publicUrl, source: publicUrlSource } = choosePublicUrl({ host: e.HOST, port: e.PORT, publicUrl: e.PUBLIC_URL }, machine.interfaces ?? networkInterfaces());
   return Object.freeze({
     production,
     host: e.HOST,
@@ -130,9 +183,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timeZone: e.TZ_QUEUE,
     rateLimitMultiplier: e.RATE_LIMIT_MULTIPLIER,
     publicUrl,
+    publicUrlSource,
     dataDir,
     jwtSecret: resolveJwtSecret(e.JWT_SECRET, production, dataDir),
     logLevel: e.LOG_LEVEL,
+    // A person reading a terminal gets readable lines; a pipe (systemd, a container, a test) gets JSON.
+    logFormat: e.LOG_FORMAT ?? ((machine.terminal ?? process.stdout.isTTY) ? 'pretty' : 'json'),
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
     trustProxy: e.TRUST_PROXY ? e.TRUST_PROXY.split(',').map((s) => s.trim()).filter(Boolean) : false,
     secureCookies: publicUrl.startsWith('https://'),

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { startBanner } from './start-banner.js';
 
 /** Stops the start with one line naming what is wrong, and a non-zero exit. */
 function fail(message: string): never {
@@ -44,11 +45,16 @@ async function main(): Promise<void> {
   }
 
   // The app's modules load only once the settings are known good, so a bad one is reported at once.
-  const [{ buildApp }, { ensureFirstAdmin }] = await Promise.all([import('./app.js'), import('./modules/users/first-admin.js')]);
+  const [{ buildApp, loggerOptions }, { ensureFirstAdmin }, { prettyStream }] = await Promise.all([
+    import('./app.js'),
+    import('./modules/users/first-admin.js'),
+    import('./lib/pretty-log.js'),
+  ]);
   if (config.redisUrl) {
     await checkRedis(config.redisUrl).catch((error: unknown) => fail(`REDIS_URL: cannot connect (${error instanceof Error ? error.message : String(error)})`));
   }
-  const app = await buildApp(config).catch((error: unknown) => fail(describeStartError(error, config)));
+  const logger = config.logFormat === 'pretty' ? { ...(loggerOptions(config) as object), stream: prettyStream() } : loggerOptions(config);
+  const app = await buildApp(config, { logger }).catch((error: unknown) => fail(describeStartError(error, config)));
   const admin = await ensureFirstAdmin(app.services.users, config);
 
   try {
@@ -60,12 +66,8 @@ async function main(): Promise<void> {
 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
-  const lines = [`Smart Token is running at ${url}  (API docs: ${url}/api/docs)`];
-  if (admin?.password) lines.push(`First start: sign in as ${admin.email} with password ${admin.password}  (shown once; change it)`);
-  else if (admin) lines.push(`First start: sign in as ${admin.email} with ADMIN_PASSWORD.`);
-  else lines.push('Sign in with your staff account. No account? Run: npm run cli -- demo  (or create-user)');
-  process.stdout.write(`${lines.join('\n')}\n`);
+  // Last, after the start-up log lines, so the sign-in line is the one on screen.
+  process.stdout.write(startBanner({ config, port, admin }));
 
   let closing = false;
   const shutdown = (signal: string) => {
