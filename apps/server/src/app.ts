@@ -14,6 +14,11 @@ import { authRoutes } from './modules/auth/auth.routes.js';
 import { createAuthService } from './modules/auth/auth.service.js';
 import { createInvalidationBus, createLocalInvalidationBus, type CacheInvalidationBus } from './modules/cache/cache-invalidation.js';
 import { departmentsRoutes } from './modules/departments/departments.routes.js';
+import { setupEventsRoutes } from './modules/departments/setup-events.routes.js';
+import { reportsRoutes } from './modules/reports/reports.routes.js';
+import { createReportsService } from './modules/reports/reports.service.js';
+import { publicBrandingRoutes, settingsRoutes } from './modules/settings/settings.routes.js';
+import { createSettingsService } from './modules/settings/settings.service.js';
 import { createDepartmentsService } from './modules/departments/departments.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { purgeExpiredKeys } from './modules/idempotency/idempotency.js';
@@ -83,6 +88,8 @@ function createServices(config: Config, database: Database, clock: Clock, bus: L
     auth,
     users: createUsersService({ database, clock, invalidation }),
     departments,
+    settings: createSettingsService({ database, clock, publicUrl: config.publicUrl }),
+    reports: createReportsService({ database, clock, timeZone: config.timeZone }),
     queue,
     publicService,
     live: createLiveService({ database, clock, queue, auth, lookupToken: publicService.findToken }),
@@ -230,6 +237,10 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   await app.register(usersRoutes, { prefix: '/api/v1', users: services.users });
   await app.register(departmentsRoutes, { prefix: '/api/v1', departments: services.departments });
+  await app.register(setupEventsRoutes, { prefix: '/api/v1', departments: services.departments });
+  await app.register(settingsRoutes, { prefix: '/api/v1', settings: services.settings });
+  await app.register(publicBrandingRoutes, { prefix: '/api/v1/public', settings: services.settings, rateLimitMultiplier: config.rateLimitMultiplier });
+  await app.register(reportsRoutes, { prefix: '/api/v1', reports: services.reports });
   await app.register(queueRoutes, { prefix: '/api/v1', queue: services.queue });
   await app.register(counterHistoryRoutes, { prefix: '/api/v1', history: services.counterHistory });
   await app.register(displayRoutes, { prefix: '/api/v1', display: services.display });

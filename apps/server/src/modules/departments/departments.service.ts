@@ -330,7 +330,7 @@ export function createDepartmentsService(deps: {
         const given = new Set(input.counterIds);
         if (given.size !== input.counterIds.length || given.size !== known.size || input.counterIds.some((c) => !known.has(c))) {
           throw new ValidationError(`List every counter of ${department.name} once, in the new order.`, [
-            { path: 'counterIds', message: `must hold each of the department's ${known.size} counters once` },
+            { path: 'body.counterIds', message: `must hold each of the department's ${known.size} counters once` },
           ]);
         }
         const byId = new Map(current.map((c) => [c.id, c]));

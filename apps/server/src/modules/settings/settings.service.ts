@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { DEFAULT_CLINIC_NAME, type Branding, type BrandingBody, type PublicBranding, type StatusAddress } from '@smart-token/contracts';
+import type { Database } from '../../db/database.js';
+import { iso, type Clock } from '../../lib/clock.js';
+import { parseLogo, type LogoType } from './logo.js';
+import * as repo from './settings.repository.js';
+
+/** The small part every screen reads (name, and which logo); the picture itself is kept apart. */
+const BRANDING_KEY = 'branding';
+const LOGO_KEY = 'branding.logo';
+export const LOGO_PATH = '/api/v1/public/branding/logo';
+
+interface StoredBranding {
+  clinicName: string;
+  logo: { type: LogoType; version: string } | null;
+}
+
+interface StoredLogo {
+  type: LogoType;
+  base64: string;
+}
+
+export interface ServedLogo {
+  type: LogoType;
+  bytes: Buffer;
+  version: string;
+}
+
+/** Hosts that mean "this machine": a phone that opens them reaches itself, not the clinic's server. */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '0.0.0.0' || /^127\./.test(host);
+}
+
+export function createSettingsService(deps: { database: Database; clock: Clock; publicUrl: string }) {
+  const { database, clock, publicUrl } = deps;
+  const { db } = database;
+
+  async function stored(): Promise<{ branding: StoredBranding; updatedAt: number | null }> {
+    const row = await repo.readSetting(db, BRANDING_KEY);
+    if (!row) return { branding: { clinicName: DEFAULT_CLINIC_NAME, logo: null }, updatedAt: null };
+    return { branding: JSON.parse(row.value) as StoredBranding, updatedAt: row.updated_at };
+  }
+
+  async function storedLogo(): Promise<StoredLogo | undefined> {
+    const row = await repo.readSetting(db, LOGO_KEY);
+    return row ? ((JSON.parse(row.value) as StoredLogo | null) ?? undefined) : undefined;
+  }
+
+  const statusUrl = `${publicUrl}/status`;
+
+  return {
+    async branding(): Promise<Branding> {
+      const { branding, updatedAt } = await stored();
+      const logo = branding.logo ? await storedLogo() : undefined;
+      return {
+        clinicName: branding.clinicName,
+        logoDataUrl: logo ? `data:${logo.type};base64,${logo.base64}` : null,
+        updatedAt: updatedAt === null ? null : iso(updatedAt),
+      };
+    },
+
+    /** Replaces the clinic's name and logo (null: no logo); a bad logo changes nothing. */
+    async setBranding(input: BrandingBody): Promise<Branding> {
+      const logo = input.logoDataUrl === null ? null : parseLogo(input.logoDataUrl);
+      const now = clock.now();
+      const version = logo ? createHash('sha256').update(logo.bytes).digest('hex').slice(0, 16) : null;
+      const branding: StoredBranding = { clinicName: input.clinicName, logo: logo && version ? { type: logo.type, version } : null };
+      await database.transact(async (trx) => {
+        await repo.writeSetting(trx, BRANDING_KEY, JSON.stringify(branding), now);
+        const kept: StoredLogo | null = logo ? { type: logo.type, base64: logo.bytes.toString('base64') } : null;
+        await repo.writeSetting(trx, LOGO_KEY, JSON.stringify(kept), now);
+      });
+      return {
+        clinicName: branding.clinicName,
+        logoDataUrl: logo ? `data:${logo.type};base64,${logo.bytes.toString('base64')}` : null,
+        updatedAt: iso(now),
+      };
+    },
+
+    async publicBranding(): Promise<PublicBranding> {
+      const { branding } = await stored();
+      return {
+        clinicName: branding.clinicName,
+        logoUrl: branding.logo ? `${LOGO_PATH}?v=${branding.logo.version}` : null,
+        statusUrl,
+      };
+    },
+
+    async logo(): Promise<ServedLogo | undefined> {
+      const { branding } = await stored();
+      if (!branding.logo) return undefined;
+      const logo = await storedLogo();
+      return logo ? { type: logo.type, bytes: Buffer.from(logo.base64, 'base64'), version: branding.logo.version } : undefined;
+    },
+
+    statusAddress(): StatusAddress {
+      return { publicUrl, statusUrl, reachableFromPhones: !isLoopbackUrl(publicUrl) };
+    },
+  };
+}
+
+export type SettingsService = ReturnType<typeof createSettingsService>;
