@@ -15,7 +15,7 @@ import type { QueueReads } from './queue.reads.js';
 import * as repo from './queue.repository.js';
 import * as writes from './token-writes.repository.js';
 import type { TokenState } from './tokens.js';
-import { SYSTEM_ACTOR, formatNumber, toToken, type Actor } from './tokens.js';
+import { SYSTEM_ACTOR, toToken, type Actor } from './tokens.js';
 // Commands check a step with assertStep before their other lookups, so an illegal step is the answer first.
 import { LostRace, assertStep, createTokenWriter, type Events } from './token-writer.js';
 
@@ -176,56 +176,60 @@ export function createQueueCommands(deps: QueueCommandDeps) {
         once(trx, idempotency, clock.now(), async () => {
           const now = clock.now();
           const day = localDay(now, timeZone);
-          const { seq, eventSeq } = await writes.bumpIssueCounters(trx, database.dialect, dept.id, day);
           const statusKey = newSecret();
           const priority = input.priority ?? 'normal';
-          const row: repo.TokenRow = {
-            id: newId(),
-            number: formatNumber(dept.code, seq),
-            issue_day: day,
-            issued_department_id: dept.id,
-            seq,
-            status: 'waiting',
-            department_id: dept.id,
-            priority,
-            lane: laneFor(priority),
-            queued_at: now,
-            park_remaining: null,
-            counter_id: null,
-            recall_count: 0,
-            patient_name: input.patient.name,
-            phone_e164: phone,
-            phone_last4: lastFour(phone),
-            language: input.patient.language ?? null,
-            notify_channel: input.notify?.channel ?? null,
-            status_key_hash: sha256(statusKey),
-            issued_at: now,
-            called_at: null,
-            started_at: null,
-            completed_at: null,
-            updated_at: now,
-            version: 1,
-          };
-          const history: repo.TransitionRow = {
-            id: newId(),
-            token_id: row.id,
-            version: 1,
-            action: 'issue',
-            at: now,
-            actor_id: actor.id,
-            actor_label: actor.label,
-            from_status: null,
-            to_status: 'waiting',
-            from_department_id: null,
-            department_id: dept.id,
-            counter_id: null,
-            reason: null,
-            before_state: null,
-          };
-          const event = eventOf(dept.id, eventSeq, 'token.issued', row, undefined);
-          await writes.writeIssued(trx, database.dialect, row, history, event);
+          const tokenId = newId();
+          const historyId = newId();
+          // The number and the event's seq are taken inside the write (on PostgreSQL in the same
+          // statement as the inserts), so the rows are built from them there.
+          const { token: row, event } = await writes.writeIssue(trx, database.dialect, { departmentId: dept.id, code: dept.code, day }, ({ seq, number, eventSeq }) => {
+            const token: repo.TokenRow = {
+              id: tokenId,
+              number,
+              issue_day: day,
+              issued_department_id: dept.id,
+              seq,
+              status: 'waiting',
+              department_id: dept.id,
+              priority,
+              lane: laneFor(priority),
+              queued_at: now,
+              park_remaining: null,
+              counter_id: null,
+              recall_count: 0,
+              patient_name: input.patient.name,
+              phone_e164: phone,
+              phone_last4: lastFour(phone),
+              language: input.patient.language ?? null,
+              notify_channel: input.notify?.channel ?? null,
+              status_key_hash: sha256(statusKey),
+              issued_at: now,
+              called_at: null,
+              started_at: null,
+              completed_at: null,
+              updated_at: now,
+              version: 1,
+            };
+            const history: repo.TransitionRow = {
+              id: historyId,
+              token_id: tokenId,
+              version: 1,
+              action: 'issue',
+              at: now,
+              actor_id: actor.id,
+              actor_label: actor.label,
+              from_status: null,
+              to_status: 'waiting',
+              from_department_id: null,
+              department_id: dept.id,
+              counter_id: null,
+              reason: null,
+              before_state: null,
+            };
+            return { token, history, event: eventOf(dept.id, eventSeq, 'token.issued', token, undefined) };
+          });
           events.push(event);
-          const place = await reads.placeOfNewcomer(trx, dept, row.lane, eventSeq, now);
+          const place = await reads.placeOfNewcomer(trx, dept, row.lane, event.seq, now);
           return { ...toToken(row, place), statusKey, statusUrl: `${publicUrl}/s/${statusKey}` };
         }),
       );

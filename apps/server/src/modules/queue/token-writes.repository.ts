@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import { isUniqueViolation, type Dialect } from '../../db/database.js';
 import { columns, insertList, prepared, type Params } from '../../db/prepared.js';
@@ -5,6 +6,7 @@ import type { DB, TokensTable, TokenTransitionsTable } from '../../db/schema.js'
 import * as liveRepo from '../live/live.repository.js';
 import type { PendingEvent } from '../live/live-events.js';
 import type { TokenRow, TransitionRow } from './queue.repository.js';
+import { NUMBER_DIGITS, formatNumber } from './tokens.js';
 
 /*
  * Every write of a token's state: the statements of issue and call-next, prepared (db/prepared.ts)
@@ -94,52 +96,67 @@ async function adjustLaneCount(db: Db, departmentId: string, lane: number, delta
 }
 
 /*
- * Issue in few round trips. On PostgreSQL the two contended counters (the day's number and the
- * department's event seq) are bumped in one statement, and the token, its lane count, history row
- * and outbox event are written in a second: the department's rows stay locked for two statements
- * and the commit instead of a dozen. SQLite runs the same steps as separate in-process statements.
+ * Issue. On PostgreSQL in one statement: the day's number and the department's event seq are bumped
+ * (taking the department's two contended row locks), the token, its lane count, its history's first
+ * row and its outbox event written with them, so the locks are held for that statement and what
+ * follows it in the transaction, not for a chain of round trips. SQLite runs the same steps as
+ * separate in-process statements.
  */
 
-const bumpIssueCountersPg = prepared((_db, p: Params<'departmentId' | 'day'>) =>
-  sql<{ seq: number; event_seq: number }>`
-    with s as (
-      insert into daily_sequences (department_id, day, last_value) values (${p.departmentId}, ${p.day}, 1)
-      on conflict (department_id, day) do update set last_value = daily_sequences.last_value + 1
-      returning last_value
-    ), e as (
-      insert into department_event_seqs (department_id, last_seq) values (${p.departmentId}, 1)
-      on conflict (department_id) do update set last_seq = department_event_seqs.last_seq + 1
-      returning last_seq
-    )
-    select s.last_value as seq, e.last_seq as event_seq from s, e`,
-);
-
-/** The new token's number in its department's day, and the seq of the event that announces it. */
-export async function bumpIssueCounters(db: Db, dialect: Dialect, departmentId: string, day: string): Promise<{ seq: number; eventSeq: number }> {
-  if (dialect === 'postgres') {
-    const row = (await bumpIssueCountersPg(db, { departmentId, day })).rows[0]!;
-    return { seq: row.seq, eventSeq: row.event_seq };
-  }
-  return { seq: await nextSequence(db, departmentId, day), eventSeq: await liveRepo.nextEventSeq(db, departmentId) };
+/** What an issue's rows are built from: taken inside the write. */
+export interface IssueNumbers {
+  seq: number;
+  number: string;
+  eventSeq: number;
 }
 
+export interface IssueRows {
+  token: TokenRow;
+  history: TransitionRow;
+  event: PendingEvent;
+}
+
+/** Stands for the number in the event's JSON until PostgreSQL knows it; unguessable, so no name holds it. */
+const NUMBER_PLACEHOLDER = `~number:${randomUUID()}~`;
+
 type Prefixed<P extends string, C extends string> = `${P}${C}`;
-type IssuedParams =
+type IssueParams =
+  | 'code'
+  | 'day'
+  | 'placeholder'
   | Prefixed<'t_', (typeof TOKEN_COLUMNS)[number]>
   | Prefixed<'h_', (typeof TRANSITION_COLUMNS)[number]>
   | Prefixed<'e_', (typeof liveRepo.EVENT_COLUMNS)[number]>;
 
-const writeIssuedPg = prepared((_db, p: Params<IssuedParams>) =>
-  sql`
-    with t as (insert into tokens ${insertList(p, TOKEN_COLUMNS, 't_')}),
+const issuePg = prepared((_db, p: Params<IssueParams>) => {
+  const param = p as Readonly<Record<string, never>>;
+  const fromN = (column: 'seq' | 'number' | 'event_seq') => sql`(select ${sql.ref(column)} from n)`;
+  const tokenValue = (column: (typeof TOKEN_COLUMNS)[number]) => (column === 'seq' || column === 'number' ? fromN(column) : param[`t_${column}`]);
+  const eventValue = (column: (typeof liveRepo.EVENT_COLUMNS)[number]) =>
+    column === 'seq' ? fromN('event_seq') : column === 'payload' ? sql`replace(${p.e_payload}::text, ${p.placeholder}::text, ${fromN('number')})` : param[`e_${column}`];
+  return sql<{ seq: number; event_seq: number }>`
+    with s as (
+      insert into daily_sequences (department_id, day, last_value) values (${p.t_department_id}, ${p.day}, 1)
+      on conflict (department_id, day) do update set last_value = daily_sequences.last_value + 1
+      returning last_value
+    ), e as (
+      insert into department_event_seqs (department_id, last_seq) values (${p.t_department_id}, 1)
+      on conflict (department_id) do update set last_seq = department_event_seqs.last_seq + 1
+      returning last_seq
+    ), n as (
+      select s.last_value as seq, e.last_seq as event_seq,
+        ${p.code}::text || '-' || lpad(s.last_value::text, greatest(${sql.lit(NUMBER_DIGITS)}, length(s.last_value::text)), '0') as number
+      from s, e
+    ),
+    t as (insert into tokens (${sql.join(TOKEN_COLUMNS.map((c) => sql.ref(c)))}) values (${sql.join(TOKEN_COLUMNS.map(tokenValue))})),
     l as (
       insert into queue_lane_counts (department_id, lane, waiting) values (${p.t_department_id}, ${p.t_lane}, 1)
       on conflict (department_id, lane) do update set waiting = queue_lane_counts.waiting + 1
     ),
     h as (insert into token_transitions ${insertList(p, TRANSITION_COLUMNS, 'h_')}),
-    e as (insert into live_events ${insertList(p, liveRepo.EVENT_COLUMNS, 'e_')})
-    select 1 as written`,
-);
+    ev as (insert into live_events (${sql.join(liveRepo.EVENT_COLUMNS.map((c) => sql.ref(c)))}) values (${sql.join(liveRepo.EVENT_COLUMNS.map(eventValue))}))
+    select seq, event_seq from n`;
+});
 
 function prefixed(prefix: string, row: object): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -147,16 +164,25 @@ function prefixed(prefix: string, row: object): Record<string, unknown> {
   return out;
 }
 
-/** Writes a new token with its lane count, its history's first row and its outbox event. */
-export async function writeIssued(db: Db, dialect: Dialect, token: TokenRow, transition: TransitionRow, event: PendingEvent): Promise<void> {
+/**
+ * Writes a new token: takes its number and its event's seq, builds its rows from them (`build`
+ * must give the same rows for the same numbers), and writes the token, its lane count, its
+ * history's first row and its outbox event. Returns the rows as written.
+ */
+export async function writeIssue(db: Db, dialect: Dialect, at: { departmentId: string; code: string; day: string }, build: (numbers: IssueNumbers) => IssueRows): Promise<IssueRows> {
   if (dialect === 'postgres') {
-    await writeIssuedPg(db, { ...prefixed('t_', token), ...prefixed('h_', transition), ...prefixed('e_', liveRepo.eventRow(event)) } as Record<IssuedParams, unknown>);
-    return;
+    const draft = build({ seq: 0, number: NUMBER_PLACEHOLDER, eventSeq: 0 });
+    const values = { code: at.code, day: at.day, placeholder: NUMBER_PLACEHOLDER, ...prefixed('t_', draft.token), ...prefixed('h_', draft.history), ...prefixed('e_', liveRepo.eventRow(draft.event)) };
+    const { seq, event_seq: eventSeq } = (await issuePg(db, values as Record<IssueParams, unknown>)).rows[0]!;
+    return build({ seq, number: formatNumber(at.code, seq), eventSeq });
   }
-  await insertToken(db, token);
-  await adjustLaneCount(db, token.department_id, token.lane, +1);
-  await insertTransition(db, transition);
-  await liveRepo.insertEvent(db, event);
+  const seq = await nextSequence(db, at.departmentId, at.day);
+  const rows = build({ seq, number: formatNumber(at.code, seq), eventSeq: await liveRepo.nextEventSeq(db, at.departmentId) });
+  await insertToken(db, rows.token);
+  await adjustLaneCount(db, rows.token.department_id, rows.token.lane, +1);
+  await insertTransition(db, rows.history);
+  await liveRepo.insertEvent(db, rows.event);
+  return rows;
 }
 
 /** One lane count moving with a token into (+1) or out of (-1) the waiting line. */

@@ -10,7 +10,7 @@ export interface Actor {
 
 export const SYSTEM_ACTOR: Actor = { id: null, label: 'system' };
 
-const NUMBER_DIGITS = 3;
+export const NUMBER_DIGITS = 3;
 
 /** The token's fields that a transition may change; kept with each transition so undo can restore them. */
 export type TokenState = Pick<
