@@ -19,6 +19,7 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: z.string().optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   ADMIN_EMAIL: z.string().email().optional(),
   ADMIN_PASSWORD: z.string().min(MIN_ADMIN_PASSWORD_LENGTH, `must be at least ${MIN_ADMIN_PASSWORD_LENGTH} characters`).max(128).optional(),
@@ -35,7 +36,8 @@ const envSchema = z.object({
 
 export type Database =
   | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; url: string };
+  /** poolSize: connections per instance to PostgreSQL (DATABASE_POOL_SIZE; db/database.ts has the default). */
+  | { kind: 'postgres'; url: string; poolSize?: number };
 
 export interface Config {
   readonly production: boolean;
@@ -106,14 +108,14 @@ export function choosePublicUrl(
   return { url: at(input.host), source: 'host' };
 }
 
-function parseDatabaseUrl(url: string | undefined, dataDir: string): Database {
+function parseDatabaseUrl(url: string | undefined, dataDir: string, poolSize: number | undefined): Database {
   if (!url) return { kind: 'sqlite', path: join(dataDir, 'smart-token.db') };
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (!path) throw new ConfigError('DATABASE_URL', 'sqlite: needs a file path, e.g. sqlite:./data/smart-token.db');
     return { kind: 'sqlite', path };
   }
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { kind: 'postgres', url };
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return { kind: 'postgres', url, ...(poolSize !== undefined && { poolSize }) };
   throw new ConfigError('DATABASE_URL', `unknown scheme in "${url.split(':')[0]}:"; use sqlite:<path> or postgres://…`);
 }
 
@@ -177,7 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, machine: { inte
     production,
     host: e.HOST,
     port: e.PORT,
-    database: parseDatabaseUrl(e.DATABASE_URL, dataDir),
+    database: parseDatabaseUrl(e.DATABASE_URL, dataDir, e.DATABASE_POOL_SIZE),
     redisUrl: e.REDIS_URL,
     admin: e.ADMIN_EMAIL ? { email: e.ADMIN_EMAIL.toLowerCase(), password: e.ADMIN_PASSWORD } : undefined,
     timeZone: e.TZ_QUEUE,

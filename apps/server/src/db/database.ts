@@ -23,6 +23,7 @@ export interface Database {
 }
 
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
+/** Connections per instance unless DATABASE_POOL_SIZE says otherwise; bench/FINDINGS.md §3 has the measurement. */
 const PG_POOL_SIZE = 10;
 /** Upper bound on works sharing one SQLite commit, so one batch never holds the writer for long. */
 const MAX_GROUP_COMMIT = 128;
@@ -168,7 +169,7 @@ export function createDatabase(config: DatabaseConfig): Database {
     const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(config.path)) }) });
     return { db, dialect: 'sqlite', config, transact: createSqliteTransactor(db), close: () => db.destroy() };
   }
-  const pool = new pg.Pool({ connectionString: config.url, max: PG_POOL_SIZE });
+  const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? PG_POOL_SIZE });
   pool.on('connect', nameStatements);
   // An idle client's error (a restarted server) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
