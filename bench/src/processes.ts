@@ -178,6 +178,8 @@ export function serverEnv(options: ServerOptions): Record<string, string> {
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     ...(options.redisUrl !== undefined && { REDIS_URL: options.redisUrl }),
+    // BENCH_PG_POOL_SIZE: PostgreSQL connections per server, to size the pool (the server's default otherwise).
+    ...(options.databaseUrl !== undefined && process.env.BENCH_PG_POOL_SIZE && { DATABASE_POOL_SIZE: process.env.BENCH_PG_POOL_SIZE }),
   };
 }
 

@@ -10,6 +10,7 @@
  *   --duration=S                                        BENCH_DURATION  seconds of each measured run
  *   --report=bench/.tmp/last-run.json                   BENCH_REPORT  re-render a saved run, measure nothing
  *   (environment only)                                  BENCH_PROFILE_DIR  every server child writes a V8 CPU profile there
+ *   (environment only)                                  BENCH_PG_POOL_SIZE PostgreSQL connections per server (sizing the pool)
  * RESULTS.md is written only by a full run (every scenario, 3+ rounds, not quick, default durations).
  * Every run saves its measurements in bench/.tmp/last-run.json.
  */
