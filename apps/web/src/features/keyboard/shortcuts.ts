@@ -29,7 +29,8 @@ function isTyping(target: EventTarget | null): boolean {
 export function useShortcuts(shortcuts: Shortcut[]): void {
   const onKeyDown = useEffectEvent((event: KeyboardEvent) => {
     if (event.ctrlKey || event.metaKey || event.repeat || event.defaultPrevented) return;
-    if (document.querySelector('dialog[open]')) return;
+    // A native <dialog> or a React Aria modal (a role=dialog in an overlay): its own keys only.
+    if (document.querySelector('dialog[open], [role="dialog"], [role="alertdialog"]')) return;
     const match = shortcuts.find(
       (s) => s.code === event.code && Boolean(s.alt) === event.altKey && Boolean(s.shift) === event.shiftKey && s.enabled !== false,
     );

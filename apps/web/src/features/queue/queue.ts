@@ -1,6 +1,6 @@
-import type { LiveClientMessage, Queue, Token, TokenWithHistory } from '@smart-token/contracts';
+import type { DepartmentEvent, LiveClientMessage, Queue, Token, TokenWithHistory } from '@smart-token/contracts';
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { useEffect, useEffectEvent, useState } from 'react';
 import { get } from '../../lib/api';
 import { connectLive, type LiveState } from '../../lib/live';
 import { queueWithToken, type Arrival } from './queue-cache';
@@ -84,9 +84,11 @@ export function patchQueues(client: QueryClient, token: Token, arrival: Arrival,
  * token's own details are refreshed where a screen shows them. Each (re)subscription and resync
  * reloads the department's queue. Returns the connection state for a badge.
  */
-export function useLiveDepartments(departmentIds: string[]): LiveState {
+export function useLiveDepartments(departmentIds: string[], onChange?: (event: DepartmentEvent | null) => void): LiveState {
   const client = useQueryClient();
   const [state, setState] = useState<LiveState>('connecting');
+  /** Told of each event, and (null) of each (re)subscription or resync, when no event says what changed. */
+  const changed = useEffectEvent((event: DepartmentEvent | null) => onChange?.(event));
   const key = departmentIds.join(',');
   useEffect(() => {
     const ids = key ? key.split(',') : [];
@@ -96,8 +98,12 @@ export function useLiveDepartments(departmentIds: string[]): LiveState {
     const live = connectLive(subscriptions, {
       onState: setState,
       // Whatever happened before the subscription took (or while the socket was down) is in no event.
-      onSubscribed: reload,
+      onSubscribed: (departmentId) => {
+        reload(departmentId);
+        changed(null);
+      },
       onEvent: (event) => {
+        changed(event);
         const token = event.token;
         if (!('id' in token)) return refetchQueueSoon(client, event.departmentId);
         patchQueues(client, token, event.type === 'token.issued' ? 'issued' : 'changed', event.departmentId);
@@ -105,6 +111,7 @@ export function useLiveDepartments(departmentIds: string[]): LiveState {
       },
       onResync: (departmentId) => {
         reload(departmentId);
+        changed(null);
         void client.invalidateQueries({ queryKey: queueKeys.tokens });
       },
     });

@@ -1,4 +1,4 @@
-import { canTransition, type Counter, type Department, type StaffAction, type Token } from '@smart-token/contracts';
+import { canTransition, type Counter, type CounterAction, type Department, type StaffAction, type Token } from '@smart-token/contracts';
 import { useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Shell } from '../../app/Shell';
@@ -8,11 +8,14 @@ import { CharacterKeySetting, KeyHint, ShortcutList } from '../../features/keybo
 import { useShortcutKeys } from '../../features/keyboard/preference';
 import { useShortcuts } from '../../features/keyboard/shortcuts';
 import { useCallNext, useCompleteAndCallNext, useIdempotencyKey, useTokenAction, type TokenActionInput } from '../../features/queue/actions';
-import { LiveBadge } from '../../features/queue/components';
+import { LiveBadge, minutesSince } from '../../features/queue/components';
+import { useLastAction, useRecentlyServed, useRefreshCounterHistory } from '../../features/queue/counter-history';
 import { useLiveDepartments, useQueue } from '../../features/queue/queue';
 import { useCounters, useDepartments } from '../../features/setup/setup';
+import { CallNextDialog, type CurrentFate } from './CallNextDialog';
 import { CurrentPatient } from './CurrentPatient';
 import { Journey } from './Journey';
+import { RecentlyServed } from './RecentlyServed';
 import { UndoDialog } from './UndoDialog';
 import { WaitingList } from './WaitingList';
 import './counter.css';
@@ -80,23 +83,43 @@ function CounterPicker({ counters, departments, value, onChange }: { counters: C
 
 type Announce = (text: string) => void;
 
+/** The line's next patient, named before anyone presses a button (staff see names; boards never do). */
+function NextUp({ token }: { token: Token | undefined }) {
+  const { t } = useTranslation('counter');
+  if (!token) return <p className="next-up muted">{t('nextNobody')}</p>;
+  return (
+    <p className="next-up">
+      <span className="next-up-label">{t('nextUp')}</span> <strong>{token.number}</strong> · <span className="next-up-name">{token.patient.name}</span>{' '}
+      <span className="muted">· {t('waited', { count: minutesSince(token.issuedAt) })}</span>
+    </p>
+  );
+}
+
 /** The console for one counter: call, act on the current patient, see the line. */
 function Console({ counter, department, departments }: { counter: Counter; department: Department; departments: Department[] }) {
   const { t } = useTranslation('counter');
   const { t: common } = useTranslation();
   const queue = useQueue(department.id);
+  const lastAction = useLastAction(counter.id);
+  const recent = useRecentlyServed(counter.id);
+  const refreshHistory = useRefreshCounterHistory(counter.id);
   const departmentIds = useMemo(() => [department.id], [department.id]);
-  const live = useLiveDepartments(departmentIds);
+  // The counter's history changes with its own tokens' events (another screen of this counter, a colleague's undo).
+  const live = useLiveDepartments(departmentIds, (event) => {
+    if (!event || !('id' in event.token)) return refreshHistory();
+    const known = [lastAction.data?.token.id, ...(recent.data ?? []).map((entry) => entry.token.id)];
+    if (event.token.counterId === counter.id || known.includes(event.token.id)) refreshHistory();
+  });
   const callNext = useCallNext();
   const completeAndNext = useCompleteAndCallNext();
   const action = useTokenAction();
   const idempotency = useIdempotencyKey();
   const [message, setMessage] = useState('');
   const [error, setError] = useState<unknown>(null);
-  const [lastActed, setLastActed] = useState<{ id: string; number: string } | null>(null);
   const [sendTo, setSendTo] = useState('');
   const [transferTo, setTransferTo] = useState('');
-  const [undoOpen, setUndoOpen] = useState(false);
+  const [undoOf, setUndoOf] = useState<{ id: string; number: string } | null>(null);
+  const [asking, setAsking] = useState(false);
   const transferRef = useRef<HTMLSelectElement>(null);
 
   // The current patient is the latest call still open here, unless the user switched to an earlier one.
@@ -105,7 +128,8 @@ function Console({ counter, department, departments }: { counter: Counter; depar
   const latest = here[0];
   const current = here.find((token) => token.id === pinnedId) ?? latest;
   const alsoHere = here.filter((token) => token !== current);
-  const undoTarget = lastActed ?? (current ? { id: current.id, number: current.number } : null);
+  // Undo reverses the counter's last change as the server's history has it: it survives a reload.
+  const undoTarget: CounterAction | null = lastAction.data ?? null;
   const busy = callNext.isPending || completeAndNext.isPending || action.isPending;
   const nameOf = (id: string) => departments.find((d) => d.id === id)?.name ?? '';
   const keys = useShortcutKeys();
@@ -119,58 +143,77 @@ function Console({ counter, department, departments }: { counter: Counter; depar
   function announceCalled(token: Token | null) {
     if (!token) return announce(t('announceNobody'));
     setPinnedId(null);
-    setLastActed({ id: token.id, number: token.number });
     announce(t('announceCalled', { number: token.number, counter: counter.name }));
   }
 
-  function doCallNext() {
+  /** One press, possibly several requests in turn; the first failure stops it and is shown. */
+  function attempt(work: () => Promise<void>) {
     if (busy) return;
     begin();
+    work()
+      .catch(setError)
+      .finally(refreshHistory);
+  }
+
+  async function callNextNow(): Promise<void> {
     const key = idempotency.keyFor(`call-next:${counter.id}`);
-    callNext.mutate(
-      { counterId: counter.id, departmentId: department.id, key },
-      {
-        onSuccess: ({ token }) => {
-          idempotency.done();
-          announceCalled(token);
-        },
-        onError: setError,
-      },
-    );
+    const { token } = await callNext.mutateAsync({ counterId: counter.id, departmentId: department.id, key });
+    idempotency.done();
+    announceCalled(token);
   }
 
   /**
-   * One request: the server completes (or sends on) the counter's latest call and calls the next. A
-   * press again after a failure, with the same patient and destination on screen, resends the same
-   * Idempotency-Key: if the first press did happen, the server answers with it instead of completing
-   * the patient it called meanwhile.
+   * The current patient completed (or sent on) and the next one called. For the counter's latest call
+   * it is one request, which the server does whole or not at all; a press again after a failure, with
+   * the same patient and destination, resends the same Idempotency-Key, so the server answers with
+   * what it did instead of completing the patient it called meanwhile. An earlier call on screen
+   * (switched to) is completed by itself first.
    */
+  async function completeAndNextNow(patient: Token, onward: string | undefined): Promise<void> {
+    if (patient.id !== latest?.id) {
+      await action.mutateAsync({ tokenId: patient.id, action: 'complete', departmentId: department.id, body: onward ? { nextDepartmentId: onward } : undefined });
+      setSendTo('');
+      return callNextNow();
+    }
+    const key = idempotency.keyFor(`complete-and-call-next:${counter.id}:${patient.id}:${onward ?? ''}`);
+    const { token } = await completeAndNext.mutateAsync({ counterId: counter.id, departmentId: department.id, nextDepartmentId: onward, key });
+    idempotency.done();
+    setSendTo('');
+    announceCalled(token);
+  }
+
+  /** "Call next": straight away at an empty counter; otherwise it first asks what becomes of the patient here. */
+  function requestCallNext() {
+    if (busy) return;
+    if (current) setAsking(true);
+    else attempt(callNextNow);
+  }
+
   function doCompleteAndNext() {
-    if (busy || !current || !can.completeAndNext) return;
-    begin();
-    const key = idempotency.keyFor(`complete-and-call-next:${counter.id}:${current.id}:${sendTo}`);
-    completeAndNext.mutate(
-      { counterId: counter.id, departmentId: department.id, nextDepartmentId: sendTo || undefined, key },
-      {
-        onSuccess: ({ token }) => {
-          idempotency.done();
-          setSendTo('');
-          announceCalled(token);
-        },
-        onError: setError,
-      },
-    );
+    const patient = current;
+    if (!patient || !can.complete) return;
+    attempt(() => completeAndNextNow(patient, sendTo || undefined));
+  }
+
+  function choose(fate: CurrentFate) {
+    setAsking(false);
+    const patient = current;
+    if (!patient) return attempt(callNextNow);
+    attempt(async () => {
+      if (fate.kind === 'complete') return completeAndNextNow(patient, undefined);
+      if (fate.kind === 'sendOn') return completeAndNextNow(patient, fate.departmentId);
+      if (fate.kind === 'park') await action.mutateAsync({ tokenId: patient.id, action: 'park', departmentId: department.id });
+      return callNextNow();
+    });
   }
 
   function run(input: Omit<TokenActionInput, 'departmentId'>, describe: (token: Token) => string) {
     if (busy) return;
     begin();
     action.mutate({ ...input, departmentId: department.id }, {
-      onSuccess: ({ token }) => {
-        setLastActed({ id: token.id, number: token.number });
-        announce(describe(token));
-      },
+      onSuccess: ({ token }) => announce(describe(token)),
       onError: setError,
+      onSettled: refreshHistory,
     });
   }
 
@@ -183,8 +226,21 @@ function Console({ counter, department, departments }: { counter: Counter; depar
     park: allows(current, 'park'),
     noShow: allows(current, 'no_show'),
     transfer: allows(current, 'transfer') && Boolean(transferTo),
-    // The server completes the counter's latest call: offered only while that is the patient on screen.
-    completeAndNext: current === latest && allows(latest, 'complete'),
+  };
+  /** Why a button is greyed out, said on the button (its tooltip), so nobody wonders. */
+  const whyNot = (allowed: boolean): string | undefined => {
+    if (busy) return t('whyBusy');
+    if (!current) return t('whyNoPatient');
+    return allowed ? undefined : t('whyStatus', { number: current.number, status: common(`status.${current.status}`) });
+  };
+  const why = {
+    recall: whyNot(can.recall),
+    start: whyNot(can.start),
+    complete: whyNot(can.complete),
+    park: whyNot(can.park),
+    noShow: whyNot(can.noShow),
+    transfer: whyNot(allows(current, 'transfer')) ?? (transferTo ? undefined : t('whyChooseDepartment')),
+    undo: busy ? t('whyBusy') : undefined,
   };
 
   const actions = {
@@ -225,26 +281,42 @@ function Console({ counter, department, departments }: { counter: Counter; depar
     callThis: (token: Token) => {
       run({ tokenId: token.id, action: 'call', body: { counterId: counter.id } }, (tok) => {
         setPinnedId(null);
-        setLastActed({ id: tok.id, number: tok.number });
         return t('announceCalled', { number: tok.number, counter: counter.name });
       });
     },
+    askUndo: () => {
+      if (undoTarget) setUndoOf({ id: undoTarget.token.id, number: undoTarget.token.number });
+    },
     undo: () => {
-      if (!undoTarget) return;
-      setUndoOpen(false);
-      run({ tokenId: undoTarget.id, action: 'undo' }, (tok) => t('announceUndo', { number: tok.number, status: common(`status.${tok.status}`) }));
+      if (!undoOf) return;
+      const target = undoOf;
+      setUndoOf(null);
+      run({ tokenId: target.id, action: 'undo' }, (tok) => {
+        setPinnedId(null);
+        return t('announceUndo', { number: tok.number, status: common(`status.${tok.status}`) });
+      });
     },
   };
 
+  /** A past patient back to this counter: the counter's own change undone, or a waiting token called again. */
+  function callBack(entry: CounterAction, how: 'undo' | 'call') {
+    if (how === 'call') return actions.callThis(entry.token);
+    run({ tokenId: entry.token.id, action: 'undo' }, (tok) => {
+      // Back at the counter with its first call time: shown as the patient here now, whoever was called since.
+      setPinnedId(tok.id);
+      return t('announceCalledBack', { number: tok.number, counter: counter.name, status: common(`status.${tok.status}`) });
+    });
+  }
+
   useShortcuts([
-    { code: 'KeyN', run: doCallNext, enabled: !busy },
-    { code: 'KeyN', shift: true, run: doCompleteAndNext, enabled: !busy && can.completeAndNext },
+    { code: 'KeyN', run: requestCallNext, enabled: !busy },
+    { code: 'KeyN', shift: true, run: doCompleteAndNext, enabled: !busy && can.complete },
     { code: 'KeyR', run: actions.recall, enabled: !busy && can.recall },
     { code: 'KeyS', run: actions.start, enabled: !busy && can.start },
     { code: 'KeyC', run: actions.complete, enabled: !busy && can.complete },
     { code: 'KeyP', run: actions.park, enabled: !busy && can.park },
     { code: 'KeyT', run: () => transferRef.current?.focus(), enabled: Boolean(current) },
-    { code: 'KeyU', run: () => setUndoOpen(true), enabled: !busy && Boolean(undoTarget) },
+    { code: 'KeyU', run: actions.askUndo, enabled: !busy && Boolean(undoTarget) },
   ]);
 
   const others = departments.filter((d) => d.id !== department.id);
@@ -252,16 +324,25 @@ function Console({ counter, department, departments }: { counter: Counter; depar
   return (
     <>
       <div className="console-bar">
-        <p className="console-where">
-          <strong>{counter.name}</strong> · {department.name} <LiveBadge state={live} />
-        </p>
+        <div className="console-where-next">
+          <p className="console-where">
+            <strong>{counter.name}</strong> · {department.name} <LiveBadge state={live} />
+          </p>
+          <NextUp token={queue.data?.waiting[0]} />
+        </div>
         <div className="button-row">
-          <Button size="big" onClick={doCallNext} disabled={busy} aria-keyshortcuts={keys('N')}>
-            {callNext.isPending ? t('calling') : t('callNext')} <KeyHint keys={keys('N')} />
-          </Button>
-          {can.completeAndNext && (
-            <Button size="big" tone="secondary" onClick={doCompleteAndNext} disabled={busy} aria-keyshortcuts={keys('Shift+N')}>
-              {t('completeAndNext')} <KeyHint keys={keys('Shift+N')} />
+          {current ? (
+            <>
+              <Button size="big" onClick={doCompleteAndNext} disabled={busy || !can.complete} title={why.complete} aria-keyshortcuts={keys('Shift+N')}>
+                {completeAndNext.isPending ? t('calling') : t('completeAndNext')} <KeyHint keys={keys('Shift+N')} />
+              </Button>
+              <Button size="big" tone="secondary" onClick={requestCallNext} disabled={busy} title={busy ? t('whyBusy') : undefined} aria-keyshortcuts={keys('N')} aria-haspopup="dialog">
+                {t('callNextAsk')} <KeyHint keys={keys('N')} />
+              </Button>
+            </>
+          ) : (
+            <Button size="big" onClick={requestCallNext} disabled={busy} title={busy ? t('whyBusy') : undefined} aria-keyshortcuts={keys('N')}>
+              {callNext.isPending ? t('calling') : t('callNext')} <KeyHint keys={keys('N')} />
             </Button>
           )}
         </div>
@@ -279,6 +360,7 @@ function Console({ counter, department, departments }: { counter: Counter; depar
             department={department}
             others={others}
             can={can}
+            why={why}
             keys={keys}
             busy={busy}
             actions={actions}
@@ -287,8 +369,8 @@ function Console({ counter, department, departments }: { counter: Counter; depar
             transferTo={transferTo}
             onTransferTo={setTransferTo}
             transferRef={transferRef}
-            undoLabel={undoTarget ? t('undoFor', { number: undoTarget.number }) : undefined}
-            onUndo={() => setUndoOpen(true)}
+            undoLabel={undoTarget ? t('undoFor', { number: undoTarget.token.number }) : undefined}
+            onUndo={actions.askUndo}
             alsoHere={alsoHere}
             onSwitch={setPinnedId}
           />
@@ -296,6 +378,7 @@ function Console({ counter, department, departments }: { counter: Counter; depar
         </div>
         <div className="console-side">
           <WaitingList queue={queue.data} department={department} counter={counter} busy={busy} onCall={actions.callThis} />
+          <RecentlyServed entries={recent.data} counter={counter} departments={departments} busy={busy} onCallBack={callBack} />
           <section className="card" aria-labelledby="shortcuts-heading">
             <h2 id="shortcuts-heading">{t('keyboard')}</h2>
             <CharacterKeySetting />
@@ -316,7 +399,8 @@ function Console({ counter, department, departments }: { counter: Counter; depar
         </div>
       </div>
 
-      {undoOpen && undoTarget && <UndoDialog target={undoTarget} departments={departments} onCancel={() => setUndoOpen(false)} onConfirm={actions.undo} />}
+      {asking && current && <CallNextDialog current={current} counterName={counter.name} others={others} onChoose={choose} onCancel={() => setAsking(false)} />}
+      {undoOf && <UndoDialog target={undoOf} departments={departments} onCancel={() => setUndoOf(null)} onConfirm={actions.undo} />}
     </>
   );
 }

@@ -12,6 +12,8 @@ interface Props {
   /** Where a patient may be sent on or transferred to. */
   others: Department[];
   can: { recall: boolean; start: boolean; complete: boolean; park: boolean; noShow: boolean; transfer: boolean };
+  /** Why each action is off just now (a tooltip on the greyed button), or undefined while it works. */
+  why: Partial<Record<'recall' | 'start' | 'complete' | 'park' | 'noShow' | 'transfer' | 'undo', string>>;
   /** A shortcut's keys while it works, else undefined (features/keyboard/preference). */
   keys: (keys: string) => string | undefined;
   busy: boolean;
@@ -34,6 +36,7 @@ export function CurrentPatient({
   department,
   others,
   can,
+  why,
   keys,
   busy,
   actions,
@@ -83,16 +86,16 @@ export function CurrentPatient({
           </div>
 
           <div className="button-row current-actions">
-            <Button tone="secondary" onClick={actions.recall} disabled={busy || !can.recall} aria-keyshortcuts={keys('R')}>
+            <Button tone="secondary" onClick={actions.recall} disabled={busy || !can.recall} title={why.recall} aria-keyshortcuts={keys('R')}>
               {t('recall')} <KeyHint keys={keys('R')} />
             </Button>
-            <Button onClick={actions.start} disabled={busy || !can.start} aria-keyshortcuts={keys('S')}>
+            <Button onClick={actions.start} disabled={busy || !can.start} title={why.start} aria-keyshortcuts={keys('S')}>
               {t('start')} <KeyHint keys={keys('S')} />
             </Button>
-            <Button tone="secondary" onClick={actions.park} disabled={busy || !can.park} aria-keyshortcuts={keys('P')}>
+            <Button tone="secondary" onClick={actions.park} disabled={busy || !can.park} title={why.park} aria-keyshortcuts={keys('P')}>
               {t('park')} <KeyHint keys={keys('P')} />
             </Button>
-            <Button tone="danger" onClick={actions.noShow} disabled={busy || !can.noShow}>
+            <Button tone="danger" onClick={actions.noShow} disabled={busy || !can.noShow} title={why.noShow}>
               {t('noShow')}
             </Button>
           </div>
@@ -107,7 +110,7 @@ export function CurrentPatient({
                   </option>
                 ))}
               </Select>
-              <Button onClick={actions.complete} disabled={busy || !can.complete} aria-keyshortcuts={keys('C')}>
+              <Button onClick={actions.complete} disabled={busy || !can.complete} title={why.complete} aria-keyshortcuts={keys('C')}>
                 {t('complete')} <KeyHint keys={keys('C')} />
               </Button>
             </div>
@@ -120,7 +123,7 @@ export function CurrentPatient({
                   </option>
                 ))}
               </Select>
-              <Button tone="secondary" onClick={actions.transfer} disabled={busy || !can.transfer}>
+              <Button tone="secondary" onClick={actions.transfer} disabled={busy || !can.transfer} title={why.transfer}>
                 {t('transfer')}
               </Button>
             </div>
@@ -143,7 +146,7 @@ export function CurrentPatient({
       )}
       {undoLabel && (
         <div className="undo-row">
-          <Button tone="ghost" onClick={onUndo} disabled={busy} aria-keyshortcuts={keys('U')}>
+          <Button tone="ghost" onClick={onUndo} disabled={busy} title={why.undo} aria-keyshortcuts={keys('U')}>
             {undoLabel} <KeyHint keys={keys('U')} />
           </Button>
         </div>

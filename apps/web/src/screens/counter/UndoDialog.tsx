@@ -3,10 +3,12 @@ import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from '../../components/ui/ui';
 import { useToken } from '../../features/queue/queue';
+import { ConsoleDialog } from './ConsoleDialog';
 
 /**
  * Asks before an undo, naming the change that will be reversed (read from the token's history, so
- * it is the server's last change, even if someone else made it). Escape or "Keep it" closes it.
+ * it is the server's last change, even if someone else made it). Escape or "Keep it" closes it, and
+ * the focus starts on "Keep it", so Enter keeps things as they are.
  */
 export function UndoDialog({
   target,
@@ -21,33 +23,15 @@ export function UndoDialog({
 }) {
   const { t, i18n } = useTranslation('counter');
   const { t: queueText } = useTranslation('queue');
-  const ref = useRef<HTMLDialogElement>(null);
   const token = useToken(target.id);
+  const firstRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => firstRef.current?.focus(), []);
   const last = token.data?.history.at(-1);
-  const undoable = last !== undefined && last.action !== 'issue';
-
-  const keepRef = useRef<HTMLButtonElement>(null);
-
-  // Opened by the user: modal, with the focus on the harmless choice, so Enter keeps things as they are.
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    keepRef.current?.focus();
-    return () => dialog?.close();
-  }, []);
+  const undoable = last !== undefined && last.action !== 'issue' && last.action !== 'undo';
 
   const department = last ? (departments.find((d) => d.id === last.departmentId)?.name ?? '') : '';
   return (
-    <dialog
-      ref={ref}
-      className="undo-dialog"
-      aria-labelledby="undo-title"
-      onCancel={(e) => {
-        e.preventDefault();
-        onCancel();
-      }}
-    >
-      <h2 id="undo-title">{t('undoTitle')}</h2>
+    <ConsoleDialog title={t('undoTitle')} onClose={onCancel} role="alertdialog">
       {token.isPending && <p className="muted">…</p>}
       {last && !undoable && <p>{t('undoNothing', { number: target.number })}</p>}
       {last && undoable && (
@@ -66,13 +50,13 @@ export function UndoDialog({
         </>
       )}
       <div className="button-row">
-        <Button ref={keepRef} tone="secondary" onClick={onCancel}>
+        <Button ref={firstRef} tone="secondary" onClick={onCancel}>
           {t('keep')}
         </Button>
         <Button tone="danger" onClick={onConfirm} disabled={!undoable}>
           {t('undoConfirm')}
         </Button>
       </div>
-    </dialog>
+    </ConsoleDialog>
   );
 }
