@@ -8,6 +8,7 @@ import * as tokensByDay from './migrations/2026_12_02_0201_tokens_by_day.js';
 import * as counterHistoryBoardSettings from './migrations/2026_12_02_0300_counter_history_board_settings.js';
 import * as setupAdmin from './migrations/2026_12_02_0101_setup_admin.js';
 import * as uniqueSetupNames from './migrations/2026_12_02_0102_unique_setup_names.js';
+import * as sessionSecurity from './migrations/2026_12_02_0401_session_security.js';
 
 /** Migrations are listed here, not read from the folder, so the built server needs no file scanning. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_02_0300_counter_history_board_settings': counterHistoryBoardSettings,
   '2026_12_02_0101_setup_admin': setupAdmin,
   '2026_12_02_0102_unique_setup_names': uniqueSetupNames,
+  '2026_12_02_0401_session_security': sessionSecurity,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

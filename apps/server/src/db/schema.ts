@@ -38,6 +38,8 @@ export interface UsersTable {
   password_hash: string;
   created_at: number;
   disabled_at: number | null;
+  /** When an admin reset the password; the user must change it before anything else. */
+  password_reset_at: number | null;
 }
 
 export interface SessionsTable {
@@ -46,6 +48,11 @@ export interface SessionsTable {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  ip: string | null;
+  user_agent: string | null;
+  last_seen_at: number | null;
+  /** Why it ended: 'logout', 'idle', 'reuse', 'admin', 'password', 'disabled'. */
+  ended_reason: string | null;
 }
 
 export interface RefreshTokensTable {
@@ -54,6 +61,8 @@ export interface RefreshTokensTable {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+  successor_hash: string | null;
+  successor_sealed: string | null;
 }
 
 export interface TokensTable {
