@@ -32,6 +32,8 @@ const envSchema = z.object({
   LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   DEFAULT_PHONE_REGION: z.string().regex(/^[A-Z]{2}$/, 'must be a two-letter country code').default('IN'),
   TRUST_PROXY: z.string().optional(),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  SESSION_MAX_HOURS: z.coerce.number().min(1).max(7 * 24).default(12),
 });
 
 export type Database =
@@ -59,6 +61,8 @@ export interface Config {
   readonly defaultPhoneRegion: string;
   readonly trustProxy: string[] | false;
   readonly secureCookies: boolean;
+  /** A session ends after this long without a request, and after `maxMs` whatever it does. */
+  readonly session: { readonly idleMs: number; readonly maxMs: number };
 }
 
 /**
@@ -194,5 +198,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, machine: { inte
     defaultPhoneRegion: e.DEFAULT_PHONE_REGION,
     trustProxy: e.TRUST_PROXY ? e.TRUST_PROXY.split(',').map((s) => s.trim()).filter(Boolean) : false,
     secureCookies: publicUrl.startsWith('https://'),
+    session: { idleMs: e.SESSION_IDLE_MINUTES * 60_000, maxMs: e.SESSION_MAX_HOURS * 60 * 60_000 },
   });
 }
