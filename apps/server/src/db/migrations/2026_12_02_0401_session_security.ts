@@ -13,14 +13,12 @@ export async function up(db: Kysely<any>): Promise<void> {
   // can derive, so a second refresh within the grace window gets the same successor.
   await db.schema.alterTable('refresh_tokens').addColumn('successor_hash', 'varchar(64)').execute();
   await db.schema.alterTable('refresh_tokens').addColumn('successor_sealed', 'varchar(512)').execute();
-  await db.schema.createIndex('refresh_tokens_session_idx').on('refresh_tokens').column('session_id').execute();
   // Set when an admin reset the password: the user must choose a new one before anything else.
   await db.schema.alterTable('users').addColumn('password_reset_at', 'bigint').execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('users').dropColumn('password_reset_at').execute();
-  await db.schema.dropIndex('refresh_tokens_session_idx').execute();
   await db.schema.alterTable('refresh_tokens').dropColumn('successor_sealed').execute();
   await db.schema.alterTable('refresh_tokens').dropColumn('successor_hash').execute();
   for (const column of ['ended_reason', 'last_seen_at', 'user_agent', 'ip']) await db.schema.alterTable('sessions').dropColumn(column).execute();
