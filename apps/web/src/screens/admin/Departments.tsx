@@ -1,10 +1,11 @@
 import type { DEPARTMENT_DEFAULTS as SERVER_DEFAULTS, Department } from '@smart-token/contracts';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Button, Field } from '../../components/ui/ui';
-import { ProblemAlert, fieldErrors } from '../../features/errors/ProblemAlert';
-import { useCreateDepartment, useUpdateDepartment } from '../../features/setup/mutations';
+import { Badge, Button, Field } from '../../components/ui/ui';
+import { ProblemAlert, fieldErrors, type FieldSpecs } from '../../features/errors/ProblemAlert';
+import { useCreateDepartment, useDeleteDepartment, useUpdateDepartment } from '../../features/setup/mutations';
 import { Check } from './Check';
+import { ConfirmDialog, Notice } from './ConfirmDialog';
 
 /** The server's defaults (the type keeps them in step); not imported as a value, which would bundle zod. */
 const DEPARTMENT_DEFAULTS: typeof SERVER_DEFAULTS = { maxWaitMinutes: 45, maxRecalls: 3, parkReturnAfter: 3, selfCheckIn: false };
@@ -12,7 +13,10 @@ const DEPARTMENT_DEFAULTS: typeof SERVER_DEFAULTS = { maxWaitMinutes: 45, maxRec
 interface Values {
   code: string;
   name: string;
+  nameHi: string;
+  nameAr: string;
   selfCheckIn: boolean;
+  isEntry: boolean;
   maxWaitMinutes: string;
   maxRecalls: string;
   parkReturnAfter: string;
@@ -21,7 +25,10 @@ interface Values {
 const valuesOf = (d?: Department): Values => ({
   code: d?.code ?? '',
   name: d?.name ?? '',
+  nameHi: d?.names.hi ?? '',
+  nameAr: d?.names.ar ?? '',
   selfCheckIn: d?.selfCheckIn ?? DEPARTMENT_DEFAULTS.selfCheckIn,
+  isEntry: d?.isEntry ?? false,
   maxWaitMinutes: String(d?.maxWaitMinutes ?? DEPARTMENT_DEFAULTS.maxWaitMinutes),
   maxRecalls: String(d?.maxRecalls ?? DEPARTMENT_DEFAULTS.maxRecalls),
   parkReturnAfter: String(d?.parkReturnAfter ?? DEPARTMENT_DEFAULTS.parkReturnAfter),
@@ -32,30 +39,35 @@ const numberOf = (text: string): number | undefined => (text.trim() === '' ? und
 
 const settingsOf = (v: Values) => ({
   name: v.name,
+  code: v.code.trim(),
   selfCheckIn: v.selfCheckIn,
+  isEntry: v.isEntry,
+  names: { ...(v.nameHi.trim() && { hi: v.nameHi }), ...(v.nameAr.trim() && { ar: v.nameAr }) },
   maxWaitMinutes: numberOf(v.maxWaitMinutes),
   maxRecalls: numberOf(v.maxRecalls),
   parkReturnAfter: numberOf(v.parkReturnAfter),
 });
 
-function DepartmentForm({
-  department,
-  onDone,
-  onCancel,
-  announce,
-}: {
-  department?: Department;
-  onDone: (d: Department) => void;
-  onCancel?: () => void;
-  announce: (text: string) => void;
-}) {
+function DepartmentForm({ department, onDone, onCancel }: { department?: Department; onDone: (d: Department) => void; onCancel?: () => void }) {
   const { t } = useTranslation('admin');
   const create = useCreateDepartment();
   const update = useUpdateDepartment();
   const mutation = department ? update : create;
   const [values, setValues] = useState(() => valuesOf(department));
+  const [notice, setNotice] = useState('');
   const set = (patch: Partial<Values>) => setValues((v) => ({ ...v, ...patch }));
-  const errors = fieldErrors(mutation.error);
+  const fields: FieldSpecs = {
+    code: t('code'),
+    name: t('name'),
+    'names.hi': t('nameHi'),
+    'names.ar': t('nameAr'),
+    selfCheckIn: t('selfCheckIn'),
+    isEntry: t('isEntry'),
+    maxWaitMinutes: { label: t('maxWait'), kind: 'number' },
+    maxRecalls: { label: t('maxRecalls'), kind: 'number' },
+    parkReturnAfter: { label: t('parkReturn'), kind: 'number' },
+  };
+  const errors = fieldErrors(mutation.error, fields);
   const headingId = useId();
   const nameRef = useRef<HTMLInputElement>(null);
   const editing = Boolean(department);
@@ -68,23 +80,15 @@ function DepartmentForm({
   function submit(event: FormEvent) {
     event.preventDefault();
     if (mutation.isPending) return;
-    announce('');
+    setNotice('');
     if (department) {
-      update.mutate(
-        { id: department.id, body: settingsOf(values) },
-        {
-          onSuccess: (saved) => {
-            announce(t('departmentSaved', { code: saved.code }));
-            onDone(saved);
-          },
-        },
-      );
+      update.mutate({ id: department.id, body: settingsOf(values) }, { onSuccess: (saved) => onDone(saved) });
     } else {
       create.mutate(
-        { code: values.code.trim(), ...settingsOf(values) },
+        { ...settingsOf(values), code: values.code.trim() },
         {
           onSuccess: (created) => {
-            announce(t('departmentCreated', { code: created.code, name: created.name }));
+            setNotice(t('departmentCreated', { code: created.code, name: created.name }));
             setValues(valuesOf());
             onDone(created);
           },
@@ -93,24 +97,23 @@ function DepartmentForm({
     }
   }
 
-  const labels = { code: t('code'), name: t('name'), selfCheckIn: t('selfCheckIn'), maxWaitMinutes: t('maxWait'), maxRecalls: t('maxRecalls'), parkReturnAfter: t('parkReturn') };
   return (
     <form onSubmit={submit} noValidate className="admin-form" aria-labelledby={headingId}>
       <h3 id={headingId}>{department ? t('editDepartment', { name: department.name }) : t('newDepartment')}</h3>
       <div className="form-grid">
-        {!department && (
-          <Field
-            label={t('code')}
-            value={values.code}
-            onChange={(e) => set({ code: e.target.value.toUpperCase() })}
-            maxLength={6}
-            autoComplete="off"
-            hint={t('codeHint')}
-            error={errors.code}
-            className="code-input"
-          />
-        )}
+        <Field
+          label={t('code')}
+          value={values.code}
+          onChange={(e) => set({ code: e.target.value.toUpperCase() })}
+          maxLength={6}
+          autoComplete="off"
+          hint={t('codeHint')}
+          error={errors.code}
+          className="code-input"
+        />
         <Field label={t('name')} value={values.name} onChange={(e) => set({ name: e.target.value })} maxLength={120} autoComplete="off" error={errors.name} ref={nameRef} />
+        <Field label={t('nameHi')} lang="hi" value={values.nameHi} onChange={(e) => set({ nameHi: e.target.value })} maxLength={120} autoComplete="off" hint={t('optional')} error={errors['names.hi']} />
+        <Field label={t('nameAr')} lang="ar" dir="rtl" value={values.nameAr} onChange={(e) => set({ nameAr: e.target.value })} maxLength={120} autoComplete="off" hint={t('optional')} error={errors['names.ar']} />
         <Field
           label={t('maxWait')}
           type="number"
@@ -134,8 +137,9 @@ function DepartmentForm({
           error={errors.parkReturnAfter}
         />
       </div>
+      <Check label={t('isEntry')} checked={values.isEntry} onChange={(checked) => set({ isEntry: checked })} />
       <Check label={t('selfCheckIn')} checked={values.selfCheckIn} onChange={(checked) => set({ selfCheckIn: checked })} />
-      <ProblemAlert error={mutation.error} labels={labels} />
+      <ProblemAlert error={mutation.error} fields={fields} />
       <div className="button-row">
         <Button type="submit" disabled={mutation.isPending}>
           {mutation.isPending ? t('creating') : department ? t('save') : t('create')}
@@ -146,13 +150,20 @@ function DepartmentForm({
           </Button>
         )}
       </div>
+      <Notice text={notice} />
     </form>
   );
 }
 
-export function Departments({ departments, announce }: { departments: Department[]; announce: (text: string) => void }) {
+type Pending = { kind: 'toggle' | 'delete'; department: Department } | null;
+
+export function Departments({ departments }: { departments: Department[] }) {
   const { t } = useTranslation('admin');
   const [editing, setEditing] = useState<Department | null>(null);
+  const [pending, setPending] = useState<Pending>(null);
+  const [notice, setNotice] = useState('');
+  const update = useUpdateDepartment();
+  const remove = useDeleteDepartment();
   const editButtons = useRef(new Map<string, HTMLButtonElement>());
 
   function closeEditor(id: string) {
@@ -160,8 +171,39 @@ export function Departments({ departments, announce }: { departments: Department
     requestAnimationFrame(() => editButtons.current.get(id)?.focus());
   }
 
+  function ask(next: Pending) {
+    update.reset();
+    remove.reset();
+    setNotice('');
+    setPending(next);
+  }
+
+  function confirm() {
+    if (!pending) return;
+    const d = pending.department;
+    if (pending.kind === 'delete') {
+      remove.mutate(d.id, {
+        onSuccess: () => {
+          setNotice(t('departmentDeleted', { name: d.name }));
+          setPending(null);
+        },
+      });
+    } else {
+      update.mutate(
+        { id: d.id, body: { active: !d.active } },
+        {
+          onSuccess: (saved) => {
+            setNotice(t(saved.active ? 'departmentActivated' : 'departmentDeactivated', { name: saved.name }));
+            setPending(null);
+          },
+        },
+      );
+    }
+  }
+
   return (
     <>
+      <Notice text={notice} />
       {departments.length === 0 ? (
         <p className="muted">{t('noDepartments')}</p>
       ) : (
@@ -171,6 +213,7 @@ export function Departments({ departments, announce }: { departments: Department
               <tr>
                 <th scope="col">{t('colCode')}</th>
                 <th scope="col">{t('colName')}</th>
+                <th scope="col">{t('colState')}</th>
                 <th scope="col">{t('colSelfCheckIn')}</th>
                 <th scope="col">{t('colMaxWait')}</th>
                 <th scope="col">{t('colRecalls')}</th>
@@ -180,28 +223,49 @@ export function Departments({ departments, announce }: { departments: Department
             </thead>
             <tbody>
               {departments.map((d) => (
-                <tr key={d.id} aria-current={editing?.id === d.id ? 'true' : undefined}>
+                <tr key={d.id} aria-current={editing?.id === d.id ? 'true' : undefined} className={d.active ? undefined : 'inactive-row'}>
                   <td>
                     <strong>{d.code}</strong>
                   </td>
-                  <td>{d.name}</td>
+                  <td>
+                    {d.name}
+                    {(d.names.hi || d.names.ar) && (
+                      <div className="muted small">
+                        {d.names.hi && <span lang="hi">{d.names.hi}</span>} {d.names.ar && <span lang="ar" dir="rtl">{d.names.ar}</span>}
+                      </div>
+                    )}
+                  </td>
+                  <td>
+                    <div className="badges">
+                      {d.isEntry && <Badge tone="ok">{t('entryDesk')}</Badge>}
+                      {d.active ? <Badge>{t('active')}</Badge> : <Badge tone="warn">{t('inactive')}</Badge>}
+                    </div>
+                  </td>
                   <td>{d.selfCheckIn ? t('yes') : t('no')}</td>
                   <td>{t('minutes', { count: d.maxWaitMinutes })}</td>
                   <td>{d.maxRecalls}</td>
                   <td>{d.parkReturnAfter}</td>
                   <td>
-                    <Button
-                      tone="secondary"
-                      className="btn-small"
-                      ref={(el) => {
-                        if (el) editButtons.current.set(d.id, el);
-                        else editButtons.current.delete(d.id);
-                      }}
-                      onClick={() => setEditing(d)}
-                      aria-label={t('editLabel', { name: d.name })}
-                    >
-                      {t('edit')}
-                    </Button>
+                    <div className="row-actions">
+                      <Button
+                        tone="secondary"
+                        className="btn-small"
+                        ref={(el) => {
+                          if (el) editButtons.current.set(d.id, el);
+                          else editButtons.current.delete(d.id);
+                        }}
+                        onClick={() => setEditing(d)}
+                        aria-label={t('editLabel', { name: d.name })}
+                      >
+                        {t('edit')}
+                      </Button>
+                      <Button tone="secondary" className="btn-small" onClick={() => ask({ kind: 'toggle', department: d })} aria-label={t(d.active ? 'deactivateLabel' : 'activateLabel', { name: d.name })}>
+                        {d.active ? t('deactivate') : t('activate')}
+                      </Button>
+                      <Button tone="danger" className="btn-small" onClick={() => ask({ kind: 'delete', department: d })} aria-label={t('deleteLabel', { name: d.name })}>
+                        {t('delete')}
+                      </Button>
+                    </div>
                   </td>
                 </tr>
               ))}
@@ -209,10 +273,31 @@ export function Departments({ departments, announce }: { departments: Department
           </table>
         </div>
       )}
-      {editing && (
-        <DepartmentForm key={editing.id} department={editing} announce={announce} onDone={(d) => closeEditor(d.id)} onCancel={() => closeEditor(editing.id)} />
+      {pending && (
+        <ConfirmDialog
+          title={t(pending.kind === 'delete' ? 'deleteTitle' : pending.department.active ? 'deactivateTitle' : 'activateTitle', { name: pending.department.name })}
+          confirmLabel={pending.kind === 'delete' ? t('delete') : pending.department.active ? t('deactivate') : t('activate')}
+          tone={pending.kind === 'delete' ? 'danger' : 'primary'}
+          pending={update.isPending || remove.isPending}
+          error={pending.kind === 'delete' ? remove.error : update.error}
+          onConfirm={confirm}
+          onCancel={() => setPending(null)}
+        >
+          <p>{t(pending.kind === 'delete' ? 'deleteDepartmentBody' : pending.department.active ? 'deactivateDepartmentBody' : 'activateDepartmentBody')}</p>
+        </ConfirmDialog>
       )}
-      <DepartmentForm announce={announce} onDone={() => undefined} />
+      {editing && (
+        <DepartmentForm
+          key={editing.id}
+          department={editing}
+          onDone={(d) => {
+            setNotice(t('departmentSaved', { code: d.code }));
+            closeEditor(d.id);
+          }}
+          onCancel={() => closeEditor(editing.id)}
+        />
+      )}
+      <DepartmentForm onDone={() => undefined} />
     </>
   );
 }

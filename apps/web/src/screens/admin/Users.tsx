@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Button, Field, Select } from '../../components/ui/ui';
 import { ProblemAlert, fieldErrors } from '../../features/errors/ProblemAlert';
 import { useCreateUser, useUsers } from '../../features/users/users';
+import { Notice } from './ConfirmDialog';
 
 // Values, not imports: a value import from the contracts would pull zod into the staff bundle.
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'doctor', 'display', 'kiosk'];
@@ -11,21 +12,22 @@ const MIN_PASSWORD_LENGTH: typeof SERVER_MIN_PASSWORD_LENGTH = 12;
 
 const EMPTY = { email: '', name: '', role: 'receptionist' as Role, password: '' };
 
-export function Users({ announce }: { announce: (text: string) => void }) {
+export function Users() {
   const { t } = useTranslation('admin');
   const users = useUsers();
   const create = useCreateUser();
   const [values, setValues] = useState(EMPTY);
+  const [notice, setNotice] = useState('');
   const set = (patch: Partial<typeof EMPTY>) => setValues((v) => ({ ...v, ...patch }));
   const errors = fieldErrors(create.error);
 
   function submit(event: FormEvent) {
     event.preventDefault();
     if (create.isPending) return;
-    announce('');
+    setNotice('');
     create.mutate(values, {
       onSuccess: (user) => {
-        announce(t('userCreated', { name: user.name, email: user.email }));
+        setNotice(t('userCreated', { name: user.name, email: user.email }));
         setValues(EMPTY);
       },
     });
@@ -85,6 +87,7 @@ export function Users({ announce }: { announce: (text: string) => void }) {
         <Button type="submit" disabled={create.isPending}>
           {create.isPending ? t('creating') : t('create')}
         </Button>
+        <Notice text={notice} />
       </form>
     </>
   );
