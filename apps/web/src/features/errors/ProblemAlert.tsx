@@ -1,56 +1,130 @@
+/**
+ * Failed requests as people can act on them: a sentence in the reader's language naming the field
+ * and what to do. The server's machine text (problem+json `detail` of a validation error, zod's
+ * "Too small: expected string…") is never shown; API clients still get it in `errors`.
+ *
+ * Use, in any form:
+ *
+ *   const fields = { 'patient.phone': { label: t('phone'), kind: 'phone', example }, 'patient.name': t('name') };
+ *   fieldErrors(mutation.error, fields)['patient.phone']   // the sentence to show under that field
+ *   <ProblemAlert error={mutation.error} fields={fields} /> // a summary: every field's sentence, or one for the whole error
+ *
+ * `fields` is keyed by the field's path in the request body (`body.` left off, as the server's
+ * `errors[].path` names it); a plain string is just the label. The kind is guessed from the path
+ * when not given (`…phone`, `…email`, `…Id` is a choice). A field the form does not name gets a
+ * generic sentence. `problemMessage(error, fields)` gives one sentence for places with no list;
+ * `localProblem(field, 'required' | 'invalid', fields)` the same words for what the form checks itself.
+ */
+import i18next from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Alert } from '../../components/ui/ui';
-import { registerMessages } from '../../i18n';
 import { ApiError } from '../../lib/api';
 import './errors.css';
+import './messages';
 
-registerMessages('errors', {
-  en: {
-    network: 'The server could not be reached. Check the connection and try again.',
-    unknown: 'Something went wrong. Try again.',
-    fixFields: 'Please correct these fields:',
-  },
-  hi: {
-    network: 'सर्वर से संपर्क नहीं हो सका। कनेक्शन जाँचें और फिर से कोशिश करें।',
-    unknown: 'कुछ गलत हो गया। फिर से कोशिश करें।',
-    fixFields: 'कृपया ये फ़ील्ड ठीक करें:',
-  },
-  ar: {
-    network: 'تعذّر الوصول إلى الخادم. تحقّق من الاتصال وأعد المحاولة.',
-    unknown: 'حدث خطأ ما. أعد المحاولة.',
-    fixFields: 'يرجى تصحيح هذه الحقول:',
-  },
-});
+export type FieldKind = 'text' | 'phone' | 'email' | 'password' | 'choice' | 'number';
 
-/** The server names fields as `body.code`; forms know them as `code`. */
+export interface FieldSpec {
+  /** The label the form shows for the field. */
+  label: string;
+  kind?: FieldKind;
+  /** A valid value to cite (phones: the clinic's example number, from `usePhoneFormat`). */
+  example?: string;
+}
+
+export type FieldSpecs = Record<string, string | FieldSpec>;
+
+/** The server names fields as `body.patient.phone`; forms know them as `patient.phone`. */
 const fieldOf = (path: string) => path.replace(/^body\./, '');
 
-/** The first server message for each field, to show under that field. */
-export function fieldErrors(error: unknown): Record<string, string> {
+function kindOf(field: string, spec: FieldSpec): FieldKind {
+  if (spec.kind) return spec.kind;
+  const last = field.split('.').at(-1) ?? field;
+  if (/phone/i.test(last)) return 'phone';
+  if (/email/i.test(last)) return 'email';
+  if (/password/i.test(last)) return 'password';
+  if (/Id$/.test(last)) return 'choice';
+  return 'text';
+}
+
+const t = (key: string, options?: Record<string, unknown>) => i18next.t(`errors:${key}`, options ?? {});
+
+/** One server complaint about one field, as a sentence naming the field (or a generic one for a field the form does not name). */
+function sentenceFor(field: string, serverMessage: string, fields: FieldSpecs): string {
+  const given = fields[field];
+  if (given === undefined) return t('generic');
+  const spec: FieldSpec = typeof given === 'string' ? { label: given } : given;
+  const label = { field: spec.label };
+  const kind = kindOf(field, spec);
+  if (/unknown field/i.test(serverMessage)) return t('generic');
+  if (/received undefined|is required|required|>=\s*1 characters?/i.test(serverMessage)) return kind === 'choice' ? t('choice', label) : t('required', label);
+  const tooLong = /too big.*<=\s*(\d+)/i.exec(serverMessage);
+  if (tooLong && kind !== 'phone') return t('tooLong', { ...label, max: tooLong[1] });
+  if (kind === 'phone') return spec.example ? t('phone', { ...label, example: spec.example }) : t('phoneNoExample', label);
+  if (kind === 'email') return t('email', label);
+  if (kind === 'choice' || /no such|must be an id|invalid option/i.test(serverMessage)) return t('choice', label);
+  const tooShort = /too small.*>=\s*(\d+)/i.exec(serverMessage);
+  if (tooShort) return t('tooShort', { ...label, min: tooShort[1] });
+  if (kind === 'number' || /expected (number|int)/i.test(serverMessage)) return t('number', label);
+  return t('invalid', label);
+}
+
+/** A sentence for each field the server refused, keyed by the form's field path (the first complaint per field). */
+export function fieldErrors(error: unknown, fields: FieldSpecs = {}): Record<string, string> {
   const out: Record<string, string> = {};
-  if (error instanceof ApiError) for (const e of error.errors) out[fieldOf(e.path)] ??= e.message;
+  if (error instanceof ApiError && error.code === 'VALIDATION_FAILED') {
+    for (const e of error.errors) {
+      const field = fieldOf(e.path);
+      out[field] ??= sentenceFor(field, e.message, fields);
+    }
+  }
   return out;
 }
 
+/** The sentence for a problem the form found itself, before asking the server: the same words as the server's would get. */
+export function localProblem(field: string, problem: 'required' | 'invalid', fields: FieldSpecs): string {
+  return sentenceFor(field, problem === 'required' ? 'is required' : 'invalid', fields);
+}
+
+/** The server's `detail` is written for people (and names the token), but in English only. */
+const PEOPLE_DETAIL_CODES = new Set(['INVALID_TRANSITION', 'CONFLICT', 'NOT_FOUND', 'SELF_CHECK_IN_DISABLED', 'RATE_LIMITED']);
+const KNOWN_CODES = new Set(['UNAUTHENTICATED', 'INVALID_CREDENTIALS', 'FORBIDDEN', 'RATE_LIMITED', 'INVALID_TRANSITION', 'CONFLICT', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE']);
+
+/** One sentence for a failed request: the first field's sentence, or the error as a whole. */
+export function problemMessage(error: unknown, fields: FieldSpecs = {}): string {
+  if (!(error instanceof ApiError)) return error instanceof TypeError ? t('network') : t('unknown');
+  if (error.code === 'VALIDATION_FAILED') {
+    const first = error.errors[0];
+    return first ? sentenceFor(fieldOf(first.path), first.message, fields) : t('generic');
+  }
+  if (error.status >= 500) return t('unknown');
+  // In English the server's own sentence says more ("Token GEN-004 is already completed…").
+  if (PEOPLE_DETAIL_CODES.has(error.code) && i18next.language === 'en' && error.detail) return error.detail;
+  if (KNOWN_CODES.has(error.code)) return t(error.code);
+  return t('generic');
+}
+
 /**
- * A failed request as a receptionist can act on it: the server's sentence (problem+json `detail`),
- * or for bad input each field with what is wrong, named by the form's own labels.
+ * A failed request shown above the form's button (role=alert, read out as it appears): for refused
+ * input, each field's sentence; otherwise one sentence. `labels` is the older name of `fields`.
  */
-export function ProblemAlert({ error, labels = {} }: { error: unknown; labels?: Record<string, string> }) {
-  const { t } = useTranslation('errors');
+export function ProblemAlert({ error, fields, labels }: { error: unknown; fields?: FieldSpecs; labels?: FieldSpecs }) {
+  // Re-rendered when the language changes.
+  useTranslation('errors');
   if (!error) return null;
-  if (!(error instanceof ApiError)) return <Alert>{error instanceof TypeError ? t('network') : t('unknown')}</Alert>;
-  if (error.errors.length === 0) return <Alert>{error.detail}</Alert>;
-  return (
-    <Alert>
-      <p className="problem-title">{t('fixFields')}</p>
-      <ul className="problem-list">
-        {error.errors.map((e) => (
-          <li key={e.path}>
-            <strong>{labels[fieldOf(e.path)] ?? fieldOf(e.path)}</strong>: {e.message}
-          </li>
-        ))}
-      </ul>
-    </Alert>
-  );
+  const specs = fields ?? labels ?? {};
+  if (error instanceof ApiError && error.code === 'VALIDATION_FAILED' && error.errors.length > 1) {
+    const sentences = [...new Set(error.errors.map((e) => sentenceFor(fieldOf(e.path), e.message, specs)))];
+    return (
+      <Alert>
+        <p className="problem-title">{t('fixFields')}</p>
+        <ul className="problem-list">
+          {sentences.map((s) => (
+            <li key={s}>{s}</li>
+          ))}
+        </ul>
+      </Alert>
+    );
+  }
+  return <Alert>{problemMessage(error, specs)}</Alert>;
 }

@@ -1,11 +1,12 @@
-import type { Department, IssueTokenBody, PatientMatch, Priority } from '@smart-token/contracts';
-import { useQueryClient } from '@tanstack/react-query';
+import type { Department, IssueTokenBody, PatientMatch, Priority, Token } from '@smart-token/contracts';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button, Field, Select } from '../../components/ui/ui';
-import { ProblemAlert, fieldErrors } from '../../features/errors/ProblemAlert';
-import { isSearchablePhone, patientSearchQuery, usePatientSearch } from '../../features/patients/patients';
+import { ProblemAlert, fieldErrors, localProblem, type FieldSpecs } from '../../features/errors/ProblemAlert';
+import { isSearchablePhone, patientKeys, patientSearchQuery, usePatientSearch, usePhoneFormat } from '../../features/patients/patients';
 import { useIdempotencyKey, type IssuedToken, type useIssueToken } from '../../features/queue/actions';
+import { defaultDepartmentId } from '../../features/reception/reception';
 import { LANGUAGES, type Language } from '../../i18n';
 import './messages';
 
@@ -25,18 +26,24 @@ const isLanguage = (code: string | undefined): code is Language => LANGUAGES.som
 
 /**
  * Phone first: the receptionist types the number and presses Enter (a returning patient's name is
- * filled in), then Enter again in the name field issues the token in the remembered department.
+ * filled in), then Enter again in the name field issues the token in the entry desk's department
+ * (or this desk's last choice). With neither, Enter asks for the department: a token never goes to
+ * a guessed one. A phone with a token still in a line today is offered that token first.
  */
 export function IssueForm({
   departments,
   issue,
   onIssued,
+  onReprint,
   focusPhone = false,
 }: {
+  /** The departments that take tokens now. */
   departments: Department[];
   /** Owned by the screen, so a token issued while the form is being replaced still shows its ticket. */
   issue: ReturnType<typeof useIssueToken>;
   onIssued: (token: IssuedToken) => void;
+  /** The patient already waits: their ticket is printed again instead of a second token. */
+  onReprint: (token: Token) => void;
   /** Put the cursor in the phone field: the user asked for a new patient (focus is not taken on page load). */
   focusPhone?: boolean;
 }) {
@@ -47,36 +54,68 @@ export function IssueForm({
   const phoneRef = useRef<HTMLInputElement>(null);
   const nameRef = useRef<HTMLInputElement>(null);
   const departmentRef = useRef<HTMLSelectElement>(null);
+  const reprintRef = useRef<HTMLButtonElement>(null);
   const matchesId = useId();
+  const departmentNoteId = useId();
+  const phoneFormat = usePhoneFormat();
 
   const [phone, setPhone] = useState('');
   const [name, setName] = useState('');
   const [language, setLanguage] = useState<Language | ''>('');
-  const [chosenDepartmentId, setDepartmentId] = useState(() => localStorage.getItem(DEPARTMENT_KEY) ?? '');
-  // The remembered department may have been removed since: the first one stands in.
-  const departmentId = departments.some((d) => d.id === chosenDepartmentId) ? chosenDepartmentId : (departments[0]?.id ?? '');
+  const [chosenDepartmentId, setDepartmentId] = useState(() => defaultDepartmentId(departments, localStorage.getItem(DEPARTMENT_KEY)));
+  // A department removed or switched off since is no choice: the receptionist is asked again.
+  const departmentId = departments.some((d) => d.id === chosenDepartmentId) ? chosenDepartmentId : '';
   const [priority, setPriority] = useState<Priority>('normal');
   const [channel, setChannel] = useState<Channel>('');
   const [problems, setProblems] = useState<Problems>({});
   const [lookupFailed, setLookupFailed] = useState(false);
+  /** The receptionist chose to issue a second token although this phone has one in a line. */
+  const [secondWanted, setSecondWanted] = useState(false);
 
   const search = usePatientSearch(phone);
   const matches = search.data?.matches ?? [];
+  // The lookup of exactly this phone, however it was made (as typed, at Enter, before issuing): never fetches by itself.
+  const lookup = useQuery({ ...patientSearchQuery(phone), enabled: false });
+  const stillInLine = isSearchablePhone(phone) ? (lookup.data?.active ?? []) : [];
+  const departmentName = (id: string) => departments.find((d) => d.id === id)?.name ?? '';
+
+  const fields: FieldSpecs = {
+    'patient.name': t('name'),
+    'patient.phone': { label: t('phone'), kind: 'phone', ...(phoneFormat.data?.example && { example: phoneFormat.data.example }) },
+    departmentId: { label: common('department'), kind: 'choice' },
+    priority: common('priority'),
+    'patient.language': t('patientLanguage'),
+  };
 
   // A new patient asked for by the user (not the page opening) starts with the cursor in the phone field.
   useEffect(() => {
     if (focusPhone) phoneRef.current?.focus();
   }, [focusPhone]);
 
+  // The offer of the token the patient already has takes the focus once it is on screen (Enter reprints).
+  const offered = stillInLine.length > 0 && !secondWanted;
+  const offerFocusWanted = useRef(false);
+  useEffect(() => {
+    if (offered && offerFocusWanted.current) {
+      offerFocusWanted.current = false;
+      reprintRef.current?.focus();
+    }
+  }, [offered]);
+  function focusOffer() {
+    if (reprintRef.current) reprintRef.current.focus();
+    else offerFocusWanted.current = true;
+  }
+
   function chooseDepartment(id: string) {
     setDepartmentId(id);
     localStorage.setItem(DEPARTMENT_KEY, id);
   }
 
-  function pick(match: PatientMatch) {
+  function pick(match: PatientMatch, focusName = true) {
     setName(match.name);
     if (isLanguage(match.language)) setLanguage(match.language);
     setProblems((p) => ({ ...p, name: undefined }));
+    if (!focusName) return;
     requestAnimationFrame(() => {
       nameRef.current?.focus();
       nameRef.current?.select();
@@ -84,8 +123,8 @@ export function IssueForm({
   }
 
   function phoneProblem(value: string): string | undefined {
-    if (!value.trim()) return t('phoneRequired');
-    if (!PHONE_CHARS.test(value.trim())) return t('phoneInvalid');
+    if (!value.trim()) return localProblem('patient.phone', 'required', fields);
+    if (!PHONE_CHARS.test(value.trim())) return localProblem('patient.phone', 'invalid', fields);
     return undefined;
   }
 
@@ -104,8 +143,11 @@ export function IssueForm({
       setLookupFailed(false);
       const result = await client.fetchQuery(patientSearchQuery(phone));
       const first = result.matches[0];
-      if (first) pick(first);
-      else nameRef.current?.focus();
+      // Already in a line today: their token is offered first (Enter reprints it), not the name field.
+      const waitingAlready = (result.active?.length ?? 0) > 0;
+      if (first) pick(first, !waitingAlready);
+      if (waitingAlready) focusOffer();
+      else if (!first) nameRef.current?.focus();
     } catch {
       setLookupFailed(true);
       nameRef.current?.focus();
@@ -120,21 +162,34 @@ export function IssueForm({
     setChannel('');
     setProblems({});
     setLookupFailed(false);
+    setSecondWanted(false);
     issue.reset();
   }
 
-  function submit(event: FormEvent) {
-    event.preventDefault();
+  /** This phone's tokens still in a line today, read again unless just read (another desk may have issued one). */
+  async function tokensStillInLine(): Promise<Token[]> {
+    if (!isSearchablePhone(phone)) return [];
+    try {
+      return (await client.fetchQuery(patientSearchQuery(phone))).active ?? [];
+    } catch {
+      // The lookup failing must not keep a patient without a token: the issue itself says what is wrong.
+      return [];
+    }
+  }
+
+  async function submit(event?: FormEvent, second = secondWanted) {
+    event?.preventDefault();
     if (issue.isPending) return;
     const found: Problems = {
       phone: phoneProblem(phone),
-      name: name.trim() ? undefined : t('nameRequired'),
+      name: name.trim() ? undefined : localProblem('patient.name', 'required', fields),
       department: departmentId ? undefined : t('departmentRequired'),
     };
     setProblems(found);
     if (found.phone) return phoneRef.current?.focus();
     if (found.name) return nameRef.current?.focus();
     if (found.department) return departmentRef.current?.focus();
+    if (!second && (await tokensStillInLine()).length > 0) return focusOffer();
 
     const body: IssueTokenBody = {
       departmentId,
@@ -149,18 +204,19 @@ export function IssueForm({
         onSuccess: (token) => {
           idempotency.done();
           reset();
+          void client.invalidateQueries({ queryKey: patientKeys.all });
           onIssued(token);
         },
       },
     );
   }
 
-  const serverFields = fieldErrors(issue.error);
-  const labels = { 'patient.name': t('name'), 'patient.phone': t('phone'), departmentId: common('department'), priority: common('priority'), 'patient.language': t('patientLanguage') };
+  const serverFields = fieldErrors(issue.error, fields);
   const searching = search.isFetching && isSearchablePhone(phone);
+  const waiting = stillInLine[0];
 
   return (
-    <form onSubmit={submit} noValidate aria-label={t('newPatient')}>
+    <form onSubmit={(e) => void submit(e)} noValidate aria-label={t('newPatient')}>
       <Field
         ref={phoneRef}
         label={t('phone')}
@@ -173,9 +229,10 @@ export function IssueForm({
         onChange={(e) => {
           setPhone(e.target.value);
           setLookupFailed(false);
+          setSecondWanted(false);
         }}
         onKeyDown={(e) => void onPhoneKeyDown(e)}
-        hint={t('phoneHint')}
+        hint={phoneFormat.data?.example ? t('phoneHintExample', { example: phoneFormat.data.example }) : t('phoneHint')}
         error={problems.phone ?? serverFields['patient.phone']}
         maxLength={32}
       />
@@ -186,6 +243,30 @@ export function IssueForm({
         {!searching && search.isSuccess && matches.length === 0 && <p className="muted">{t('noMatch')}</p>}
         {matches.length > 0 && <p className="muted">{t('matchesFound', { count: matches.length })}</p>}
       </div>
+      {waiting && offered && (
+        <div className="already-waiting" role="alert">
+          <p className="already-waiting-text">
+            {stillInLine.length === 1
+              ? t('alreadyWaiting', { number: waiting.number, department: departmentName(waiting.departmentId), status: common(`status.${waiting.status}`) })
+              : t('alreadyWaitingMany', { numbers: stillInLine.map((x) => x.number).join(', ') })}
+          </p>
+          <div className="button-row">
+            <Button ref={reprintRef} onClick={() => onReprint(waiting)}>
+              {t('reprintExisting', { number: waiting.number })}
+            </Button>
+            <Button
+              tone="secondary"
+              onClick={() => {
+                setSecondWanted(true);
+                if (name.trim()) void submit(undefined, true);
+                else nameRef.current?.focus();
+              }}
+            >
+              {t('issueSecond')}
+            </Button>
+          </div>
+        </div>
+      )}
       {matches.length > 0 && (
         <ul className="match-list" aria-label={t('returning')}>
           {matches.map((m) => (
@@ -215,7 +296,19 @@ export function IssueForm({
       {departments.length === 0 ? (
         <p className="field-error">{t('noDepartments')}</p>
       ) : (
-        <Select ref={departmentRef} label={common('department')} value={departmentId} onChange={(e) => chooseDepartment(e.target.value)}>
+        <Select
+          ref={departmentRef}
+          label={common('department')}
+          value={departmentId}
+          onChange={(e) => chooseDepartment(e.target.value)}
+          aria-invalid={problems.department ? true : undefined}
+          aria-describedby={departmentNoteId}
+        >
+          {!departmentId && (
+            <option value="" disabled>
+              {t('chooseDepartment')}
+            </option>
+          )}
           {departments.map((d) => (
             <option key={d.id} value={d.id}>
               {d.name} ({d.code})
@@ -223,7 +316,9 @@ export function IssueForm({
           ))}
         </Select>
       )}
-      {problems.department && <p className="field-error">{problems.department}</p>}
+      <p id={departmentNoteId} className={problems.department ? 'field-error department-note' : 'field-hint department-note'}>
+        {problems.department ?? (departmentId ? '' : t('departmentUnset'))}
+      </p>
 
       <fieldset className="priority-group">
         <legend>{common('priority')}</legend>
@@ -251,7 +346,7 @@ export function IssueForm({
         </Select>
       </div>
 
-      <ProblemAlert error={issue.error} labels={labels} />
+      <ProblemAlert error={issue.error} fields={fields} />
 
       <Button type="submit" size="big" className="issue-button" disabled={issue.isPending || departments.length === 0}>
         {issue.isPending ? t('issuing') : t('issue')}

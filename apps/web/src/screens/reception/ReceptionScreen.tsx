@@ -1,42 +1,76 @@
+import type { Token } from '@smart-token/contracts';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Shell } from '../../app/Shell';
 import { Button } from '../../components/ui/ui';
+import { ProblemAlert } from '../../features/errors/ProblemAlert';
 import { ShortcutList } from '../../features/keyboard/ShortcutList';
 import { useShortcuts } from '../../features/keyboard/shortcuts';
-import { ProblemAlert } from '../../features/errors/ProblemAlert';
 import { useIssueToken, type IssuedToken } from '../../features/queue/actions';
-import { DepartmentQueueCard, LiveBadge } from '../../features/queue/components';
+import { LiveBadge } from '../../features/queue/components';
 import { useLiveDepartments } from '../../features/queue/queue';
+import { issuable, useReprint } from '../../features/reception/reception';
 import { useCounters, useDepartments } from '../../features/setup/setup';
 import { Ticket, printTicket } from '../../features/ticket/Ticket';
 import { IssueForm } from './IssueForm';
+import { QueueCards } from './QueueCards';
+import { TokenSearch } from './TokenSearch';
 import './messages';
 import './reception.css';
 
 /** The server's per-socket subscription limit (LIVE_MAX_SUBSCRIPTIONS in the contracts). */
 const LIVE_MAX_SUBSCRIPTIONS = 20;
+/** A reprint prints by itself once its QR code is drawn; past this it prints without waiting longer. */
+const QR_WAIT_MS = 3_000;
 
-/** Reception console: register and issue on the left, every department's line live on the right. */
+/** The ticket on screen: just issued, or printed again with a new status link. */
+interface ShownTicket {
+  token: IssuedToken;
+  reprinted: boolean;
+}
+
+/** Prints the ticket once its QR code is on screen (drawn asynchronously), or after QR_WAIT_MS regardless. */
+function printWhenDrawn(): () => void {
+  const started = Date.now();
+  let frame = 0;
+  const check = () => {
+    if (document.querySelector('.issued .ticket-qr svg') || Date.now() - started > QR_WAIT_MS) printTicket();
+    else frame = requestAnimationFrame(check);
+  };
+  frame = requestAnimationFrame(check);
+  return () => cancelAnimationFrame(frame);
+}
+
+/**
+ * Reception console: register and issue on the left, find and mend today's tokens below it, every
+ * department's line live on the right.
+ */
 export function ReceptionScreen() {
   const { t } = useTranslation('reception');
   const { t: ticketText } = useTranslation('ticket');
   const departments = useDepartments();
   const counters = useCounters();
   const issue = useIssueToken();
+  const reprint = useReprint();
   const [formKey, setFormKey] = useState(0);
-  const [issued, setIssued] = useState<IssuedToken | null>(null);
+  const [shown, setShown] = useState<ShownTicket | null>(null);
+  const stopPrintWait = useRef<() => void>(undefined);
   const printRef = useRef<HTMLButtonElement>(null);
+  const searchRef = useRef<HTMLInputElement>(null);
 
-  const list = useMemo(() => departments.data ?? [], [departments.data]);
-  const liveIds = useMemo(() => list.slice(0, LIVE_MAX_SUBSCRIPTIONS).map((d) => d.id), [list]);
+  const all = useMemo(() => departments.data ?? [], [departments.data]);
+  const open = useMemo(() => issuable(all), [all]);
+  const liveIds = useMemo(() => all.slice(0, LIVE_MAX_SUBSCRIPTIONS).map((d) => d.id), [all]);
   const live = useLiveDepartments(liveIds);
-  const departmentName = (id: string) => list.find((d) => d.id === id)?.name ?? '';
+  const departmentName = (id: string) => all.find((d) => d.id === id)?.name ?? '';
+  const issued = shown?.token;
 
   // The new ticket takes the focus, so Enter prints it.
   useEffect(() => {
-    if (issued) printRef.current?.focus();
-  }, [issued]);
+    if (shown) printRef.current?.focus();
+  }, [shown]);
+
+  useEffect(() => () => stopPrintWait.current?.(), []);
 
   /** A fresh form with the focus in the phone field; a token being issued is let finish first. */
   function newPatient() {
@@ -45,9 +79,26 @@ export function ReceptionScreen() {
     setFormKey((k) => k + 1);
   }
 
+  /** A new status key for the token, its ticket on screen and printed; the form is ready for the next patient. */
+  function reprintTicket(token: Token) {
+    if (reprint.isPending) return;
+    reprint.mutate(token, {
+      onSuccess: (again) => {
+        setShown({ token: again, reprinted: true });
+        stopPrintWait.current?.();
+        stopPrintWait.current = printWhenDrawn();
+        if (!issue.isPending) {
+          issue.reset();
+          setFormKey((k) => k + 1);
+        }
+      },
+    });
+  }
+
   useShortcuts([
     { code: 'KeyN', alt: true, run: newPatient },
-    { code: 'KeyP', alt: true, run: () => printTicket('thermal'), enabled: Boolean(issued) },
+    { code: 'KeyF', alt: true, run: () => searchRef.current?.focus() },
+    { code: 'KeyP', alt: true, run: () => printTicket(), enabled: Boolean(issued) },
   ]);
 
   return (
@@ -61,29 +112,36 @@ export function ReceptionScreen() {
           <section className="card" aria-labelledby="new-patient-heading">
             <h2 id="new-patient-heading">{t('newPatient')}</h2>
             <ProblemAlert error={departments.error} />
-            {departments.isPending ? null : <IssueForm key={formKey} departments={list} issue={issue} onIssued={setIssued} focusPhone={formKey > 0} />}
+            {departments.isPending ? null : (
+              <IssueForm key={formKey} departments={open} issue={issue} onIssued={(token) => setShown({ token, reprinted: false })} onReprint={reprintTicket} focusPhone={formKey > 0} />
+            )}
           </section>
 
           <div role="status" className="visually-hidden">
-            {issued &&
-              t('issuedAnnouncement', { number: issued.number, name: issued.patient.name, department: departmentName(issued.departmentId) })}
+            {shown &&
+              (shown.reprinted
+                ? `${t('reprinted')}: ${shown.token.number}`
+                : t('issuedAnnouncement', { number: shown.token.number, name: shown.token.patient.name, department: departmentName(shown.token.departmentId) }))}
           </div>
+          <ProblemAlert error={reprint.error} />
 
-          {issued && (
+          {shown && (
             <section className="card issued" aria-labelledby="issued-heading">
-              <h2 id="issued-heading">{t('issued')}</h2>
+              <h2 id="issued-heading">{shown.reprinted ? t('reprinted') : t('issued')}</h2>
+              {shown.reprinted && <p className="reprinted-note">{t('reprintedNote')}</p>}
               <Ticket
+                key={shown.token.statusUrl ?? shown.token.id}
                 data={{
-                  number: issued.number,
-                  departmentName: departmentName(issued.departmentId),
-                  issuedAt: issued.issuedAt,
-                  statusUrl: issued.statusUrl ?? `${location.origin}/status`,
-                  position: issued.position,
-                  estimatedWait: issued.estimatedWait,
+                  number: shown.token.number,
+                  departmentName: departmentName(shown.token.departmentId),
+                  issuedAt: shown.token.issuedAt,
+                  statusUrl: shown.token.statusUrl ?? `${location.origin}/status`,
+                  position: shown.token.position,
+                  estimatedWait: shown.token.estimatedWait,
                 }}
               />
               <div className="button-row">
-                <Button ref={printRef} onClick={() => printTicket('thermal')} aria-keyshortcuts="Alt+P">
+                <Button ref={printRef} onClick={() => printTicket()} aria-keyshortcuts="Alt+P">
                   {ticketText('print')}
                 </Button>
                 <Button tone="secondary" onClick={() => printTicket('a6')}>
@@ -96,6 +154,8 @@ export function ReceptionScreen() {
             </section>
           )}
 
+          <TokenSearch departments={all} onReprint={reprintTicket} inputRef={searchRef} />
+
           <section className="card keyboard-help" aria-labelledby="keyboard-heading">
             <h2 id="keyboard-heading">{t('keyboard')}</h2>
             <ShortcutList
@@ -103,6 +163,7 @@ export function ReceptionScreen() {
                 { keys: 'Enter', label: t('kbdEnterPhone') },
                 { keys: 'Enter', label: t('kbdEnterName') },
                 { keys: 'Alt+N', label: t('kbdNew') },
+                { keys: 'Alt+F', label: t('kbdFind') },
                 { keys: 'Alt+P', label: t('kbdPrint') },
               ]}
             />
@@ -111,11 +172,7 @@ export function ReceptionScreen() {
 
         <section className="reception-queues" aria-labelledby="queues-heading">
           <h2 id="queues-heading">{t('queues')}</h2>
-          <div className="qcards">
-            {list.map((d) => (
-              <DepartmentQueueCard key={d.id} department={d} counters={counters.data ?? []} />
-            ))}
-          </div>
+          <QueueCards departments={all} counters={counters.data ?? []} />
         </section>
       </div>
     </Shell>
