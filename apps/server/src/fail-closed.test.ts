@@ -49,6 +49,9 @@ const STAFF_OPERATIONS: Record<string, readonly Role[]> = {
   'POST /api/v1/live/ticket': ALL,
   'GET /api/v1/departments/{id}/board': ['admin', 'receptionist', 'doctor', 'display'],
   'POST /api/v1/patients/search': ['admin', 'receptionist'],
+  'GET /api/v1/patients/phone-format': ['admin', 'receptionist', 'doctor', 'kiosk'],
+  'POST /api/v1/tokens/search': QUEUE,
+  'POST /api/v1/tokens/{id}/reprint': QUEUE,
 };
 
 /** Needs no login, per API.md: public/, login, refresh, logout, the health checks and the live socket (patients subscribe without one). */
