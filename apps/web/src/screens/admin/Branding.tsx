@@ -45,12 +45,13 @@ export function Branding() {
   const branding = useBranding();
   return (
     <>
-      {branding.data ? <BrandingForm key={branding.data.updatedAt ?? 'default'} saved={branding.data} /> : <ProblemAlert error={branding.error} />}
+      {branding.data ? <BrandingForm saved={branding.data} /> : <ProblemAlert error={branding.error} />}
       <StatusAddress />
     </>
   );
 }
 
+/** Mounted once the saved values arrive, so its fields start from them (and keep what the admin saves). */
 function BrandingForm({ saved }: { saved: BrandingValues }) {
   const { t } = useTranslation('admin');
   const save = useSaveBranding();
