@@ -1,6 +1,7 @@
 import { TRANSITIONS, type Department, type HistoryAction, type TokenStatus } from '@smart-token/contracts';
 import { useTranslation } from 'react-i18next';
 import { useToken } from '../../features/queue/queue';
+import { actorText, reasonText } from './journey-messages';
 
 /**
  * The status an action normally leads to: its first step in the state machine (a recall's is
@@ -18,6 +19,8 @@ export function Journey({ tokenId, departments }: { tokenId: string | undefined;
   const { t, i18n } = useTranslation('counter');
   const { t: queueText } = useTranslation('queue');
   const { t: common } = useTranslation();
+  const { t: journeyText } = useTranslation('journey');
+  const actionText = (action: string) => queueText(`action.${action}`, { defaultValue: action });
   const token = useToken(tokenId);
   const nameOf = (id: string) => departments.find((d) => d.id === id)?.name ?? '';
   const time = (iso: string) => new Date(iso).toLocaleTimeString(i18n.language, { hour: '2-digit', minute: '2-digit' });
@@ -32,15 +35,16 @@ export function Journey({ tokenId, departments }: { tokenId: string | undefined;
           {history.map((entry, index) => {
             // Completed here and sent on: the entry names the next department, and says so.
             const sentOn = entry.action === 'complete' && entry.toStatus === 'waiting';
+            const reason = !sentOn && entry.reason ? reasonText(entry.reason, journeyText, actionText) : undefined;
             return (
               <li key={`${entry.at}-${index}`} className={`journey-step journey-${sentOn ? 'sent' : entry.action}`}>
                 <time dateTime={entry.at}>{time(entry.at)}</time>
                 <span className="journey-what">
                   <strong>{queueText(sentOn ? 'action.sentOn' : `action.${entry.action}`, { defaultValue: entry.action })}</strong> · {nameOf(entry.departmentId)}
                   {!sentOn && usualStatus(entry.action) !== entry.toStatus && ` · ${common(`status.${entry.toStatus}`)}`}
-                  {!sentOn && entry.reason && <span className="muted"> ({entry.reason})</span>}
+                  {reason && <span className="muted"> ({reason})</span>}
                 </span>
-                <span className="journey-by">{t('by', { name: entry.by })}</span>
+                <span className="journey-by">{actorText(entry.by, journeyText) ?? t('by', { name: entry.by })}</span>
               </li>
             );
           })}
