@@ -1,22 +1,21 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
-import { Shell } from '../../app/Shell';
-import { Alert, Button, Select } from '../../components/ui/ui';
-import { useDepartments } from '../../features/setup/setup';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { useCounters } from '../../features/setup/setup';
 import { LANGUAGES, type Language } from '../../i18n';
 import { ApiError } from '../../lib/api';
+import type { LiveState } from '../../lib/live';
 import { spokenNumber } from './announcer';
 import { useAnnouncer } from './useAnnouncer';
-import { useBoard, type Announcement, type BoardCall, type BoardState, type Privacy } from './board';
+import { useBoard, type Announcement, type BoardState, type Privacy } from './board';
+import { DepartmentPanel, Multi, Ticker, useNow } from './BoardParts';
+import { useBranding } from './branding';
+import { rememberSound, startsMuted } from './sound-preference';
 import './display.css';
 import './messages';
 
-/** Tiles beyond this many are drawn smaller, so a busy department still fits on one screen. */
-const LARGE_TILES = 3;
-const MAX_TILES = 7;
-const NEXT_SHOWN = 5;
-const RECENT_SHOWN = 4;
+/** More than this many departments on one screen would make every tile too small to read across a room. */
+export const MAX_BOARD_DEPARTMENTS = 4;
 /** A called tile flashes this long, so eyes find the newest call. */
 const FLASH_MS = 12_000;
 
@@ -30,54 +29,39 @@ export function boardLanguages(param: string | null, fallback: string): Language
   return [isLanguage(fallback) ? fallback : 'en'];
 }
 
+/** `/display/<id>` or `/display/<id>,<id>`: the departments this board shows, in the order given. */
+export function boardDepartments(param: string): string[] {
+  return [...new Set(param.split(',').map((s) => s.trim()).filter(Boolean))].slice(0, MAX_BOARD_DEPARTMENTS);
+}
+
 function useClock(lang: string): string {
-  const [now, setNow] = useState(() => new Date());
-  useEffect(() => {
-    const timer = setInterval(() => setNow(new Date()), 15_000);
-    return () => clearInterval(timer);
-  }, []);
-  return now.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+  const now = useNow(15_000);
+  return new Date(now).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
 }
 
-/** A heading in every board language, each marked with its language for screen readers and fonts. */
-function Multi({ texts }: { texts: { lang: string; text: string }[] }) {
-  return (
-    <>
-      {texts.map(({ lang, text }, i) => (
-        <span key={lang} lang={lang} className={i === 0 ? 'multi-first' : 'multi-other'}>
-          {i > 0 && <span aria-hidden="true"> · </span>}
-          {text}
-        </span>
-      ))}
-    </>
-  );
+/** One department's live feed: loads and follows its board, and reports it to the screen that draws them all. */
+interface Feed {
+  board?: BoardState;
+  error?: unknown;
+  live: LiveState;
 }
 
-function Tile({ call, large, flash, goTo }: { call: BoardCall; large: boolean; flash: boolean; goTo: string }) {
-  return (
-    <li className={['tile', large ? 'tile-large' : 'tile-small', flash ? 'tile-flash' : ''].join(' ').trim()}>
-      <span className="tile-number" dir="ltr">
-        {call.number}
-      </span>
-      {call.initials && (
-        <span className="tile-initials" dir="auto">
-          {call.initials}
-        </span>
-      )}
-      <span className="tile-arrow" aria-hidden="true">
-        →
-      </span>
-      <span className="visually-hidden">, {goTo} </span>
-      <span className="tile-counter" dir="auto">
-        {call.counterName}
-      </span>
-    </li>
-  );
+function BoardFeed({ departmentId, privacy, onCall, onFeed }: { departmentId: string; privacy: Privacy; onCall: (call: Announcement) => void; onFeed: (id: string, feed: Feed) => void }) {
+  const { query, live } = useBoard(departmentId, privacy, onCall);
+  const board = query.data;
+  const error = query.error;
+  useEffect(() => onFeed(departmentId, { board, error: error ?? undefined, live }), [departmentId, board, error, live, onFeed]);
+  return null;
 }
 
-/** The waiting-room TV: now serving (latest call first), next up, recent calls; speaks each call. */
+/**
+ * The waiting-room TV: for each of its departments, one tile per counter (the latest call), next up,
+ * recent calls, how many wait and for how long; the clinic's name and logo; the admin's ticker. It
+ * speaks each call; the sound choice survives a reboot.
+ */
 export function DisplayScreen() {
   const { departmentId = '' } = useParams();
+  const ids = useMemo(() => boardDepartments(departmentId), [departmentId]);
   const [params] = useSearchParams();
   const { i18n } = useTranslation();
   const privacy: Privacy = params.get('privacy') === 'initials' ? 'initials' : 'token';
@@ -88,9 +72,16 @@ export function DisplayScreen() {
   const tp = texts[0]!.t;
   const all = (key: string) => texts.map(({ lang, t }) => ({ lang, text: t(key) }));
   const dir = LANGUAGES.find((l) => l.code === primary)?.dir ?? 'ltr';
+  const branding = useBranding();
+  const counters = useCounters();
 
-  // The ?sound= start setting is read once; the button toggles it afterwards.
-  const { sound, voice } = useAnnouncer(params.get('sound') === 'off');
+  // The ?sound= setting wins once; otherwise the last choice on this screen (kept across reboots).
+  const [soundParam] = useState(() => params.get('sound'));
+  const { sound, voice } = useAnnouncer(startsMuted(soundParam));
+  const setMuted = (muted: boolean) => {
+    voice.setMuted(muted);
+    rememberSound(muted);
+  };
 
   const [lastCall, setLastCall] = useState<Announcement & { shown: string }>();
   const onCall = (call: Announcement) => {
@@ -101,7 +92,9 @@ export function DisplayScreen() {
     });
     setLastCall({ ...call, shown: tp('callShown', { number: call.number, counter: call.counterName }) });
   };
-  const { query, live } = useBoard(departmentId, privacy, onCall);
+
+  const [feeds, setFeeds] = useState<Record<string, Feed>>({});
+  const onFeed = useMemo(() => (id: string, feed: Feed) => setFeeds((current) => ({ ...current, [id]: feed })), []);
 
   useEffect(() => {
     if (!lastCall) return;
@@ -121,39 +114,48 @@ export function DisplayScreen() {
   }, [voice]);
 
   const clock = useClock(primary);
-  const board: BoardState | undefined = query.data;
-  const departmentName = board?.departmentName;
+  const boards = ids.map((id) => feeds[id]?.board);
+  const multi = ids.length > 1;
+  const names = boards.map((b) => b?.departmentName).filter((n): n is string => Boolean(n));
+  const title = multi ? branding?.clinicName || names.join(' · ') || '…' : (boards[0]?.departmentName ?? '…');
+  const documentTitle = names.length > 0 ? `${names.join(' · ')} · ${tp('nowServing')}` : '';
   useEffect(() => {
-    if (departmentName) document.title = `${departmentName} · ${tp('nowServing')}`;
-  }, [departmentName, tp]);
-  const notFound = query.error instanceof ApiError && query.error.status === 404;
+    if (documentTitle) document.title = documentTitle;
+  }, [documentTitle]);
+  const errors = ids.map((id) => feeds[id]?.error);
+  const notFound = ids.length === 0 || errors.some((e) => e instanceof ApiError && e.status === 404);
   // The refresh token is spent or revoked: the board cannot heal itself, a person has to sign in.
-  const signedOut = query.error instanceof ApiError && query.error.status === 401;
+  const signedOut = errors.some((e) => e instanceof ApiError && e.status === 401);
+  const loadFailed = ids.some((id, i) => errors[i] !== undefined && !boards[i]);
+  const reconnecting = ids.some((id) => feeds[id]?.live === 'reconnecting');
+  const ticker = [...new Set(boards.map((b) => b?.ticker.trim() ?? '').filter(Boolean))].join('   •   ');
+  const countersOf = (id: string) => (counters.data ?? []).filter((c) => c.departmentId === id).length;
+  const flashNumber = lastCall && lastCall.at !== '' ? lastCall.number : undefined;
+  const goTo = tp('goTo');
+
+  const feedsRendered = ids.map((id) => <BoardFeed key={id} departmentId={id} privacy={privacy} onCall={onCall} onFeed={onFeed} />);
 
   if (notFound) {
     return (
       <main className="board board-message" dir={dir} lang={primary}>
+        {feedsRendered}
         <h1>{tp('unknownDepartment')}</h1>
         <Link to="/display">{tp('backToPicker')}</Link>
       </main>
     );
   }
 
-  const serving = (board?.nowServing ?? []).slice(0, MAX_TILES);
-  const onBoard = new Set(serving.map((c) => c.number));
-  const recent: BoardCall[] = [];
-  for (const c of board?.recent ?? []) {
-    if (!onBoard.has(c.number) && !recent.some((r) => r.number === c.number)) recent.push(c);
-  }
-  const next = (board?.next ?? []).slice(0, NEXT_SHOWN);
-  const goTo = tp('goTo');
-
   return (
-    <div className="board" dir={dir} lang={primary}>
+    <div className={multi ? 'board board-multi' : 'board'} dir={dir} lang={primary}>
+      {feedsRendered}
       <header className="board-header">
-        <h1 className="board-title">{board?.departmentName ?? '…'}</h1>
+        {branding?.logoUrl && <img className="board-logo" src={branding.logoUrl} alt="" />}
+        <div className="board-heading">
+          {branding?.clinicName && !(multi && title === branding.clinicName) && <p className="board-clinic">{branding.clinicName}</p>}
+          <h1 className="board-title">{title}</h1>
+        </div>
         <div className="board-tools">
-          {live === 'reconnecting' ? (
+          {reconnecting ? (
             <span className="board-badge board-badge-warn" role="status">
               <Multi texts={all('reconnecting')} />
             </span>
@@ -171,7 +173,7 @@ export function DisplayScreen() {
             </button>
           ) : (
             sound.ready && (
-              <button type="button" className="board-button" aria-pressed={!sound.muted} onClick={() => voice.setMuted(!sound.muted)}>
+              <button type="button" className="board-button" aria-pressed={!sound.muted} onClick={() => setMuted(!sound.muted)}>
                 {sound.muted ? tp('soundOff') : tp('soundOn')}
               </button>
             )
@@ -188,85 +190,20 @@ export function DisplayScreen() {
           {tp('signedOut')} <Link to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`}>{tp('signInAgain')}</Link>
         </p>
       ) : (
-        query.isError &&
-        !board && (
+        loadFailed && (
           <p className="board-error" role="alert">
             {tp('loadFailed')}
           </p>
         )
       )}
-      <main className="board-main" id="main">
-        <section className="board-serving" aria-labelledby="board-serving-h">
-          <h2 id="board-serving-h" className="board-h2">
-            <Multi texts={all('nowServing')} />
-          </h2>
-          {serving.length === 0 ? (
-            <p className="board-empty">
-              <Multi texts={all('nobodyCalled')} />
-            </p>
-          ) : (
-            <ol className={`tiles ${serving.length > LARGE_TILES ? 'tiles-many' : `tiles-${serving.length}`}`}>
-              {serving.map((c, i) => (
-                <Tile
-                  key={`${c.number}@${c.calledAt}`}
-                  call={c}
-                  large={serving.length <= LARGE_TILES || i === 0}
-                  flash={lastCall?.number === c.number && lastCall.at !== ''}
-                  goTo={goTo}
-                />
-              ))}
-            </ol>
-          )}
-        </section>
-        <div className="board-side">
-          <section aria-labelledby="board-next-h">
-            <h2 id="board-next-h" className="board-h2">
-              <Multi texts={all('next')} />
-            </h2>
-            {next.length === 0 ? (
-              <p className="board-side-empty">{tp('nobodyWaiting')}</p>
-            ) : (
-              <ol className="board-list board-next">
-                {next.map((n) => (
-                  <li key={n.number}>
-                    <span className="list-number" dir="ltr">
-                      {n.number}
-                    </span>
-                    {n.initials && (
-                      <span className="list-initials" dir="auto">
-                        {n.initials}
-                      </span>
-                    )}
-                  </li>
-                ))}
-              </ol>
-            )}
-          </section>
-          {recent.length > 0 && (
-            <section aria-labelledby="board-recent-h">
-              <h2 id="board-recent-h" className="board-h2">
-                <Multi texts={all('recent')} />
-              </h2>
-              <ol className="board-list board-recent">
-                {recent.slice(0, RECENT_SHOWN).map((c) => (
-                  <li key={`${c.number}@${c.calledAt}`}>
-                    <span className="list-number" dir="ltr">
-                      {c.number}
-                    </span>
-                    <span className="tile-arrow" aria-hidden="true">
-                      →
-                    </span>
-                    <span className="visually-hidden">, {goTo} </span>
-                    <span className="list-counter" dir="auto">
-                      {c.counterName}
-                    </span>
-                  </li>
-                ))}
-              </ol>
-            </section>
-          )}
-        </div>
+      <main className={`board-main board-panels-${ids.length}`} id="main">
+        {ids.map((id, i) => (
+          <div key={id} className="board-panel">
+            <DepartmentPanel board={boards[i]} multi={multi} slots={countersOf(id)} panels={ids.length} flashNumber={flashNumber} all={all} tp={tp} goTo={goTo} />
+          </div>
+        ))}
       </main>
+      <Ticker text={ticker} label={tp('tickerLabel')} rtl={dir === 'rtl'} />
       <p className="visually-hidden" aria-live="assertive" aria-atomic="true">
         {lastCall?.shown ?? ''}
       </p>
@@ -274,76 +211,4 @@ export function DisplayScreen() {
   );
 }
 
-/** Setting up a TV: which department, which languages, how much of a patient it may show. */
-export function DisplayPicker() {
-  const { t } = useTranslation('display');
-  const { i18n } = useTranslation();
-  const departments = useDepartments();
-  const navigate = useNavigate();
-  const [departmentId, setDepartmentId] = useState('');
-  const [languages, setLanguages] = useState<Language[]>(() => boardLanguages(null, i18n.language));
-  const [privacy, setPrivacy] = useState<Privacy>('token');
-  const [error, setError] = useState('');
-  const list = departments.data ?? [];
-  const chosen = departmentId || list[0]?.id || '';
-
-  function open(event: FormEvent) {
-    event.preventDefault();
-    if (languages.length === 0) {
-      setError(t('pickOneLanguage'));
-      return;
-    }
-    const query = new URLSearchParams({ lang: languages.join(','), ...(privacy === 'initials' && { privacy }) });
-    void navigate(`/display/${encodeURIComponent(chosen)}?${query.toString().replace(/%2C/g, ',')}`);
-  }
-
-  return (
-    <Shell>
-      <h1>{t('chooseBoard')}</h1>
-      <p>{t('chooseIntro')}</p>
-      {departments.isPending && <p role="status">{i18n.t('loading')}</p>}
-      {departments.error && <Alert>{departments.error.message}</Alert>}
-      {departments.isSuccess && list.length === 0 && <Alert tone="info">{t('noDepartments')}</Alert>}
-      {list.length > 0 && (
-        <form className="card picker" onSubmit={open}>
-          <Select label={i18n.t('department')} value={chosen} onChange={(e) => setDepartmentId(e.target.value)}>
-            {list.map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name} ({d.code})
-              </option>
-            ))}
-          </Select>
-          <fieldset className="picker-group">
-            <legend>{t('boardLanguages')}</legend>
-            {LANGUAGES.map((l) => (
-              <label key={l.code} className="picker-choice">
-                <input
-                  type="checkbox"
-                  checked={languages.includes(l.code)}
-                  onChange={(e) => {
-                    setError('');
-                    setLanguages((current) => (e.target.checked ? [...current, l.code] : current.filter((c) => c !== l.code)));
-                  }}
-                />
-                <span lang={l.code}>{l.label}</span>
-              </label>
-            ))}
-          </fieldset>
-          <fieldset className="picker-group">
-            <legend>{t('privacy')}</legend>
-            {(['token', 'initials'] as const).map((p) => (
-              <label key={p} className="picker-choice">
-                <input type="radio" name="privacy" value={p} checked={privacy === p} onChange={() => setPrivacy(p)} />
-                {p === 'token' ? t('privacyToken') : t('privacyInitials')}
-              </label>
-            ))}
-          </fieldset>
-          {error && <Alert>{error}</Alert>}
-          <Button type="submit" size="big">
-            {t('open')}
-          </Button>
-        </form>
-      )}
-    </Shell>
-  );
-}
+export { DisplayPicker } from './DisplayPicker';

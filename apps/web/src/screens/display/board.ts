@@ -1,4 +1,4 @@
-import type { Board, DepartmentEvent, LiveClientMessage } from '@smart-token/contracts';
+import type { BoardView, DepartmentEvent, EstimatedWait, LiveClientMessage } from '@smart-token/contracts';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useEffectEvent, useMemo, useRef, useState } from 'react';
 import { get } from '../../lib/api';
@@ -23,6 +23,13 @@ export interface BoardState {
   nowServing: BoardCall[];
   next: BoardNext[];
   recent: BoardCall[];
+  /** Everyone waiting in the department, and what someone arriving now would wait. */
+  waitingCount: number;
+  typicalWait?: EstimatedWait;
+  /** The admin's message along the foot of the board; empty for none. */
+  ticker: string;
+  /** A tile left unchanged this long fades (0: never). */
+  tileFadeMinutes: number;
 }
 
 export const boardKeys = {
@@ -31,6 +38,9 @@ export const boardKeys = {
 };
 
 const RECENT_KEPT = 10;
+/** The ticker and the fade time are admin settings with no event of their own: the board reads itself again this often. */
+export const BOARD_REFRESH_MS = 30_000;
+const DEFAULT_FADE_MINUTES = 10;
 /** A burst of events (a morning rush) costs one reload, not one per event. */
 const RELOAD_COALESCE_MS = 1500;
 /** Calls older than this (replayed after a reconnect) are shown, not announced: the patient has moved on. */
@@ -45,18 +55,33 @@ const call = (c: BoardCall, privacy: Privacy): BoardCall => ({
 });
 
 /** Keeps only display-safe fields, whatever the server sent: the privacy profile is enforced here too. */
-export function sanitizeBoard(board: BoardState, privacy: Privacy): BoardState {
+export function sanitizeBoard(board: Omit<BoardState, 'ticker' | 'tileFadeMinutes' | 'waitingCount'> & Partial<Pick<BoardView, 'ticker' | 'tileFadeMinutes' | 'waitingCount'>>, privacy: Privacy): BoardState {
   return {
     departmentName: board.departmentName,
-    nowServing: board.nowServing.map((c) => call(c, privacy)),
+    nowServing: onePerCounter(board.nowServing.map((c) => call(c, privacy))),
     next: board.next.map((n) => ({ number: n.number, ...(privacy === 'initials' && n.initials && { initials: n.initials }) })),
     recent: board.recent.map((c) => call(c, 'token')),
+    waitingCount: board.waitingCount ?? board.next.length,
+    ...(board.typicalWait && { typicalWait: { minMinutes: board.typicalWait.minMinutes, maxMinutes: board.typicalWait.maxMinutes } }),
+    ticker: board.ticker ?? '',
+    tileFadeMinutes: board.tileFadeMinutes ?? DEFAULT_FADE_MINUTES,
   };
+}
+
+/** One tile per counter, its latest call: a counter that calls again replaces its tile (the list is latest first). */
+export function onePerCounter(calls: BoardCall[]): BoardCall[] {
+  const seen = new Set<string>();
+  return calls.filter((c) => {
+    if (!c.counterName) return true;
+    if (seen.has(c.counterName)) return false;
+    seen.add(c.counterName);
+    return true;
+  });
 }
 
 /** The board as the server draws it for this privacy profile, kept to display-safe fields. */
 export async function fetchBoard(departmentId: string, privacy: Privacy): Promise<BoardState> {
-  const board = await get<Board>(`/departments/${encodeURIComponent(departmentId)}/board?privacy=${privacy}`);
+  const board = await get<BoardView>(`/departments/${encodeURIComponent(departmentId)}/board?privacy=${privacy}`);
   return sanitizeBoard(board, privacy);
 }
 
@@ -78,8 +103,10 @@ export function applyEvent(state: BoardState, event: DepartmentEvent, privacy: P
     const entry: BoardCall = { number, counterName: counterName ?? previous?.counterName ?? '', calledAt, ...(initials && { initials }) };
     return {
       ...state,
-      nowServing: [entry, ...without(state.nowServing)],
+      nowServing: onePerCounter([entry, ...without(state.nowServing)]),
       next: without(state.next),
+      // Called from the visible head of the line: one fewer waits (the reload that follows settles the rest).
+      waitingCount: state.next.some((n) => n.number === number) ? Math.max(0, state.waitingCount - 1) : state.waitingCount,
       recent: [{ number, counterName: entry.counterName, calledAt }, ...state.recent].slice(0, RECENT_KEPT),
     };
   }
@@ -103,7 +130,7 @@ export interface Announcement {
 export function useBoard(departmentId: string, privacy: Privacy, onCall: (call: Announcement) => void) {
   const client = useQueryClient();
   const key = useMemo(() => boardKeys.board(departmentId, privacy), [departmentId, privacy]);
-  const query = useQuery({ queryKey: key, queryFn: () => fetchBoard(departmentId, privacy), staleTime: 30_000 });
+  const query = useQuery({ queryKey: key, queryFn: () => fetchBoard(departmentId, privacy), staleTime: BOARD_REFRESH_MS, refetchInterval: BOARD_REFRESH_MS });
   const [live, setLive] = useState<LiveState>('connecting');
   const [generation, setGeneration] = useState(0);
   /** Consecutive sign-in failures of the socket: each waits longer before trying again. */

@@ -31,6 +31,13 @@ const en = {
   backToPicker: 'Choose another board',
   signedOut: 'This screen is signed out, so it no longer updates.',
   signInAgain: 'Sign in again',
+  waitingCount: 'Waiting: {{count}}',
+  typicalWait: 'Typical wait {{min}}–{{max}} min',
+  typicalWaitNone: 'Little or no wait',
+  tickerLabel: 'Announcements',
+  boardDepartments: 'Departments on this board (up to {{max}})',
+  pickOneDepartment: 'Choose at least one department.',
+  pickFewerDepartments: 'Choose at most {{max}} departments: more would make the numbers too small to read.',
 };
 
 registerMessages('display', {
@@ -65,6 +72,13 @@ registerMessages('display', {
     backToPicker: 'दूसरा बोर्ड चुनें',
     signedOut: 'यह स्क्रीन साइन आउट हो गई है, इसलिए अब अपडेट नहीं होती।',
     signInAgain: 'फिर से साइन इन करें',
+    waitingCount: 'प्रतीक्षा में: {{count}}',
+    typicalWait: 'सामान्य प्रतीक्षा {{min}}–{{max}} मिनट',
+    typicalWaitNone: 'लगभग कोई प्रतीक्षा नहीं',
+    tickerLabel: 'सूचनाएँ',
+    boardDepartments: 'इस बोर्ड पर विभाग ({{max}} तक)',
+    pickOneDepartment: 'कम से कम एक विभाग चुनें।',
+    pickFewerDepartments: 'अधिकतम {{max}} विभाग चुनें: इससे अधिक पर नंबर पढ़ने में बहुत छोटे हो जाएँगे।',
   },
   ar: {
     nowServing: 'يُخدم الآن',
@@ -96,5 +110,12 @@ registerMessages('display', {
     backToPicker: 'اختر لوحة أخرى',
     signedOut: 'تم تسجيل خروج هذه الشاشة، لذا لم تعد تتحدث.',
     signInAgain: 'سجّل الدخول مجدداً',
+    waitingCount: 'في الانتظار: {{count}}',
+    typicalWait: 'الانتظار المعتاد {{min}}–{{max}} دقيقة',
+    typicalWaitNone: 'انتظار قليل أو معدوم',
+    tickerLabel: 'إعلانات',
+    boardDepartments: 'الأقسام على هذه اللوحة (حتى {{max}})',
+    pickOneDepartment: 'اختر قسمًا واحدًا على الأقل.',
+    pickFewerDepartments: 'اختر {{max}} أقسام على الأكثر: أكثر من ذلك يجعل الأرقام أصغر من أن تُقرأ.',
   },
 });
