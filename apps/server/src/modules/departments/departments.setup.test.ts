@@ -131,6 +131,29 @@ describe.each(DIALECTS)('setting up departments and counters on %s', (dialect) =
     expect((await send('DELETE', `/departments/no-such-dept`)).statusCode).toBe(404);
   });
 
+  it('issues no token into a deactivated department and lets no deactivated counter call, until reactivated', async () => {
+    const q = queueApi(t);
+    const d = await t.department({ code: 'OFF', name: 'Closed Clinic', counters: 2, selfCheckIn: true });
+    const waiting = await q.issue(d.id);
+    await send('PATCH', `/departments/${d.id}`, { active: false });
+    const issue = await t.inject({ method: 'POST', url: '/api/v1/tokens', headers: await t.as('receptionist'), payload: { departmentId: d.id, patient: { name: 'Late Patient', phone: '+919812345678' } } });
+    expect(issue.statusCode).toBe(409);
+    expect(problemOf(issue).detail).toBe('Closed Clinic is deactivated and takes no new tokens; choose another department.');
+    const checkIn = await t.inject({ method: 'POST', url: '/api/v1/public/check-in', payload: { departmentId: d.id, name: 'Kiosk Patient', phone: '+919812345679' } });
+    expect(checkIn.statusCode).toBe(409);
+    // Whoever already waits there is still served.
+    expect((await q.callNext(d.counters[0]!.id))?.id).toBe(waiting.id);
+
+    await send('PATCH', `/departments/${d.id}`, { active: true });
+    await q.issue(d.id);
+    await send('PATCH', `/counters/${d.counters[1]!.id}`, { active: false });
+    const call = await t.inject({ method: 'POST', url: `/api/v1/counters/${d.counters[1]!.id}/call-next`, headers: await t.as('doctor') });
+    expect(call.statusCode).toBe(409);
+    expect(problemOf(call).detail).toBe('Room 2 is deactivated and cannot call patients; an admin can reactivate it.');
+    await send('PATCH', `/counters/${d.counters[1]!.id}`, { active: true });
+    expect(await q.callNext(d.counters[1]!.id)).not.toBeNull();
+  });
+
   it('lets only an admin change or delete', async () => {
     const d = await t.department({ code: 'ROL', counters: 1 });
     for (const role of ['receptionist', 'doctor'] as const) {
