@@ -21,53 +21,12 @@ import { Alert } from '../../components/ui/ui';
 import { ApiError } from '../../lib/api';
 import './errors.css';
 import './messages';
+import { fieldOf, sentenceFor as sentenceWith, type FieldSpecs } from './problems';
 
-export type FieldKind = 'text' | 'phone' | 'email' | 'password' | 'choice' | 'number';
-
-export interface FieldSpec {
-  /** The label the form shows for the field. */
-  label: string;
-  kind?: FieldKind;
-  /** A valid value to cite (phones: the clinic's example number, from `usePhoneFormat`). */
-  example?: string;
-}
-
-export type FieldSpecs = Record<string, string | FieldSpec>;
-
-/** The server names fields as `body.patient.phone`; forms know them as `patient.phone`. */
-const fieldOf = (path: string) => path.replace(/^body\./, '');
-
-function kindOf(field: string, spec: FieldSpec): FieldKind {
-  if (spec.kind) return spec.kind;
-  const last = field.split('.').at(-1) ?? field;
-  if (/phone/i.test(last)) return 'phone';
-  if (/email/i.test(last)) return 'email';
-  if (/password/i.test(last)) return 'password';
-  if (/Id$/.test(last)) return 'choice';
-  return 'text';
-}
+export type { FieldKind, FieldSpec, FieldSpecs } from './problems';
 
 const t = (key: string, options?: Record<string, unknown>) => i18next.t(`errors:${key}`, options ?? {});
-
-/** One server complaint about one field, as a sentence naming the field (or a generic one for a field the form does not name). */
-function sentenceFor(field: string, serverMessage: string, fields: FieldSpecs): string {
-  const given = fields[field];
-  if (given === undefined) return t('generic');
-  const spec: FieldSpec = typeof given === 'string' ? { label: given } : given;
-  const label = { field: spec.label };
-  const kind = kindOf(field, spec);
-  if (/unknown field/i.test(serverMessage)) return t('generic');
-  if (/received undefined|is required|required|>=\s*1 characters?/i.test(serverMessage)) return kind === 'choice' ? t('choice', label) : t('required', label);
-  const tooLong = /too big.*<=\s*(\d+)/i.exec(serverMessage);
-  if (tooLong && kind !== 'phone') return t('tooLong', { ...label, max: tooLong[1] });
-  if (kind === 'phone') return spec.example ? t('phone', { ...label, example: spec.example }) : t('phoneNoExample', label);
-  if (kind === 'email') return t('email', label);
-  if (kind === 'choice' || /no such|must be an id|invalid option/i.test(serverMessage)) return t('choice', label);
-  const tooShort = /too small.*>=\s*(\d+)/i.exec(serverMessage);
-  if (tooShort) return t('tooShort', { ...label, min: tooShort[1] });
-  if (kind === 'number' || /expected (number|int)/i.test(serverMessage)) return t('number', label);
-  return t('invalid', label);
-}
+const sentenceFor = (field: string, serverMessage: string, fields: FieldSpecs) => sentenceWith(field, serverMessage, fields, t);
 
 /** A sentence for each field the server refused, keyed by the form's field path (the first complaint per field). */
 export function fieldErrors(error: unknown, fields: FieldSpecs = {}): Record<string, string> {

@@ -79,15 +79,18 @@ export function ReceptionScreen() {
     setFormKey((k) => k + 1);
   }
 
-  /** A new status key for the token, its ticket on screen and printed; the form is ready for the next patient. */
-  function reprintTicket(token: Token) {
+  /**
+   * A new status key for the token, its ticket on screen and printed. Offered by the form (the patient
+   * already waits), the form is then ready for the next patient; from the search, the form is left as it is.
+   */
+  function reprintTicket(token: Token, clearForm: boolean) {
     if (reprint.isPending) return;
     reprint.mutate(token, {
       onSuccess: (again) => {
         setShown({ token: again, reprinted: true });
         stopPrintWait.current?.();
         stopPrintWait.current = printWhenDrawn();
-        if (!issue.isPending) {
+        if (clearForm && !issue.isPending) {
           issue.reset();
           setFormKey((k) => k + 1);
         }
@@ -113,7 +116,7 @@ export function ReceptionScreen() {
             <h2 id="new-patient-heading">{t('newPatient')}</h2>
             <ProblemAlert error={departments.error} />
             {departments.isPending ? null : (
-              <IssueForm key={formKey} departments={open} issue={issue} onIssued={(token) => setShown({ token, reprinted: false })} onReprint={reprintTicket} focusPhone={formKey > 0} />
+              <IssueForm key={formKey} departments={open} issue={issue} onIssued={(token) => setShown({ token, reprinted: false })} onReprint={(token) => reprintTicket(token, true)} focusPhone={formKey > 0} />
             )}
           </section>
 
@@ -154,7 +157,7 @@ export function ReceptionScreen() {
             </section>
           )}
 
-          <TokenSearch departments={all} onReprint={reprintTicket} inputRef={searchRef} />
+          <TokenSearch departments={all} onReprint={(token) => reprintTicket(token, false)} inputRef={searchRef} />
 
           <section className="card keyboard-help" aria-labelledby="keyboard-heading">
             <h2 id="keyboard-heading">{t('keyboard')}</h2>
