@@ -17,6 +17,9 @@ const MAX_SEQ_DIGITS = 4;
 const PHONE_LAST_DIGITS = 4;
 const MAX_RACE_RETRIES = 5;
 
+/** A finished token's status as the sentence says it. */
+const FINISHED_WORDS: Partial<Record<TokenStatus, string>> = { completed: 'completed', cancelled: 'cancelled', no_show: 'marked as no-show' };
+
 const isActive = (status: TokenStatus): boolean => (ACTIVE_STATUSES as readonly TokenStatus[]).includes(status);
 
 /**
@@ -81,7 +84,7 @@ export function createReceptionService(deps: {
           const token = await repo.findToken(trx, tokenId);
           if (!token) throw new NotFoundError(`Token ${tokenId} does not exist.`);
           if (!isActive(token.status)) {
-            throw new InvalidTransitionError(`Token ${token.number} is ${token.status.replace('_', '-')}: there is no ticket to reprint. Issue a new token if the patient needs one.`);
+            throw new InvalidTransitionError(`Token ${token.number} is ${FINISHED_WORDS[token.status] ?? token.status}: there is no ticket to reprint. Issue a new token if the patient needs one.`);
           }
           const ok = await reception.replaceStatusKey(trx, token, sha256(statusKey), {
             id: newId(),
