@@ -81,7 +81,16 @@ describe('the waiting-room board: one tile per counter, fading, figures, ticker,
     await page.locator('.board-clinic').filter({ hasText: 'City Clinic' }).waitFor();
     expect(await page.locator('.board-ticker').count()).toBe(0);
 
-    await e2e.api('PUT', `/departments/${dept.id}/board-settings`, { ticker: 'Pharmacy closes at 8 pm · फ़ार्मेसी रात 8 बजे बंद होती है' });
+    // The admin edits the ticker on the board set-up screen.
+    const { page: admin } = await e2e.signedIn('admin');
+    await admin.goto(`${e2e.url}/display`);
+    await admin.getByRole('heading', { name: 'Board messages' }).waitFor();
+    await admin.getByLabel('Department', { exact: true }).last().selectOption({ label: 'TCK Clinic (TCK)' });
+    await admin.getByLabel('Ticker along the foot of the board').fill('Pharmacy closes at 8 pm · फ़ार्मेसी रात 8 बजे बंद होती है');
+    await admin.getByRole('button', { name: 'Save board messages' }).click();
+    await admin.getByText('Saved. The boards show it within 30 seconds.').waitFor();
+    await screenshot(admin, 'board-settings-admin');
+    expect(await seriousViolations(admin)).toEqual([]);
     // No reload: the board reads its settings again by itself (and after any event of its department).
     await issue(dept.id, 'Farid Khan');
     await page.locator('.board-ticker').filter({ hasText: 'Pharmacy closes at 8 pm' }).waitFor({ timeout: 40_000 });

@@ -3,8 +3,10 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { Shell } from '../../app/Shell';
 import { Alert, Button } from '../../components/ui/ui';
+import { useMe } from '../../features/auth/auth';
 import { useDepartments } from '../../features/setup/setup';
 import { LANGUAGES, type Language } from '../../i18n';
+import { BoardSettingsForm } from './BoardSettingsForm';
 import type { Privacy } from './board';
 import { MAX_BOARD_DEPARTMENTS, boardLanguages } from './DisplayScreen';
 import './display.css';
@@ -15,6 +17,7 @@ export function DisplayPicker() {
   const { t } = useTranslation('display');
   const { i18n } = useTranslation();
   const departments = useDepartments();
+  const me = useMe();
   const navigate = useNavigate();
   const [chosenIds, setChosenIds] = useState<string[] | null>(null);
   const [languages, setLanguages] = useState<Language[]>(() => boardLanguages(null, i18n.language));
@@ -89,6 +92,7 @@ export function DisplayPicker() {
           </Button>
         </form>
       )}
+      {me.data?.role === 'admin' && list.length > 0 && <BoardSettingsForm departments={list} />}
     </Shell>
   );
 }

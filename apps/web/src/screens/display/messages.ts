@@ -38,6 +38,14 @@ const en = {
   boardDepartments: 'Departments on this board (up to {{max}})',
   pickOneDepartment: 'Choose at least one department.',
   pickFewerDepartments: 'Choose at most {{max}} departments: more would make the numbers too small to read.',
+  settingsTitle: 'Board messages',
+  settingsDepartment: 'Department',
+  settingsTicker: 'Ticker along the foot of the board',
+  settingsTickerHint: 'Up to {{max}} characters; leave empty for none. Boards show a change within 30 seconds.',
+  settingsFade: 'Fade a tile after this many minutes without change',
+  settingsFadeHint: '0: tiles never fade.',
+  settingsSave: 'Save board messages',
+  settingsSaved: 'Saved. The boards show it within 30 seconds.',
 };
 
 registerMessages('display', {
@@ -79,6 +87,14 @@ registerMessages('display', {
     boardDepartments: 'इस बोर्ड पर विभाग ({{max}} तक)',
     pickOneDepartment: 'कम से कम एक विभाग चुनें।',
     pickFewerDepartments: 'अधिकतम {{max}} विभाग चुनें: इससे अधिक पर नंबर पढ़ने में बहुत छोटे हो जाएँगे।',
+    settingsTitle: 'बोर्ड संदेश',
+    settingsDepartment: 'विभाग',
+    settingsTicker: 'बोर्ड के नीचे चलने वाला संदेश',
+    settingsTickerHint: '{{max}} अक्षरों तक; कोई संदेश न हो तो खाली छोड़ें। बोर्ड 30 सेकंड में बदलाव दिखाते हैं।',
+    settingsFade: 'इतने मिनट तक बदलाव न हो तो टाइल धुंधली करें',
+    settingsFadeHint: '0: टाइलें कभी धुंधली नहीं होंगी।',
+    settingsSave: 'बोर्ड संदेश सहेजें',
+    settingsSaved: 'सहेजा गया। बोर्ड इसे 30 सेकंड में दिखाएँगे।',
   },
   ar: {
     nowServing: 'يُخدم الآن',
@@ -117,5 +133,13 @@ registerMessages('display', {
     boardDepartments: 'الأقسام على هذه اللوحة (حتى {{max}})',
     pickOneDepartment: 'اختر قسمًا واحدًا على الأقل.',
     pickFewerDepartments: 'اختر {{max}} أقسام على الأكثر: أكثر من ذلك يجعل الأرقام أصغر من أن تُقرأ.',
+    settingsTitle: 'رسائل اللوحة',
+    settingsDepartment: 'القسم',
+    settingsTicker: 'الشريط المتحرك أسفل اللوحة',
+    settingsTickerHint: 'حتى {{max}} حرف؛ اتركه فارغًا إن لم تكن هناك رسالة. تعرض اللوحات التغيير خلال 30 ثانية.',
+    settingsFade: 'خفّت البطاقة بعد هذا العدد من الدقائق دون تغيير',
+    settingsFadeHint: '0: لا تخفت البطاقات أبدًا.',
+    settingsSave: 'احفظ رسائل اللوحة',
+    settingsSaved: 'تم الحفظ. تعرضها اللوحات خلال 30 ثانية.',
   },
 });
