@@ -3,22 +3,26 @@ import { useMutation } from '@tanstack/react-query';
 import { useEffect, useEffectEvent, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useDepartments } from '../../features/setup/setup';
-import { Ticket, printTicket, type TicketData } from '../../features/ticket/Ticket';
+import { useBranding } from '../../features/ticket/branding';
+import { isTicketFormat } from '../../features/ticket/paper';
+import { Ticket, printTicket, setPaperFormat, type TicketData } from '../../features/ticket/Ticket';
 import { LANGUAGES, setLanguage, type Language } from '../../i18n';
 import { ApiError, idempotencyKey, post } from '../../lib/api';
 import './kiosk.css';
 import './messages';
+import { OnScreenKeyboard } from './OnScreenKeyboard';
 import { useIdleReset } from './useIdleReset';
 
 /** Nobody touching the screen this long: the next patient gets a clean start (and nobody sees the last one's details). */
 const IDLE_MS = 30_000;
 const IDLE_WARNING_MS = 10_000;
-/** After printing, time to take the ticket before the screen starts again. */
-const AFTER_PRINT_MS = 6_000;
+/** After printing, time to take the ticket (and read the screen) before it starts again for the next patient. */
+const AFTER_PRINT_SECONDS = 15;
 const MIN_PHONE_DIGITS = 7;
 const KEYPAD = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '+', '0'] as const;
 
 type Step = { kind: 'department' } | { kind: 'details'; department: Department } | { kind: 'done'; ticket: TicketData; printed: boolean };
+type Field = 'name' | 'phone';
 
 interface CheckInInput {
   departmentId: string;
@@ -33,6 +37,18 @@ interface FieldErrors {
   phone?: string;
 }
 
+/**
+ * The kiosk's printer paper is part of its bookmark (`/kiosk?paper=a6`), set once by whoever sets
+ * the machine up and remembered by its browser; without it, an 80 mm roll.
+ */
+function rememberPaperFromAddress(): void {
+  const paper = new URLSearchParams(location.search).get('paper');
+  if (isTicketFormat(paper)) setPaperFormat(paper);
+}
+
+/** A touch on a key keeps the caret in the field (the key itself does not take the focus). */
+const keepFocus = (event: { preventDefault(): void }) => event.preventDefault();
+
 function LanguageButtons({ label }: { label: string }) {
   const { i18n } = useTranslation();
   return (
@@ -46,10 +62,15 @@ function LanguageButtons({ label }: { label: string }) {
   );
 }
 
-/** Touch-screen self check-in: department, name and phone, then a printed ticket with the status QR code. */
+/**
+ * Touch-screen self check-in: department, then name (on-screen letters in the language's script)
+ * and phone (keypad), then the ticket prints by itself and a countdown shows when the screen starts
+ * again. Laid out for a portrait screen; a landscape one gets the keyboard beside the fields.
+ */
 export function KioskScreen() {
   const { t, i18n } = useTranslation('kiosk');
   const departments = useDepartments();
+  const { branding } = useBranding();
   const open = (departments.data ?? []).filter((d) => d.selfCheckIn);
   // The kiosk's own language, as it started: a patient's choice is undone when they leave.
   const [defaultLanguage] = useState(() => i18n.language as Language);
@@ -58,12 +79,16 @@ export function KioskScreen() {
   const [phone, setPhone] = useState('');
   const [notify, setNotify] = useState(false);
   const [errors, setErrors] = useState<FieldErrors>({});
+  const [field, setField] = useState<Field>('name');
+  const [secondsLeft, setSecondsLeft] = useState(AFTER_PRINT_SECONDS);
   const heading = useRef<HTMLHeadingElement>(null);
   /** One key per filled-in form: a retry of the same details is recognised, a changed form is a new check-in. */
   const key = useRef<string | undefined>(undefined);
   const nameId = useId();
   const phoneId = useId();
   const notifyId = useId();
+
+  useEffect(rememberPaperFromAddress, []);
 
   const checkIn = useMutation({
     mutationFn: (input: CheckInInput) =>
@@ -83,6 +108,7 @@ export function KioskScreen() {
     setPhone('');
     setNotify(false);
     setErrors({});
+    setField('name');
     checkIn.reset();
     key.current = undefined;
     if (i18n.language !== defaultLanguage) setLanguage(defaultLanguage);
@@ -100,12 +126,19 @@ export function KioskScreen() {
     heading.current?.focus();
   }, [step.kind]);
 
+  // After printing, a countdown: the patient sees how long the screen stays, then it is the next patient's.
   const resetAfterPrint = useEffectEvent(reset);
+  const printedAt = step.kind === 'done' && step.printed ? step : undefined;
   useEffect(() => {
-    if (step.kind !== 'done' || !step.printed) return;
-    const timer = setTimeout(() => resetAfterPrint(), AFTER_PRINT_MS);
-    return () => clearTimeout(timer);
-  }, [step]);
+    if (!printedAt) return;
+    const started = Date.now();
+    const timer = setInterval(() => {
+      const left = AFTER_PRINT_SECONDS - Math.floor((Date.now() - started) / 1000);
+      if (left <= 0) resetAfterPrint();
+      else setSecondsLeft(left);
+    }, 250);
+    return () => clearInterval(timer);
+  }, [printedAt]);
 
   const edit = <T,>(set: (value: T) => void) => (value: T) => {
     key.current = undefined;
@@ -115,10 +148,23 @@ export function KioskScreen() {
   const editName = edit(setName);
   const editPhone = edit(setPhone);
 
+  function typeName(value: string) {
+    editName(value);
+    setErrors((e) => ({ ...e, name: undefined }));
+  }
+
   function press(digit: string) {
     if (digit === '+' && phone.length > 0) return;
     editPhone(phone + digit);
     setErrors((e) => ({ ...e, phone: undefined }));
+  }
+
+  function showError(found: FieldErrors) {
+    setErrors(found);
+    if (!found.name && !found.phone) return;
+    const first: Field = found.name ? 'name' : 'phone';
+    setField(first);
+    document.getElementById(first === 'name' ? nameId : phoneId)?.focus();
   }
 
   function submit(event: FormEvent) {
@@ -128,11 +174,8 @@ export function KioskScreen() {
       ...(name.trim() === '' && { name: t('nameRequired') }),
       ...(phone.replace(/\D/g, '').length < MIN_PHONE_DIGITS && { phone: t('phoneRequired') }),
     };
-    setErrors(found);
-    if (found.name || found.phone) {
-      document.getElementById(found.name ? nameId : phoneId)?.focus();
-      return;
-    }
+    if (found.name || found.phone) return showError(found);
+    setErrors({});
     key.current ??= idempotencyKey();
     const department = step.department;
     checkIn.mutate(
@@ -157,9 +200,9 @@ export function KioskScreen() {
         onError: (error) => {
           if (error instanceof ApiError && error.status === 400) {
             const paths = error.errors.map((e) => e.path);
-            setErrors({
+            showError({
               ...(paths.some((p) => p.includes('name')) && { name: t('nameRequired') }),
-              ...(paths.some((p) => p.includes('phone')) && { phone: t('phoneRequired') }),
+              ...(paths.some((p) => p.includes('phone')) && { phone: t('phoneInvalid') }),
             });
           }
         },
@@ -167,10 +210,17 @@ export function KioskScreen() {
     );
   }
 
+  /** Prints the ticket on this kiosk's paper; with Chromium's --kiosk-printing it goes straight to the printer. */
   function print() {
     if (step.kind !== 'done') return;
-    printTicket('thermal');
+    if (!printTicket()) return;
+    setSecondsLeft(AFTER_PRINT_SECONDS);
     setStep({ ...step, printed: true });
+  }
+
+  /** The ticket prints by itself once its QR code and the clinic's logo are drawn. */
+  function autoPrint() {
+    if (step.kind === 'done' && !step.printed) print();
   }
 
   const error = checkIn.error;
@@ -181,15 +231,21 @@ export function KioskScreen() {
         ? t('offline')
         : error.status === 429
           ? t('tooMany')
-          : error.status === 400 && (errors.name || errors.phone)
-            ? undefined
-            : t('failed', { detail: error.detail });
+          : error.status === 403
+            ? t('closed')
+            : error.status === 400 && (errors.name || errors.phone)
+              ? undefined
+              : t('failed', { detail: error.detail });
 
+  const clinic = branding?.clinicName;
   return (
     <div className="kiosk">
       <header className="kiosk-header">
         <p className="kiosk-brand">
-          {i18n.t('appName')} · {t('title')}
+          {branding?.logoUrl && <img className="kiosk-logo" src={branding.logoUrl} alt="" />}
+          <span>
+            {clinic ?? i18n.t('appName')} · {t('title')}
+          </span>
         </p>
         <LanguageButtons label={t('chooseLanguage')} />
       </header>
@@ -235,69 +291,80 @@ export function KioskScreen() {
 
         {step.kind === 'details' && (
           <form className="kiosk-form" onSubmit={submit} noValidate autoComplete="off">
-            <h1 ref={heading} tabIndex={-1}>
-              {t('details')}
-            </h1>
-            <p className="kiosk-lead">{t('detailsFor', { department: step.department.name })}</p>
-            <div className="kiosk-field">
-              <label htmlFor={nameId}>{t('name')}</label>
-              <input
-                id={nameId}
-                name="kiosk-name"
-                value={name}
-                onChange={(e) => {
-                  editName(e.target.value);
-                  setErrors((x) => ({ ...x, name: undefined }));
-                }}
-                autoComplete="off"
-                autoCapitalize="words"
-                spellCheck={false}
-                maxLength={120}
-                aria-invalid={errors.name ? true : undefined}
-                aria-describedby={`${nameId}-note`}
-              />
-              <small id={`${nameId}-note`} className={errors.name ? 'kiosk-error' : 'kiosk-hint'}>
-                {errors.name ?? t('nameHint')}
-              </small>
+            <div className="kiosk-form-head">
+              <h1 ref={heading} tabIndex={-1}>
+                {t('details')}
+              </h1>
+              <p className="kiosk-lead">{t('detailsFor', { department: step.department.name })}</p>
             </div>
-            <div className="kiosk-field">
-              <label htmlFor={phoneId}>{t('phone')}</label>
-              <input
-                id={phoneId}
-                name="kiosk-phone"
-                type="tel"
-                inputMode="tel"
-                dir="ltr"
-                value={phone}
-                onChange={(e) => {
-                  editPhone(e.target.value);
-                  setErrors((x) => ({ ...x, phone: undefined }));
-                }}
-                autoComplete="off"
-                maxLength={32}
-                aria-invalid={errors.phone ? true : undefined}
-                aria-describedby={`${phoneId}-note`}
-              />
-              <small id={`${phoneId}-note`} className={errors.phone ? 'kiosk-error' : 'kiosk-hint'}>
-                {errors.phone ?? t('phoneHint')}
-              </small>
+            <div className="kiosk-fields">
+              <div className={`kiosk-field${field === 'name' ? ' kiosk-field-active' : ''}`}>
+                <label htmlFor={nameId}>{t('name')}</label>
+                <input
+                  id={nameId}
+                  name="kiosk-name"
+                  value={name}
+                  // The kiosk's own letters stand in for a tablet's keyboard, which would cover half the screen.
+                  inputMode="none"
+                  onFocus={() => setField('name')}
+                  onChange={(e) => typeName(e.target.value)}
+                  autoComplete="off"
+                  autoCapitalize="words"
+                  spellCheck={false}
+                  maxLength={120}
+                  aria-invalid={errors.name ? true : undefined}
+                  aria-describedby={`${nameId}-note`}
+                />
+                <small id={`${nameId}-note`} className={errors.name ? 'kiosk-error' : 'kiosk-hint'}>
+                  {errors.name ?? t('nameHint')}
+                </small>
+              </div>
+              <div className={`kiosk-field${field === 'phone' ? ' kiosk-field-active' : ''}`}>
+                <label htmlFor={phoneId}>{t('phone')}</label>
+                <input
+                  id={phoneId}
+                  name="kiosk-phone"
+                  type="tel"
+                  inputMode="none"
+                  dir="ltr"
+                  value={phone}
+                  onFocus={() => setField('phone')}
+                  onChange={(e) => {
+                    editPhone(e.target.value);
+                    setErrors((x) => ({ ...x, phone: undefined }));
+                  }}
+                  autoComplete="off"
+                  maxLength={32}
+                  aria-invalid={errors.phone ? true : undefined}
+                  aria-describedby={`${phoneId}-note`}
+                />
+                <small id={`${phoneId}-note`} className={errors.phone ? 'kiosk-error' : 'kiosk-hint'}>
+                  {errors.phone ?? t('phoneHint')}
+                </small>
+              </div>
+              <div className="kiosk-check">
+                <input id={notifyId} type="checkbox" checked={notify} onChange={(e) => edit(setNotify)(e.target.checked)} />
+                <label htmlFor={notifyId}>{t('notify')}</label>
+              </div>
             </div>
-            <div className="kiosk-keypad" role="group" aria-label={t('keypad')} dir="ltr">
-              {KEYPAD.map((k) => (
-                <button key={k} type="button" className="kiosk-key" onClick={() => press(k)}>
-                  {k}
-                </button>
-              ))}
-              <button type="button" className="kiosk-key" aria-label={t('deleteDigit')} onClick={() => editPhone(phone.slice(0, -1))}>
-                ⌫
-              </button>
-            </div>
-            <div className="kiosk-check">
-              <input id={notifyId} type="checkbox" checked={notify} onChange={(e) => edit(setNotify)(e.target.checked)} />
-              <label htmlFor={notifyId}>{t('notify')}</label>
+            <div className="kiosk-keys">
+              {field === 'name' ? (
+                <OnScreenKeyboard value={name} onChange={typeName} label={t('nameKeyboard')} />
+              ) : (
+                <div className="kiosk-keypad" role="group" aria-label={t('keypad')} dir="ltr">
+                  {KEYPAD.map((k) => (
+                    <button key={k} type="button" className="kiosk-key" onPointerDown={keepFocus} onClick={() => press(k)}>
+                      {k}
+                    </button>
+                  ))}
+                  <button type="button" className="kiosk-key" aria-label={t('deleteDigit')} onPointerDown={keepFocus} onClick={() => editPhone(phone.slice(0, -1))}>
+                    ⌫
+                  </button>
+                </div>
+              )}
             </div>
             {formError && (
-              <p className="kiosk-alert" role="alert">
+              <p className="kiosk-alert kiosk-form-error" role="alert">
                 {formError}
               </p>
             )}
@@ -318,14 +385,19 @@ export function KioskScreen() {
               {t('done')}
             </h1>
             <p className="kiosk-lead" role="status">
-              {step.printed ? t('printed') : t('doneIntro')}
+              {step.printed ? `${t('printing')} ${t('resetSoon')}` : t('doneIntro')}
             </p>
-            <Ticket data={step.ticket} />
+            {step.printed && (
+              <p className="kiosk-countdown" aria-hidden="true">
+                {t('resetIn', { seconds: secondsLeft })}
+              </p>
+            )}
+            <Ticket data={step.ticket} onReady={autoPrint} />
             <div className="kiosk-actions">
-              <button type="button" className="kiosk-button kiosk-primary" onClick={print}>
-                {t('print')}
+              <button type="button" className="kiosk-button kiosk-secondary" onClick={print}>
+                {step.printed ? t('printAgain') : t('print')}
               </button>
-              <button type="button" className="kiosk-button kiosk-secondary" onClick={reset}>
+              <button type="button" className="kiosk-button kiosk-primary" onClick={reset}>
                 {t('finish')}
               </button>
             </div>
