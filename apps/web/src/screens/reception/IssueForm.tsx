@@ -301,6 +301,12 @@ export function IssueForm({
           label={common('department')}
           value={departmentId}
           onChange={(e) => chooseDepartment(e.target.value)}
+          // Asked for the department, the receptionist picks it with the arrows and Enter issues, as in the name field.
+          onKeyDown={(e) => {
+            if (e.key !== 'Enter') return;
+            e.preventDefault();
+            void submit();
+          }}
           aria-invalid={problems.department ? true : undefined}
           aria-describedby={departmentNoteId}
         >
