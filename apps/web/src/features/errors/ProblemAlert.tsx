@@ -45,8 +45,11 @@ export function localProblem(field: string, problem: 'required' | 'invalid', fie
   return sentenceFor(field, problem === 'required' ? 'is required' : 'invalid', fields);
 }
 
-/** The server's `detail` is written for people (and names the token), but in English only. */
-const PEOPLE_DETAIL_CODES = new Set(['INVALID_TRANSITION', 'CONFLICT', 'NOT_FOUND', 'SELF_CHECK_IN_DISABLED', 'RATE_LIMITED']);
+/**
+ * The server's `detail` is written for people (and names the token), but in English only. Not
+ * NOT_FOUND: its detail names the opaque id the client sent ("Token 01a2… does not exist").
+ */
+const PEOPLE_DETAIL_CODES = new Set(['INVALID_TRANSITION', 'CONFLICT', 'SELF_CHECK_IN_DISABLED', 'RATE_LIMITED']);
 const KNOWN_CODES = new Set(['UNAUTHENTICATED', 'INVALID_CREDENTIALS', 'FORBIDDEN', 'RATE_LIMITED', 'INVALID_TRANSITION', 'CONFLICT', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE']);
 
 /** One sentence for a failed request: the first field's sentence, or the error as a whole. */
