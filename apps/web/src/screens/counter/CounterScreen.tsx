@@ -8,13 +8,14 @@ import { CharacterKeySetting, KeyHint, ShortcutList } from '../../features/keybo
 import { useShortcutKeys } from '../../features/keyboard/preference';
 import { useShortcuts } from '../../features/keyboard/shortcuts';
 import { useCallNext, useCompleteAndCallNext, useIdempotencyKey, useTokenAction, type TokenActionInput } from '../../features/queue/actions';
-import { LiveBadge, minutesSince } from '../../features/queue/components';
+import { LiveBadge } from '../../features/queue/components';
 import { useLastAction, useRecentlyServed, useRefreshCounterHistory } from '../../features/queue/counter-history';
 import { useLiveDepartments, useQueue } from '../../features/queue/queue';
 import { useCounters, useDepartments } from '../../features/setup/setup';
 import { CallNextDialog, type CurrentFate } from './CallNextDialog';
 import { CurrentPatient } from './CurrentPatient';
 import { Journey } from './Journey';
+import { NextUp } from './NextUp';
 import { RecentlyServed } from './RecentlyServed';
 import { UndoDialog } from './UndoDialog';
 import { WaitingList } from './WaitingList';
@@ -82,18 +83,6 @@ function CounterPicker({ counters, departments, value, onChange }: { counters: C
 }
 
 type Announce = (text: string) => void;
-
-/** The line's next patient, named before anyone presses a button (staff see names; boards never do). */
-function NextUp({ token }: { token: Token | undefined }) {
-  const { t } = useTranslation('counter');
-  if (!token) return <p className="next-up muted">{t('nextNobody')}</p>;
-  return (
-    <p className="next-up">
-      <span className="next-up-label">{t('nextUp')}</span> <strong>{token.number}</strong> · <span className="next-up-name">{token.patient.name}</span>{' '}
-      <span className="muted">· {t('waited', { count: minutesSince(token.issuedAt) })}</span>
-    </p>
-  );
-}
 
 /** The console for one counter: call, act on the current patient, see the line. */
 function Console({ counter, department, departments }: { counter: Counter; department: Department; departments: Department[] }) {
