@@ -12,6 +12,7 @@ import { newId } from './lib/ids.js';
 import { authPlugin } from './modules/auth/auth.plugin.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { createAuthService } from './modules/auth/auth.service.js';
+import type { SecurityEventType, SecurityLog } from './modules/auth/security-log.js';
 import { createInvalidationBus, createLocalInvalidationBus, type CacheInvalidationBus } from './modules/cache/cache-invalidation.js';
 import { departmentsRoutes } from './modules/departments/departments.routes.js';
 import { setupEventsRoutes } from './modules/departments/setup-events.routes.js';
@@ -61,12 +62,25 @@ export interface AppOptions {
   clock?: Clock;
   /** Pino options, or false for silence (tests). */
   logger?: FastifyServerOptions['logger'];
+  /** Also told every security event (tests read them; the log always gets them). */
+  security?: SecurityLog;
 }
+
+/** Security events that may be an attack in progress: logged as warnings, the rest as information. */
+const WARNING_EVENTS = new Set<SecurityEventType>(['login.failed', 'login.locked', 'refresh.reused']);
 
 export type App = FastifyInstance & { database: Database; services: Services; hub: LiveHub; relay: LiveEventSource };
 type Services = ReturnType<typeof createServices>;
 
-function createServices(config: Config, database: Database, clock: Clock, bus: LiveBus, invalidation: CacheInvalidationBus, onError: (error: unknown, context: string) => void) {
+function createServices(
+  config: Config,
+  database: Database,
+  clock: Clock,
+  bus: LiveBus,
+  invalidation: CacheInvalidationBus,
+  onError: (error: unknown, context: string) => void,
+  security: SecurityLog,
+) {
   const departments = createDepartmentsService({ database, clock, invalidation });
   const queue = createQueueService({
     database,
@@ -84,10 +98,10 @@ function createServices(config: Config, database: Database, clock: Clock, bus: L
   });
   const publicService = createPublicService({ database, clock, queue, departments });
   const reception = createReceptionService({ database, clock, timeZone: config.timeZone, publicUrl: config.publicUrl, defaultPhoneRegion: config.defaultPhoneRegion, queue });
-  const auth = createAuthService({ database, clock, jwtSecret: config.jwtSecret, invalidation });
+  const auth = createAuthService({ database, clock, jwtSecret: config.jwtSecret, invalidation, security, session: config.session });
   return {
     auth,
-    users: createUsersService({ database, clock, invalidation }),
+    users: createUsersService({ database, clock, invalidation, sessions: auth, security }),
     departments,
     settings: createSettingsService({ database, clock, publicUrl: config.publicUrl }),
     reports: createReportsService({ database, clock, timeZone: config.timeZone }),
@@ -181,9 +195,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   }).withTypeProvider<ZodTypeProvider>();
 
   onBusError = (err) => app.log.warn({ err }, 'redis live bus');
-  onInvalidationError = (err) => app.log.warn({ err }, 'redis cache invalidation');
+  onInvalidationError = (err) => app.log.warn({ err }, 'cache invalidation');
   redis?.on('error', (err: unknown) => app.log.warn({ err }, 'redis (rate limits)'));
-  const services = createServices(config, database, clock, bus, invalidation, (err, context) => app.log.warn({ err }, context));
+  // The security log: sign-ins, locks, reuse, sessions ended (issue 16's audit trail will take these too).
+  const security: SecurityLog = {
+    record: (event) => {
+      const level = WARNING_EVENTS.has(event.type) ? 'warn' : 'info';
+      app.log[level]({ security: event }, `security ${event.type}`);
+      options.security?.record(event);
+    },
+  };
+  const services = createServices(config, database, clock, bus, invalidation, (err, context) => app.log.warn({ err }, context), security);
   const hub = createLiveHub({
     eventsSince: (departmentId, since, upTo) => services.live.eventsSince(departmentId, since, upTo),
     statusOf: (tokenId) => services.live.statusOf(tokenId),
@@ -237,16 +259,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     secureCookies: config.secureCookies,
     rateLimitMultiplier: config.rateLimitMultiplier,
   });
-  await app.register(usersRoutes, { prefix: '/api/v1', users: services.users });
+  await app.register(usersRoutes, { prefix: '/api/v1', users: services.users, auth: services.auth });
   await app.register(departmentsRoutes, { prefix: '/api/v1', departments: services.departments });
   await app.register(setupEventsRoutes, { prefix: '/api/v1', departments: services.departments });
   await app.register(settingsRoutes, { prefix: '/api/v1', settings: services.settings });
   await app.register(publicBrandingRoutes, { prefix: '/api/v1/public', settings: services.settings, rateLimitMultiplier: config.rateLimitMultiplier });
   await app.register(reportsRoutes, { prefix: '/api/v1', reports: services.reports });
   await app.register(queueRoutes, { prefix: '/api/v1', queue: services.queue });
+  await app.register(receptionRoutes, { prefix: '/api/v1', reception: services.reception });
   await app.register(counterHistoryRoutes, { prefix: '/api/v1', history: services.counterHistory });
   await app.register(displayRoutes, { prefix: '/api/v1', display: services.display });
-  await app.register(receptionRoutes, { prefix: '/api/v1', reception: services.reception });
   await app.register(liveRoutes, {
     prefix: '/api/v1',
     live: services.live,

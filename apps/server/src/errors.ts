@@ -50,8 +50,8 @@ export class UnauthenticatedError extends AppError {
 }
 
 export class InvalidCredentialsError extends AppError {
-  constructor() {
-    super('INVALID_CREDENTIALS', 401, 'The email or password is not right.');
+  constructor(detail = 'The email or password is not right.') {
+    super('INVALID_CREDENTIALS', 401, detail);
   }
 }
 

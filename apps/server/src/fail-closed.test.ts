@@ -16,6 +16,15 @@ const QUEUE: readonly Role[] = ['admin', 'receptionist', 'doctor'];
  */
 const STAFF_OPERATIONS: Record<string, readonly Role[]> = {
   'GET /api/v1/auth/me': ALL,
+  'GET /api/v1/auth/sessions': ALL,
+  'DELETE /api/v1/auth/sessions/{id}': ALL,
+  'POST /api/v1/auth/logout-all': ALL,
+  'POST /api/v1/auth/password': ALL,
+  'PATCH /api/v1/users/{id}': ADMIN,
+  'POST /api/v1/users/{id}/unlock': ADMIN,
+  'POST /api/v1/users/{id}/reset-password': ADMIN,
+  'GET /api/v1/users/{id}/sessions': ADMIN,
+  'DELETE /api/v1/users/{id}/sessions': ADMIN,
   'POST /api/v1/users': ADMIN,
   'GET /api/v1/users': ADMIN,
   'POST /api/v1/departments': ADMIN,

@@ -31,6 +31,7 @@ export const sessionResponseSchema = z.object({
   refreshToken: z.string().describe('also set as an HttpOnly cookie'),
   csrfToken: z.string().describe('send back as x-csrf-token on cookie-authenticated writes'),
   user: userSchema,
+  passwordChangeRequired: z.literal(true).optional().describe('an admin reset the password: only /auth/me and /auth/password until it is changed'),
 });
 export type SessionResponse = z.infer<typeof sessionResponseSchema>;
 
@@ -41,3 +42,33 @@ export const createUserBodySchema = z.strictObject({
   password: passwordSchema,
 });
 export type CreateUserBody = z.infer<typeof createUserBodySchema>;
+
+/** Logout: the session is named by the Bearer token, the cookie, or this refresh token. */
+export const logoutBodySchema = z.strictObject({ refreshToken: z.string().min(1).max(256).optional() }).nullish();
+
+/** One of my sessions, as the Security page lists them. */
+export const sessionInfoSchema = z.object({
+  id: idSchema,
+  device: z.string().describe('a label made from the user agent, e.g. "Chrome on Windows"'),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  createdAt: z.string().describe('ISO 8601'),
+  lastSeenAt: z.string().describe('ISO 8601'),
+  current: z.boolean().describe('the session this request came from'),
+});
+export type SessionInfo = z.infer<typeof sessionInfoSchema>;
+
+export const changePasswordBodySchema = z.strictObject({
+  currentPassword: z.string().min(1).max(MAX_PASSWORD_LENGTH),
+  newPassword: passwordSchema,
+});
+export type ChangePasswordBody = z.infer<typeof changePasswordBodySchema>;
+
+export const updateUserBodySchema = z.strictObject({
+  name: z.string().trim().min(1).max(MAX_NAME_LENGTH).optional(),
+  role: roleSchema.optional(),
+  disabled: z.boolean().optional(),
+});
+export type UpdateUserBody = z.infer<typeof updateUserBodySchema>;
+
+export const temporaryPasswordSchema = z.object({ temporaryPassword: z.string() });

@@ -9,6 +9,8 @@ import { newSecret } from '../lib/ids.js';
 import { createInvalidationBus } from '../modules/cache/cache-invalidation.js';
 import { createDepartmentsService } from '../modules/departments/departments.service.js';
 import { createUsersService } from '../modules/users/users.service.js';
+import { createAuthService } from '../modules/auth/auth.service.js';
+import type { SecurityLog } from '../modules/auth/security-log.js';
 import { seedDemo } from './demo.js';
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -59,7 +61,11 @@ async function main(argv: string[]): Promise<number> {
   });
   try {
     const applied = await migrateToLatest(database.db);
-    const users = createUsersService({ database, clock: systemClock, invalidation });
+    // The command line's resets end sessions through the same service the server uses, so running
+    // servers hear of it; its security events go to stderr with everything else it says.
+    const security: SecurityLog = { record: (event) => process.stderr.write(`security ${event.type}${event.userId ? ` user ${event.userId}` : ''}\n`) };
+    const sessions = createAuthService({ database, clock: systemClock, jwtSecret: config.jwtSecret, invalidation, security, session: config.session });
+    const users = createUsersService({ database, clock: systemClock, invalidation, sessions, security });
     switch (command) {
       case 'migrate':
         out(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');

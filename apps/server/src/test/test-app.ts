@@ -4,6 +4,7 @@ import { buildApp, type App } from '../app.js';
 import { loadConfig, type Config } from '../config.js';
 import type { Dialect } from '../db/database.js';
 import type { Clock } from '../lib/clock.js';
+import { memorySecurityLog, type SecurityEvent } from '../modules/auth/security-log.js';
 import { freshDatabase, type TestDatabase } from './databases.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -45,6 +46,8 @@ export interface TestApp {
   config: Config;
   db: TestDatabase;
   clock: ManualClock | undefined;
+  /** Every security event the app recorded, oldest first. */
+  security: SecurityEvent[];
   /** Authorization headers of a signed-in user of that role (one user per role, made on first use). */
   as(role: Role): Promise<Record<string, string>>;
   inject: App['inject'];
@@ -56,7 +59,8 @@ export interface TestApp {
 export async function startTestApp(dialect: Dialect, options: { clock?: ManualClock; env?: Record<string, string> } = {}): Promise<TestApp> {
   const db = await freshDatabase(dialect);
   const config = loadConfig(testEnv(db, options.env));
-  const app = await buildApp(config, { logger: false, ...(options.clock && { clock: options.clock }) });
+  const security = memorySecurityLog();
+  const app = await buildApp(config, { logger: false, security, ...(options.clock && { clock: options.clock }) });
   const sessions = new Map<Role, { headers: Record<string, string>; at: number }>();
   const now = () => options.clock?.now() ?? Date.now();
 
@@ -78,6 +82,7 @@ export async function startTestApp(dialect: Dialect, options: { clock?: ManualCl
     config,
     db,
     clock: options.clock,
+    security: security.events,
     as,
     inject: app.inject.bind(app),
     async close() {

@@ -4,6 +4,7 @@ import type { Role } from '@smart-token/contracts';
 import { AppError, ForbiddenError, UnauthenticatedError } from '../../errors.js';
 import { csrfTokenMatches } from './access-tokens.js';
 import type { AuthService, Principal } from './auth.service.js';
+import type { RequestContext } from './security-log.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -39,6 +40,15 @@ function credentials(request: FastifyRequest): { token: string; viaCookie: boole
   return cookie ? { token: cookie, viaCookie: true } : undefined;
 }
 
+/** Who is asking from where, as security events record it. */
+export function requestContext(request: FastifyRequest): RequestContext {
+  const userAgent = request.headers['user-agent'];
+  return { ip: request.ip, userAgent: typeof userAgent === 'string' ? userAgent : undefined, requestId: request.id };
+}
+
+/** What a user whose password an admin reset may still do: see who they are and change it. */
+const ALLOWED_BEFORE_PASSWORD_CHANGE = new Set(['GET /api/v1/auth/me', 'POST /api/v1/auth/password']);
+
 export function requirePrincipal(request: FastifyRequest): Principal {
   if (!request.principal) throw new UnauthenticatedError();
   return request.principal;
@@ -65,6 +75,9 @@ export const authPlugin = fp(
       if (presented.viaCookie && !SAFE_METHODS.has(request.method)) {
         const header = request.headers['x-csrf-token'];
         if (!csrfTokenMatches(opts.jwtSecret, principal.sessionId, typeof header === 'string' ? header : undefined)) throw new CsrfError();
+      }
+      if (principal.passwordChangeRequired && !ALLOWED_BEFORE_PASSWORD_CHANGE.has(`${request.method} ${request.routeOptions.url}`)) {
+        throw new AppError('PASSWORD_CHANGE_REQUIRED', 403, 'An admin reset your password: choose a new one (POST /api/v1/auth/password) before anything else.');
       }
       if (!roles.includes(principal.role)) throw new ForbiddenError(`The ${principal.role} role may not use ${request.method} ${request.routeOptions.url}.`);
       request.principal = principal;

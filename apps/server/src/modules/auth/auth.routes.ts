@@ -1,9 +1,20 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { emptyBodySchema, loginBodySchema, problemSchema, refreshBodySchema, sessionResponseSchema, userSchema } from '@smart-token/contracts';
+import {
+  changePasswordBodySchema,
+  emptyBodySchema,
+  idSchema,
+  loginBodySchema,
+  logoutBodySchema,
+  problemSchema,
+  refreshBodySchema,
+  sessionInfoSchema,
+  sessionResponseSchema,
+  userSchema,
+} from '@smart-token/contracts';
 import { UnauthenticatedError } from '../../errors.js';
-import { ACCESS_COOKIE, CsrfError, REFRESH_COOKIE, requirePrincipal } from './auth.plugin.js';
+import { ACCESS_COOKIE, CsrfError, REFRESH_COOKIE, requestContext, requirePrincipal } from './auth.plugin.js';
 import { perMinute } from '../../plugins/rate-limit.js';
 import { ANY_STAFF } from '../roles.js';
 import { ACCESS_TOKEN_TTL_SECONDS, csrfTokenMatches } from './access-tokens.js';
@@ -62,7 +73,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         response: { 200: sessionResponseSchema, 400: problemSchema, 401: problemSchema, 429: problemSchema },
       },
     },
-    async (request, reply) => sendSession(reply, await auth.login(request.body)),
+    async (request, reply) => sendSession(reply, await auth.login(request.body, requestContext(request))),
   );
 
   app.post(
@@ -84,7 +95,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       if (!fromBody && !(await csrfCheckedSession(request, refreshToken))) {
         throw new UnauthenticatedError('The refresh token is not valid; sign in again.');
       }
-      return sendSession(reply, await auth.refresh(refreshToken));
+      return sendSession(reply, await auth.refresh(refreshToken, requestContext(request)));
     },
   );
 
@@ -92,20 +103,83 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
     '/logout',
     {
       config: { public: true },
-      schema: { tags: ['auth'], summary: 'End the session', body: emptyBodySchema, response: { 204: z.null(), 403: problemSchema } },
+      schema: {
+        tags: ['auth'],
+        summary: 'End the session named by the Bearer token, the refresh cookie or the refresh token in the body',
+        body: logoutBodySchema,
+        response: { 204: z.null(), 401: problemSchema, 403: problemSchema },
+      },
     },
     async (request, reply) => {
+      const context = requestContext(request);
       const header = request.headers.authorization;
-      if (header?.toLowerCase().startsWith('bearer ')) {
-        const principal = await auth.authenticate(header.slice('bearer '.length)).catch(() => undefined);
-        if (principal) await auth.logout(principal.sessionId);
+      const fromBody = request.body?.refreshToken;
+      let sessionId: string | undefined;
+      if (header !== undefined) {
+        // An expired or forged Bearer ends nothing, so it must not be answered as if it had.
+        if (!header.toLowerCase().startsWith('bearer ')) throw new UnauthenticatedError('The Authorization header must be "Bearer <accessToken>".');
+        sessionId = (await auth.authenticate(header.slice('bearer '.length))).sessionId;
+      } else if (fromBody !== undefined) {
+        sessionId = await auth.sessionOfRefreshToken(fromBody);
+        if (!sessionId) throw new UnauthenticatedError('The refresh token is not valid; there is no session to end.');
       } else {
         const refreshToken = request.cookies[REFRESH_COOKIE];
-        const sessionId = refreshToken ? await csrfCheckedSession(request, refreshToken) : undefined;
-        if (sessionId) await auth.logout(sessionId);
+        sessionId = refreshToken ? await csrfCheckedSession(request, refreshToken) : undefined;
       }
+      if (sessionId) await auth.logout(sessionId, context);
       clearCookies(reply);
       reply.header('clear-site-data', '"cookies", "storage"');
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/logout-all',
+    {
+      config: { roles: ANY_STAFF },
+      schema: { tags: ['auth'], summary: 'End every session of mine, this one included', body: emptyBodySchema, response: { 204: z.null(), 401: problemSchema } },
+    },
+    async (request, reply) => {
+      await auth.logoutAll(requirePrincipal(request), requestContext(request));
+      clearCookies(reply);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/sessions',
+    { config: { roles: ANY_STAFF }, schema: { tags: ['auth'], summary: 'My sessions that have not ended', response: { 200: z.array(sessionInfoSchema), 401: problemSchema } } },
+    async (request) => {
+      const principal = requirePrincipal(request);
+      return auth.listSessions(principal.userId, principal.sessionId);
+    },
+  );
+
+  app.delete(
+    '/sessions/:id',
+    {
+      config: { roles: ANY_STAFF },
+      schema: { tags: ['auth'], summary: 'End one of my sessions', params: z.strictObject({ id: idSchema }), response: { 204: z.null(), 401: problemSchema, 404: problemSchema } },
+    },
+    async (request, reply) => {
+      await auth.endOwnSession(requirePrincipal(request), request.params.id, requestContext(request));
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/password',
+    {
+      config: { roles: ANY_STAFF, rateLimit: perMinute(LOGIN_PER_MINUTE, opts.rateLimitMultiplier) },
+      schema: {
+        tags: ['auth'],
+        summary: 'Change my password (needs the current one); my other sessions end',
+        body: changePasswordBodySchema,
+        response: { 204: z.null(), 400: problemSchema, 401: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      await auth.changePassword(requirePrincipal(request), request.body, requestContext(request));
       return reply.status(204).send(null);
     },
   );

@@ -1,21 +1,29 @@
-import type { LoginBody, Role, User } from '@smart-token/contracts';
+import { createHmac } from 'node:crypto';
+import type { ChangePasswordBody, LoginBody, Role, SessionInfo, User } from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
-import { InvalidCredentialsError, RateLimitedError, UnauthenticatedError } from '../../errors.js';
+import { InvalidCredentialsError, NotFoundError, UnauthenticatedError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId, newSecret, sha256 } from '../../lib/ids.js';
+import { seal, unseal } from '../../lib/sealing.js';
 import type { CacheInvalidationBus } from '../cache/cache-invalidation.js';
 import { createReadCache } from '../cache/read-cache.js';
-import { LOGIN_LOCKOUT, clearFailures, countFailureUnlessLocked } from '../lockouts/lockouts.js';
+import { ACCOUNT_LOCKOUT, LOGIN_LOCKOUT, clearFailures, clearFailuresStartingWith, countFailureUnlessLocked } from '../lockouts/lockouts.js';
 import { ACCESS_TOKEN_TTL_SECONDS, csrfTokenFor, signAccessToken, verifyAccessToken } from './access-tokens.js';
 import * as repo from './auth.repository.js';
-import { verifyPassword } from './passwords.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import { deviceLabel, type RequestContext, type SecurityLog } from './security-log.js';
 
-/** A staff working day: the session ends after this however active it is (ASVS / NIST AAL2: 12 h). */
-export const SESSION_ABSOLUTE_TTL_MS = 12 * 60 * 60_000;
 /** Sessions kept in memory per instance; past it the least recently used are read again. */
 const SESSION_CACHE_MAX_ENTRIES = 10_000;
 /** Only a safety net for an invalidation that never arrived (Redis down, a change made elsewhere). */
 const SESSION_CACHE_TTL_MS = 30_000;
+/** A session's last use is written at most this often (idle logoff needs minutes, not milliseconds). */
+const TOUCH_EVERY_MS = 60_000;
+/**
+ * Two tabs whose access tokens expire together refresh with the same token: within this window,
+ * and while the successor is unused, the second gets the same successor instead of ending the session.
+ */
+export const REFRESH_GRACE_MS = 20_000;
 
 type SessionWithUser = NonNullable<Awaited<ReturnType<typeof repo.findSessionWithUser>>>;
 
@@ -25,6 +33,8 @@ export interface Principal {
   email: string;
   name: string;
   role: Role;
+  /** An admin reset the password: only /auth/me and /auth/password until it is changed. */
+  passwordChangeRequired: boolean;
 }
 
 export interface IssuedSession {
@@ -36,6 +46,22 @@ export interface IssuedSession {
   refreshExpiresIn: number;
   csrfToken: string;
   user: User;
+  passwordChangeRequired?: true;
+}
+
+/** The two per-address and whole-account lockout subjects of one sign-in. */
+function lockoutSubjects(email: string, ip: string): { account: string; accountAtAddress: string } {
+  const account = sha256(email);
+  return { account, accountAtAddress: `${account}:${sha256(ip).slice(0, 32)}` };
+}
+
+/** Forgets an account's sign-in failures and locks, from every address (an admin's unlock or reset). */
+export async function clearLoginLocks(database: Database, email: string): Promise<void> {
+  const { account } = lockoutSubjects(email, '');
+  await database.transact(async (trx) => {
+    await clearFailures(trx, ACCOUNT_LOCKOUT, account);
+    await clearFailuresStartingWith(trx, LOGIN_LOCKOUT, `${account}:`);
+  });
 }
 
 export function createAuthService(deps: {
@@ -43,16 +69,17 @@ export function createAuthService(deps: {
   clock: Clock;
   jwtSecret: Uint8Array;
   invalidation: Pick<CacheInvalidationBus, 'publish' | 'subscribe' | 'catchUp'>;
+  security: SecurityLog;
+  session: { idleMs: number; maxMs: number };
 }) {
-  const { database, clock, jwtSecret, invalidation } = deps;
+  const { database, clock, jwtSecret, invalidation, security } = deps;
   const { db } = database;
 
-  async function issueTokens(user: User, sessionId: string, sessionExpiresAt: number): Promise<IssuedSession> {
+  /** The key that seals a refresh token's successor: only the holder of the spent token can derive it. */
+  const successorKey = (refreshToken: string) => createHmac('sha256', jwtSecret).update(`refresh-successor:${refreshToken}`).digest();
+
+  async function accessFor(user: User, sessionId: string, sessionExpiresAt: number, refreshToken: string, passwordChangeRequired: boolean): Promise<IssuedSession> {
     const now = clock.now();
-    const refreshToken = newSecret();
-    await database.transact((trx) =>
-      repo.insertRefreshToken(trx, { token_hash: sha256(refreshToken), session_id: sessionId, created_at: now, expires_at: sessionExpiresAt }),
-    );
     return {
       accessToken: await signAccessToken(jwtSecret, { userId: user.id, sessionId, role: user.role }, Math.floor(now / 1000)),
       tokenType: 'Bearer',
@@ -61,114 +88,209 @@ export function createAuthService(deps: {
       refreshExpiresIn: Math.max(1, Math.floor((sessionExpiresAt - now) / 1000)),
       csrfToken: csrfTokenFor(jwtSecret, sessionId),
       user,
+      ...(passwordChangeRequired && { passwordChangeRequired: true as const }),
     };
   }
 
-  const toUser = (row: { userId: string; email: string; name: string; role: Role }): User => ({
-    id: row.userId,
-    email: row.email,
-    name: row.name,
-    role: row.role,
-  });
-
-  const toPrincipal = (row: { userId: string; sessionId: string; email: string; name: string; role: Role }): Principal => ({
-    userId: row.userId,
-    sessionId: row.sessionId,
-    email: row.email,
-    name: row.name,
-    role: row.role,
-  });
+  const toUser = (row: { userId: string; email: string; name: string; role: Role }): User => ({ id: row.userId, email: row.email, name: row.name, role: row.role });
 
   // Every authenticated request reads its session and user: keep them, and forget them on every
   // instance once the session ends or the user changes (whoever changes them publishes it).
   const sessions = createReadCache<SessionWithUser>({ max: SESSION_CACHE_MAX_ENTRIES, ttlMs: SESSION_CACHE_TTL_MS, catchUp: () => invalidation.catchUp() });
+  /** When this instance last saw each session used (written to the row at most once a minute). */
+  const lastSeen = new Map<string, number>();
   invalidation.subscribe((message) => {
     if (message.kind === 'session') sessions.delete(message.id);
     else if (message.kind === 'user') sessions.deleteWhere((s) => s.userId === message.id);
     else if (message.kind === 'everything') sessions.clear();
   });
 
-  async function endSession(sessionId: string): Promise<void> {
-    await database.transact((trx) => repo.revokeSession(trx, sessionId, clock.now()));
+  async function endSession(sessionId: string, reason: string, event: { userId?: string; actorId?: string; context?: RequestContext } = {}): Promise<void> {
+    const ended = await database.transact((trx) => repo.revokeSession(trx, sessionId, clock.now(), reason));
+    lastSeen.delete(sessionId);
     await invalidation.publish({ kind: 'session', id: sessionId });
+    if (ended) security.record({ type: 'session.ended', sessionId, reason, ...event });
   }
 
-  /** The live session's principal; undefined when it is unknown, revoked, expired or its user disabled. */
+  async function endSessionsOfUser(userId: string, reason: string, event: { actorId?: string; context?: RequestContext; except?: string } = {}): Promise<number> {
+    const ended = await database.transact((trx) => repo.revokeSessionsOfUser(trx, userId, clock.now(), reason, event.except));
+    for (const id of ended) lastSeen.delete(id);
+    await invalidation.publish({ kind: 'user', id: userId });
+    security.record({ type: 'sessions.ended', userId, reason: `${reason} (${ended.length})`, ...(event.actorId && { actorId: event.actorId }), ...(event.context && { context: event.context }) });
+    return ended.length;
+  }
+
+  /** Idle logoff: a session unused for longer than the limit ends, checked against the row before it is ended. */
+  async function stillActive(session: SessionWithUser, now: number): Promise<boolean> {
+    const seen = Math.max(session.lastSeenAt ?? session.createdAt, lastSeen.get(session.sessionId) ?? 0);
+    if (now - seen <= deps.session.idleMs) {
+      if (now - seen >= TOUCH_EVERY_MS) {
+        lastSeen.set(session.sessionId, now);
+        await database.transact((trx) => repo.touchSession(trx, session.sessionId, now));
+      }
+      return true;
+    }
+    // Another instance may have seen it used since this one read it.
+    const fresh = await repo.findSessionWithUser(db, session.sessionId);
+    if (fresh?.lastSeenAt != null && now - fresh.lastSeenAt <= deps.session.idleMs) {
+      lastSeen.set(session.sessionId, fresh.lastSeenAt);
+      return stillActive(fresh, now);
+    }
+    await endSession(session.sessionId, 'idle', { userId: session.userId });
+    return false;
+  }
+
+  /** The live session's principal; undefined when it is unknown, ended, expired, idle too long or its user disabled. */
   async function principalOfSession(sessionId: string): Promise<Principal | undefined> {
     const session = await sessions.get(sessionId, () => repo.findSessionWithUser(db, sessionId));
-    if (!session || session.revokedAt !== null || session.expiresAt <= clock.now() || session.disabledAt !== null) return undefined;
-    return toPrincipal(session);
+    const now = clock.now();
+    if (!session || session.revokedAt !== null || session.expiresAt <= now || session.disabledAt !== null) return undefined;
+    if (!(await stillActive(session, now))) return undefined;
+    return { userId: session.userId, sessionId: session.sessionId, email: session.email, name: session.name, role: session.role, passwordChangeRequired: session.passwordResetAt !== null };
   }
 
   /**
-   * The lockout holds across instances because the attempt is counted in the database before the
-   * password is checked: countFailureUnlessLocked takes the account's lockout row (serialised by
-   * the row lock on PostgreSQL, by the write lock on SQLite), so of any number of parallel attempts
-   * on any number of instances at most five get past it before the lock, and every later one,
-   * with the right password too, is refused until the lock ends. The hash is checked after that
-   * short transaction has committed (never inside one); a right password then clears the count,
-   * as a success always has. Checking first and counting after the hash (as before) lets
-   * simultaneous attempts all pass the check before any failure is counted; holding a lock across
-   * the hash would keep a transaction open for the hash's time. The cost of counting first: while
-   * a right password is being checked it counts as a failure, so if it is the fifth attempt in
-   * flight the others are refused until it succeeds and clears the count.
+   * The lockouts hold across instances because the attempt is counted in the database before the
+   * password is checked: countFailureUnlessLocked takes the lockout row (serialised by the row lock
+   * on PostgreSQL, by the write lock on SQLite), so of any number of parallel attempts at most five
+   * per address get past it before the lock. Failures lock the (account, address) pair first, so a
+   * stranger who types wrong passwords locks out only their own address; the account as a whole
+   * locks only after many more failures, which needs several addresses. The hash is checked after
+   * that short transaction has committed (never inside one); a right password then clears both
+   * counts. A locked account gets the same answer, after the same hashing time, as a wrong password
+   * or an unknown user: nothing tells them apart.
    */
-  async function attemptLogin(input: LoginBody): Promise<IssuedSession> {
-    const subject = sha256(input.email);
+  async function login(input: LoginBody, context: RequestContext): Promise<IssuedSession> {
+    const subjects = lockoutSubjects(input.email, context.ip);
     const now = clock.now();
-    const locked = await database.transact((trx) => countFailureUnlessLocked(trx, LOGIN_LOCKOUT, subject, now));
-    if (locked > 0) throw new RateLimitedError('Too many failed sign-ins for this account; try again later or ask an admin.', locked / 1000);
-    const user = await repo.findUserByEmail(db, input.email);
-    const valid = await verifyPassword(user?.password_hash, input.password);
-    // Already counted: a failure needs nothing more.
-    if (!user || !valid || user.disabled_at !== null) throw new InvalidCredentialsError();
-    const sessionId = newId();
-    const expiresAt = now + SESSION_ABSOLUTE_TTL_MS;
-    await database.transact(async (trx) => {
-      await clearFailures(trx, LOGIN_LOCKOUT, subject);
-      await repo.insertSession(trx, { id: sessionId, user_id: user.id, created_at: now, expires_at: expiresAt });
+    const locked = await database.transact(async (trx) => {
+      const here = await countFailureUnlessLocked(trx, LOGIN_LOCKOUT, subjects.accountAtAddress, now);
+      const anywhere = await countFailureUnlessLocked(trx, ACCOUNT_LOCKOUT, subjects.account, now);
+      return here > 0 || anywhere > 0;
     });
-    return issueTokens(toUser({ userId: user.id, email: user.email, name: user.name, role: user.role }), sessionId, expiresAt);
+    const user = locked ? undefined : await repo.findUserByEmail(db, input.email);
+    const valid = await verifyPassword(user?.password_hash, input.password);
+    if (!user || !valid || user.disabled_at !== null) {
+      security.record({ type: locked ? 'login.locked' : 'login.failed', ...(user && { userId: user.id }), context });
+      throw new InvalidCredentialsError();
+    }
+    const sessionId = newId();
+    const expiresAt = now + deps.session.maxMs;
+    const refreshToken = newSecret();
+    await database.transact(async (trx) => {
+      await clearFailures(trx, LOGIN_LOCKOUT, subjects.accountAtAddress);
+      await clearFailures(trx, ACCOUNT_LOCKOUT, subjects.account);
+      await repo.insertSession(trx, { id: sessionId, user_id: user.id, created_at: now, expires_at: expiresAt, ip: context.ip, user_agent: context.userAgent?.slice(0, 512) ?? null });
+      await repo.insertRefreshToken(trx, { token_hash: sha256(refreshToken), session_id: sessionId, created_at: now, expires_at: expiresAt });
+    });
+    security.record({ type: 'login.succeeded', userId: user.id, sessionId, context });
+    return accessFor(toUser({ userId: user.id, email: user.email, name: user.name, role: user.role }), sessionId, expiresAt, refreshToken, user.password_reset_at !== null);
+  }
+
+  /**
+   * Rotation: each refresh token works once and names its successor. A second use within the grace
+   * window, while that successor is unused, gets the same successor (two tabs refreshing together);
+   * any other reuse means the token was copied, and the whole session (the family of every token
+   * rotated from its sign-in) ends.
+   */
+  async function refresh(refreshToken: string, context: RequestContext, retried = false): Promise<IssuedSession> {
+    const now = clock.now();
+    const hash = sha256(refreshToken);
+    const stored = await repo.findRefreshToken(db, hash);
+    if (!stored) throw new UnauthenticatedError('The refresh token is not valid; sign in again.');
+    const session = await repo.findSessionWithUser(db, stored.session_id);
+    if (!session || session.revokedAt !== null || session.expiresAt <= now || stored.expires_at <= now || session.disabledAt !== null) {
+      throw new UnauthenticatedError('The session has ended; sign in again.');
+    }
+    const user = toUser(session);
+    const changeRequired = session.passwordResetAt !== null;
+    if (stored.used_at !== null) {
+      if (now - stored.used_at <= REFRESH_GRACE_MS && stored.successor_hash && stored.successor_sealed) {
+        const successor = await repo.findRefreshToken(db, stored.successor_hash);
+        if (successor && successor.used_at === null) {
+          return accessFor(user, session.sessionId, session.expiresAt, unseal(stored.successor_sealed, successorKey(refreshToken)), changeRequired);
+        }
+      }
+      await endSession(session.sessionId, 'reuse', { userId: session.userId, context });
+      security.record({ type: 'refresh.reused', userId: session.userId, sessionId: session.sessionId, context });
+      throw new UnauthenticatedError('This refresh token was already used; the session has been ended for safety. Sign in again.');
+    }
+    const next = newSecret();
+    const spent = await database.transact(async (trx) => {
+      if (!(await repo.spendRefreshToken(trx, hash, now, { hash: sha256(next), sealed: seal(next, successorKey(refreshToken)) }))) return false;
+      await repo.insertRefreshToken(trx, { token_hash: sha256(next), session_id: session.sessionId, created_at: now, expires_at: session.expiresAt });
+      return true;
+    });
+    // Another request spent it a moment ago: this one is the second of two, and gets its successor.
+    if (!spent) {
+      if (retried) throw new UnauthenticatedError('The refresh token is not valid; sign in again.');
+      return refresh(refreshToken, context, true);
+    }
+    return accessFor(user, session.sessionId, session.expiresAt, next, changeRequired);
+  }
+
+  async function authenticate(accessToken: string): Promise<Principal> {
+    const claims = await verifyAccessToken(jwtSecret, accessToken, clock.now());
+    if (!claims) throw new UnauthenticatedError('The access token is not valid or has expired.');
+    const principal = await principalOfSession(claims.sessionId);
+    if (!principal || principal.userId !== claims.userId) throw new UnauthenticatedError('The session has ended; sign in again.');
+    return principal;
   }
 
   return {
-    login: attemptLogin,
+    login,
+    refresh,
+    principalOfSession,
+    /**
+     * Checks an access token and its live session: a revoked session or disabled user is out from
+     * the next request, on every instance (the session cache is invalidated through the bus).
+     */
+    authenticate,
 
-    /** Rotation: each refresh token works once; presenting a spent one ends the whole session. */
-    async refresh(refreshToken: string): Promise<IssuedSession> {
-      const now = clock.now();
-      const hash = sha256(refreshToken);
-      const stored = await repo.findRefreshToken(db, hash);
-      if (!stored) throw new UnauthenticatedError('The refresh token is not valid; sign in again.');
-      const session = await repo.findSessionWithUser(db, stored.session_id);
-      if (stored.used_at !== null || !(await database.transact((trx) => repo.spendRefreshToken(trx, hash, now)))) {
-        await endSession(stored.session_id);
-        throw new UnauthenticatedError('This refresh token was already used; the session has been ended for safety. Sign in again.');
-      }
-      if (!session || session.revokedAt !== null || session.expiresAt <= now || stored.expires_at <= now || session.disabledAt !== null) {
-        throw new UnauthenticatedError('The session has ended; sign in again.');
-      }
-      return issueTokens(toUser(session), session.sessionId, session.expiresAt);
-    },
-
-    logout: endSession,
+    logout: (sessionId: string, context?: RequestContext) => endSession(sessionId, 'logout', context ? { context } : {}),
 
     async sessionOfRefreshToken(refreshToken: string): Promise<string | undefined> {
       return (await repo.findRefreshToken(db, sha256(refreshToken)))?.session_id;
     },
 
-    principalOfSession,
+    /** Every session of mine ends, this one included: access tokens stop at their next request. */
+    logoutAll: (principal: Principal, context: RequestContext) => endSessionsOfUser(principal.userId, 'logout-all', { context }),
 
-    /**
-     * Checks an access token and its live session: a revoked session or disabled user is out from
-     * the next request, on every instance (the session cache is invalidated through the bus).
-     */
-    async authenticate(accessToken: string): Promise<Principal> {
-      const claims = await verifyAccessToken(jwtSecret, accessToken, clock.now());
-      if (!claims) throw new UnauthenticatedError('The access token is not valid or has expired.');
-      const principal = await principalOfSession(claims.sessionId);
-      if (!principal || principal.userId !== claims.userId) throw new UnauthenticatedError('The session has ended; sign in again.');
-      return principal;
+    async listSessions(userId: string, currentSessionId?: string): Promise<SessionInfo[]> {
+      const rows = await repo.liveSessionsOfUser(db, userId, clock.now());
+      return rows.map((row) => {
+        const seen = Math.max(row.last_seen_at ?? row.created_at, lastSeen.get(row.id) ?? 0);
+        return {
+          id: row.id,
+          device: deviceLabel(row.user_agent),
+          ip: row.ip,
+          userAgent: row.user_agent,
+          createdAt: new Date(row.created_at).toISOString(),
+          lastSeenAt: new Date(seen).toISOString(),
+          current: row.id === currentSessionId,
+        };
+      });
+    },
+
+    /** Ends one of my sessions (another device I left signed in); 404 for anyone else's. */
+    async endOwnSession(principal: Principal, sessionId: string, context: RequestContext): Promise<void> {
+      const session = await repo.findSessionWithUser(db, sessionId);
+      if (!session || session.userId !== principal.userId) throw new NotFoundError(`You have no session ${sessionId}.`);
+      await endSession(sessionId, 'logout', { userId: principal.userId, context });
+    },
+
+    endSessionsOfUser,
+
+    /** Needs the current password; my other sessions end (a thief's among them), this one stays. */
+    async changePassword(principal: Principal, input: ChangePasswordBody, context: RequestContext): Promise<void> {
+      const user = await repo.findUserById(db, principal.userId);
+      if (!user || !(await verifyPassword(user.password_hash, input.currentPassword))) {
+        throw new InvalidCredentialsError('The current password is not right.');
+      }
+      const passwordHash = await hashPassword(input.newPassword);
+      await database.transact((trx) => repo.setPassword(trx, user.id, passwordHash, null));
+      security.record({ type: 'password.changed', userId: user.id, sessionId: principal.sessionId, context });
+      await endSessionsOfUser(user.id, 'password', { context, except: principal.sessionId });
     },
   };
 }

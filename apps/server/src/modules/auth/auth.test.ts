@@ -94,32 +94,77 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
     expect((await login(`  ${email.toUpperCase()} `)).statusCode).toBe(200);
   });
 
-  it('locks an account after 5 failed logins, so the 6th is 429 with Retry-After even with the right password', async () => {
+  /** What the lockout did with each attempt for this account: checked against the hash, or refused as locked. */
+  function outcomes(email: string, since: number) {
+    return t.security.slice(since).filter((e) => (e.type === 'login.failed' || e.type === 'login.locked') && e.context !== undefined).map((e) => ({ type: e.type, ip: e.context!.ip, userId: e.userId, email }));
+  }
+
+  const loginFrom = (ip: string, email: string, password = TEST_PASSWORD) => t.inject({ method: 'POST', url: LOGIN, remoteAddress: ip, payload: { email, password } });
+  const withoutRequestId = (res: LightMyRequestResponse) => {
+    const { requestId: _id, ...rest } = problemOf(res) as unknown as Record<string, unknown>;
+    return rest;
+  };
+
+  it('locks an account at one address after 5 failures: the 6th, even with the right password, gets the very answer of a wrong password', async () => {
     const email = await newUser();
-    for (let i = 0; i < 5; i++) expect((await login(email, `wrong password ${i}`)).statusCode).toBe(401);
-    const locked = await login(email);
-    expect(locked.statusCode).toBe(429);
-    expect(problemOf(locked).code).toBe('RATE_LIMITED');
-    const retryAfter = Number(locked.headers['retry-after']);
-    expect(retryAfter).toBeGreaterThan(0);
-    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    const since = t.security.length;
+    const wrong = await loginFrom('10.1.0.1', email, 'wrong password 0');
+    for (let i = 1; i < 5; i++) expect((await loginFrom('10.1.0.1', email, `wrong password ${i}`)).statusCode).toBe(401);
+    const locked = await loginFrom('10.1.0.1', email);
+    expect(locked.statusCode).toBe(401);
+    expect(withoutRequestId(locked)).toEqual(withoutRequestId(wrong));
+    expect(locked.headers['retry-after']).toBeUndefined();
+    expect(outcomes(email, since).map((o) => o.type)).toEqual([...Array<string>(5).fill('login.failed'), 'login.locked']);
+  });
+
+  it('does not let a stranger lock staff out: failures at one address leave the account open at another', async () => {
+    const email = await newUser();
+    for (let i = 0; i < 6; i++) expect((await loginFrom('203.0.113.9', email, `stranger ${i}`)).statusCode).toBe(401);
+    expect((await loginFrom('203.0.113.9', email)).statusCode).toBe(401);
+    expect((await loginFrom('10.2.0.7', email)).statusCode).toBe(200);
+  });
+
+  it('locks the whole account after many failures from several addresses, until an admin unlocks it', async () => {
+    const email = await newUser();
+    const since = t.security.length;
+    // 5 per address, 6 addresses: the 30th failure locks the account everywhere.
+    for (let address = 1; address <= 6; address++) {
+      for (let i = 0; i < 5; i++) expect((await loginFrom(`198.51.100.${address}`, email, `spray ${i}`)).statusCode).toBe(401);
+    }
+    expect(outcomes(email, since).filter((o) => o.type === 'login.failed')).toHaveLength(30);
+    const elsewhere = await loginFrom('10.3.0.3', email);
+    expect(elsewhere.statusCode).toBe(401);
+    expect(outcomes(email, since).at(-1)?.type).toBe('login.locked');
+
+    const admin = await t.as('admin');
+    const users = (await t.inject({ method: 'GET', url: '/api/v1/users', headers: admin })).json<{ id: string; email: string }[]>();
+    const id = users.find((u) => u.email === email)!.id;
+    const unlocked = await t.inject({ method: 'POST', url: `/api/v1/users/${id}/unlock`, headers: admin });
+    expect(unlocked.statusCode, unlocked.body).toBe(204);
+    expect((await loginFrom('10.3.0.3', email)).statusCode).toBe(200);
+    expect((await loginFrom('198.51.100.1', email)).statusCode).toBe(200);
   });
 
   it('locks an email that does not exist the same way, so a lock does not reveal which accounts exist', async () => {
-    for (let i = 0; i < 5; i++) expect((await login('ghost@auth.test', `guess ${i}`)).statusCode).toBe(401);
-    const locked = await login('ghost@auth.test', 'guess 6');
-    expect(locked.statusCode).toBe(429);
-    expect(problemOf(locked).code).toBe('RATE_LIMITED');
-    expect(locked.headers['retry-after']).toBeDefined();
+    const since = t.security.length;
+    const first = await loginFrom('10.4.0.4', 'ghost@auth.test', 'guess 0');
+    for (let i = 1; i < 5; i++) expect((await loginFrom('10.4.0.4', 'ghost@auth.test', `guess ${i}`)).statusCode).toBe(401);
+    const locked = await loginFrom('10.4.0.4', 'ghost@auth.test', 'guess 6');
+    expect(locked.statusCode).toBe(401);
+    expect(withoutRequestId(locked)).toEqual(withoutRequestId(first));
+    expect(outcomes('ghost@auth.test', since).map((o) => o.type)).toEqual([...Array<string>(5).fill('login.failed'), 'login.locked']);
   });
 
   it('lets at most 5 of a burst of simultaneous wrong passwords be tried before the lock', async () => {
     const email = await newUser();
-    const answers = await Promise.all(Array.from({ length: 15 }, (_, i) => login(email, `parallel guess ${i}`)));
-    const statuses = answers.map((r) => r.statusCode);
-    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
-    expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
-    expect((await login(email)).statusCode).toBe(429);
+    const since = t.security.length;
+    const answers = await Promise.all(Array.from({ length: 15 }, (_, i) => loginFrom('10.5.0.5', email, `parallel guess ${i}`)));
+    expect(answers.map((r) => r.statusCode)).toEqual(Array<number>(15).fill(401));
+    const seen = outcomes(email, since);
+    expect(seen).toHaveLength(15);
+    expect(seen.filter((o) => o.type === 'login.failed').length).toBeLessThanOrEqual(5);
+    expect((await loginFrom('10.5.0.5', email)).statusCode).toBe(401);
+    expect(outcomes(email, since).at(-1)?.type).toBe('login.locked');
   });
 
   it('forgets earlier failures after a successful login', async () => {

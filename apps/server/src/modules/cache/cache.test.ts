@@ -6,6 +6,8 @@ import { migrateToLatest } from '../../db/migrate.js';
 import { systemClock } from '../../lib/clock.js';
 import { DIALECTS, freshDatabase } from '../../test/databases.js';
 import { TEST_PASSWORD, testEnv } from '../../test/test-app.js';
+import { createAuthService } from '../auth/auth.service.js';
+import { memorySecurityLog } from '../auth/security-log.js';
 import { createUsersService } from '../users/users.service.js';
 import {
   createInvalidationBus,
@@ -19,6 +21,14 @@ import { createReadCache } from './read-cache.js';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TTL_MS = 30_000;
 const nothingMissed = async () => undefined;
+
+/** The users service as the server builds it: ending sessions through the auth service, on this bus. */
+function usersOn(database: Database, invalidation: CacheInvalidationBus) {
+  const security = memorySecurityLog();
+  const config = { jwtSecret: new Uint8Array(32).fill(7), session: { idleMs: 30 * 60_000, maxMs: 12 * 60 * 60_000 } };
+  const sessions = createAuthService({ database, clock: systemClock, invalidation, security, ...config });
+  return createUsersService({ database, clock: systemClock, invalidation, sessions, security });
+}
 
 /** A loader that counts its calls and answers what the test says the row is now. */
 function source(initial: { name: string } | undefined) {
@@ -216,13 +226,13 @@ describe('the invalidation bus without Redis', () => {
         await bus.catchUp();
         expect(heard).toEqual([]);
 
-        const users = createUsersService({ database: server, clock: systemClock, invalidation: bus });
+        const users = usersOn(server, bus);
         await users.createUser({ email: 'own@cache.test', name: 'Own', role: 'doctor', password: TEST_PASSWORD });
         heard.length = 0;
         await bus.catchUp();
         expect(heard).toEqual([]);
 
-        const elsewhere = createUsersService({ database: commandLine, clock: systemClock, invalidation: createLocalInvalidationBus() });
+        const elsewhere = usersOn(commandLine, createLocalInvalidationBus());
         await elsewhere.resetPassword('own@cache.test', 'another long passphrase');
         await bus.catchUp();
         expect(heard).toEqual([{ kind: 'everything' }]);
@@ -245,7 +255,7 @@ describe('the invalidation bus without Redis', () => {
         await bus.catchUp();
         expect(heard).toEqual([]);
 
-        const users = createUsersService({ database: app, clock: systemClock, invalidation: bus });
+        const users = usersOn(app, bus);
         const user = await users.createUser({ email: 'pg@cache.test', name: 'Pg', role: 'doctor', password: TEST_PASSWORD });
         heard.length = 0;
 
@@ -253,7 +263,7 @@ describe('the invalidation bus without Redis', () => {
         const commandLine = server.connect();
         const cliBus = await createInvalidationBus({ redisUrl: undefined, database: commandLine, onError: (error) => expect.fail(String(error)) });
         try {
-          await createUsersService({ database: commandLine, clock: systemClock, invalidation: cliBus }).resetPassword('pg@cache.test', 'another long passphrase');
+          await usersOn(commandLine, cliBus).resetPassword('pg@cache.test', 'another long passphrase');
         } finally {
           await cliBus.close();
         }

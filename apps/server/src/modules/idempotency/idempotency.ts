@@ -1,16 +1,15 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { sha256 } from '../../lib/ids.js';
+import { seal, unseal } from '../../lib/sealing.js';
 import * as repo from './idempotency.repository.js';
 
 /** A retry with the same key within this window gets the first answer again. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60_000;
 
-const SEAL_ALGORITHM = 'aes-256-gcm';
-const SEAL_IV_BYTES = 12;
 const SEAL_INFO = 'smart-token idempotency v1';
 /** The remembered answer is always the success the route sends (201 or 200); errors are not remembered. */
 const REMEMBERED_STATUS = 200;
@@ -47,22 +46,6 @@ export function idempotencyRequest(scope: string, key: string | undefined, body:
   };
 }
 
-/** AES-GCM, so a database reader learns nothing from a remembered answer without the client's key. */
-function seal(value: unknown, key: Buffer): string {
-  const iv = randomBytes(SEAL_IV_BYTES);
-  const cipher = createCipheriv(SEAL_ALGORITHM, key, iv);
-  const data = Buffer.concat([cipher.update(JSON.stringify(value ?? null), 'utf8'), cipher.final()]);
-  return [iv, data, cipher.getAuthTag()].map((part) => part.toString('base64url')).join('.');
-}
-
-function unseal(sealed: string, key: Buffer): unknown {
-  const [iv = '', data = '', tag = ''] = sealed.split('.');
-  const decipher = createDecipheriv(SEAL_ALGORITHM, key, Buffer.from(iv, 'base64url'));
-  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  const text = Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
-  return JSON.parse(text);
-}
-
 /**
  * Runs inside the caller's transaction: returns the remembered result of an earlier request with
  * this key, or claims the key, runs the work and remembers its result in the same transaction.
@@ -82,10 +65,11 @@ export async function once<T>(trx: Kysely<DB>, request: IdempotencyRequest | und
     if (earlier.request_hash !== requestHash) {
       throw new AppError('IDEMPOTENCY_KEY_REUSED', 422, 'This Idempotency-Key was already used for a different request; use a new key.');
     }
-    return unseal(earlier.body, sealKey) as T;
+    // AES-GCM: a database reader learns nothing from a remembered answer without the client's key.
+    return JSON.parse(unseal(earlier.body, sealKey)) as T;
   }
   const result = await work();
-  await repo.storeResult(trx, scope, key, REMEMBERED_STATUS, seal(result, sealKey));
+  await repo.storeResult(trx, scope, key, REMEMBERED_STATUS, seal(JSON.stringify(result ?? null), sealKey));
   return result;
 }
 

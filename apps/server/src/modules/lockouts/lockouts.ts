@@ -11,7 +11,14 @@ export interface LockoutPolicy {
 }
 
 const FIFTEEN_MINUTES = 15 * 60_000;
+/** Sign-in failures for one account from one address: a stranger locks out only themselves. */
 export const LOGIN_LOCKOUT: LockoutPolicy = { scope: 'login', maxFailures: 5, windowMs: FIFTEEN_MINUTES, lockMs: FIFTEEN_MINUTES };
+/**
+ * Sign-in failures for one account from anywhere: with at most 5 per address per 15 minutes, 30 in
+ * an hour needs several addresses (a distributed guesser). The lock then holds for a day, or until an
+ * admin unlocks the account or resets its password.
+ */
+export const ACCOUNT_LOCKOUT: LockoutPolicy = { scope: 'login-account', maxFailures: 30, windowMs: 60 * 60_000, lockMs: 24 * 60 * 60_000 };
 export const STATUS_LOOKUP_LOCKOUT: LockoutPolicy = { scope: 'status', maxFailures: 5, windowMs: FIFTEEN_MINUTES, lockMs: FIFTEEN_MINUTES };
 
 /** Milliseconds left on the subject's lock, or 0 when it is not locked. */
@@ -51,4 +58,9 @@ export async function countFailureUnlessLocked(trx: Kysely<DB>, policy: LockoutP
 
 export async function clearFailures(db: Kysely<DB>, policy: LockoutPolicy, subject: string): Promise<void> {
   await db.deleteFrom('failure_lockouts').where('scope', '=', policy.scope).where('subject', '=', subject).execute();
+}
+
+/** Forgets every failure and lock of the policy's subjects that start with `prefix` (an account's, from every address). */
+export async function clearFailuresStartingWith(db: Kysely<DB>, policy: LockoutPolicy, prefix: string): Promise<void> {
+  await db.deleteFrom('failure_lockouts').where('scope', '=', policy.scope).where('subject', 'like', `${prefix}%`).execute();
 }

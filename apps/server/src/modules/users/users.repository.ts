@@ -1,10 +1,15 @@
-import type { Insertable, Kysely } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { DB, UsersTable } from '../../db/schema.js';
 
 type Db = Kysely<DB>;
+export type UserRow = Selectable<UsersTable>;
 
 export async function insertUser(db: Db, row: Insertable<UsersTable>): Promise<void> {
   await db.insertInto('users').values(row).execute();
+}
+
+export async function findUser(db: Db, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function listUsers(db: Db) {
@@ -16,17 +21,12 @@ export async function countUsers(db: Db): Promise<number> {
   return Number(row.n);
 }
 
-/** The user's id, or undefined when no user has that email. */
-export async function setPasswordHash(db: Db, email: string, passwordHash: string): Promise<string | undefined> {
-  const row = await db.updateTable('users').set({ password_hash: passwordHash }).where('email', '=', email).returning('id').executeTakeFirst();
-  return row?.id;
+export async function updateUser(db: Db, id: string, changes: Pick<UserRow, 'name' | 'role' | 'disabled_at'>): Promise<void> {
+  await db.updateTable('users').set(changes).where('id', '=', id).execute();
 }
 
-export async function revokeSessionsOfUserByEmail(db: Db, email: string, now: number): Promise<void> {
-  await db
-    .updateTable('sessions')
-    .set({ revoked_at: now })
-    .where('revoked_at', 'is', null)
-    .where('user_id', 'in', db.selectFrom('users').select('id').where('email', '=', email))
-    .execute();
+/** The user's id, or undefined when no user has that email. `resetAt`: an admin's reset (a change is then required). */
+export async function setPasswordHash(db: Db, email: string, passwordHash: string, resetAt: number | null): Promise<string | undefined> {
+  const row = await db.updateTable('users').set({ password_hash: passwordHash, password_reset_at: resetAt }).where('email', '=', email).returning('id').executeTakeFirst();
+  return row?.id;
 }

@@ -1,22 +1,74 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createUserBodySchema, problemSchema, userSchema } from '@smart-token/contracts';
+import { createUserBodySchema, emptyBodySchema, idParamsSchema, problemSchema, sessionInfoSchema, temporaryPasswordSchema, updateUserBodySchema, userSchema } from '@smart-token/contracts';
+import { requestContext, requirePrincipal } from '../auth/auth.plugin.js';
+import type { AuthService } from '../auth/auth.service.js';
 import { ADMIN_ONLY } from '../roles.js';
 import type { UsersService } from './users.service.js';
 
-export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService }> = async (app, { users }) => {
+export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService; auth: Pick<AuthService, 'listSessions' | 'endSessionsOfUser'> }> = async (app, { users, auth }) => {
+  const actorOf = (request: Parameters<typeof requestContext>[0]) => ({ userId: requirePrincipal(request).userId, context: requestContext(request) });
+  const admin = { config: { roles: ADMIN_ONLY } };
+
   app.post(
     '/users',
-    {
-      config: { roles: ADMIN_ONLY },
-      schema: { tags: ['setup'], summary: 'Create a staff user or device account', body: createUserBodySchema, response: { 201: userSchema, 400: problemSchema, 409: problemSchema } },
-    },
+    { ...admin, schema: { tags: ['setup'], summary: 'Create a staff user or device account', body: createUserBodySchema, response: { 201: userSchema, 400: problemSchema, 409: problemSchema } } },
     async (request, reply) => reply.status(201).send(await users.createUser(request.body)),
   );
 
+  app.get('/users', { ...admin, schema: { tags: ['setup'], summary: 'Every user', response: { 200: z.array(userSchema) } } }, async () => users.listUsers());
+
+  app.patch(
+    '/users/:id',
+    {
+      ...admin,
+      schema: {
+        tags: ['setup'],
+        summary: 'Rename, change the role of, disable or enable a user (a disabled user is refused from the next request)',
+        params: idParamsSchema,
+        body: updateUserBodySchema,
+        response: { 200: userSchema, 400: problemSchema, 404: problemSchema },
+      },
+    },
+    async (request) => users.updateUser(request.params.id, request.body, actorOf(request)),
+  );
+
+  app.post(
+    '/users/:id/unlock',
+    { ...admin, schema: { tags: ['setup'], summary: "Lift the account's sign-in locks", params: idParamsSchema, body: emptyBodySchema, response: { 204: z.null(), 404: problemSchema } } },
+    async (request, reply) => {
+      await users.unlock(request.params.id, actorOf(request));
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/users/:id/reset-password',
+    {
+      ...admin,
+      schema: {
+        tags: ['setup'],
+        summary: 'A temporary password, shown once; the user must change it at the next sign-in, their sessions end and locks lift',
+        params: idParamsSchema,
+        body: emptyBodySchema,
+        response: { 200: temporaryPasswordSchema, 404: problemSchema },
+      },
+    },
+    async (request) => users.resetPasswordByAdmin(request.params.id, actorOf(request)),
+  );
+
   app.get(
-    '/users',
-    { config: { roles: ADMIN_ONLY }, schema: { tags: ['setup'], summary: 'Every user', response: { 200: z.array(userSchema) } } },
-    async () => users.listUsers(),
+    '/users/:id/sessions',
+    { ...admin, schema: { tags: ['setup'], summary: "A user's sessions that have not ended", params: idParamsSchema, response: { 200: z.array(sessionInfoSchema) } } },
+    async (request) => auth.listSessions(request.params.id),
+  );
+
+  app.delete(
+    '/users/:id/sessions',
+    { ...admin, schema: { tags: ['setup'], summary: "End every session of a user", params: idParamsSchema, response: { 204: z.null() } } },
+    async (request, reply) => {
+      await auth.endSessionsOfUser(request.params.id, 'admin', { actorId: requirePrincipal(request).userId, context: requestContext(request) });
+      return reply.status(204).send(null);
+    },
   );
 };
