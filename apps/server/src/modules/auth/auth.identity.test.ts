@@ -155,6 +155,17 @@ describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
       expect((await refresh(s.refreshToken)).statusCode).toBe(401);
     });
 
+    it('keeps a board signed in while it only listens (a device), until the absolute cap', async () => {
+      users += 1;
+      const email = `board${users}@identity.test`;
+      await t.app.services.users.createUser({ email, name: 'Lobby board', role: 'display', password: TEST_PASSWORD });
+      const board = await login(email);
+      clock.advanceMinutes(IDLE_MINUTES * 2);
+      expect(await me(board)).toBe(200);
+      clock.advanceMinutes(MAX_HOURS * 60);
+      expect(await me(board)).toBe(401);
+    });
+
     it(`ends a session ${MAX_HOURS} hour after sign-in however busy it is`, async () => {
       let s = await login(await newUser());
       for (let minutes = 0; minutes < MAX_HOURS * 60 - 10; minutes += 8) {

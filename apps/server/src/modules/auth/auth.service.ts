@@ -24,6 +24,8 @@ const TOUCH_EVERY_MS = 60_000;
  * and while the successor is unused, the second gets the same successor instead of ending the session.
  */
 export const REFRESH_GRACE_MS = 20_000;
+/** Accounts of devices, not people: no idle logoff. */
+const DEVICE_ROLES = new Set<Role>(['display', 'kiosk']);
 
 type SessionWithUser = NonNullable<Awaited<ReturnType<typeof repo.findSessionWithUser>>>;
 
@@ -120,8 +122,13 @@ export function createAuthService(deps: {
     return ended.length;
   }
 
-  /** Idle logoff: a session unused for longer than the limit ends, checked against the row before it is ended. */
+  /**
+   * Idle logoff: a session unused for longer than the limit ends, checked against the row before it
+   * is ended. Boards and kiosks are devices that may sit quiet for hours (a board only listens); the
+   * absolute cap still ends their sessions.
+   */
   async function stillActive(session: SessionWithUser, now: number): Promise<boolean> {
+    if (DEVICE_ROLES.has(session.role)) return true;
     const seen = Math.max(session.lastSeenAt ?? session.createdAt, lastSeen.get(session.sessionId) ?? 0);
     if (now - seen <= deps.session.idleMs) {
       if (now - seen >= TOUCH_EVERY_MS) {
