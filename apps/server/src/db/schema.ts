@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { Priority, Role, TokenAction, TokenStatus } from '@smart-token/contracts';
+import type { HistoryAction, Priority, Role, TokenStatus } from '@smart-token/contracts';
 
 /** Row types of every table, as Kysely sees them. Times are epoch milliseconds; booleans are 0/1. */
 export interface DepartmentsTable {
@@ -102,7 +102,7 @@ export interface TokenTransitionsTable {
   token_id: string;
   /** The token's version this transition produced: history order, and one row per version. */
   version: number;
-  action: TokenAction;
+  action: HistoryAction;
   at: number;
   actor_id: string | null;
   actor_label: string;

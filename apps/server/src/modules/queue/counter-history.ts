@@ -1,4 +1,4 @@
-import type { CounterAction, TokenAction } from '@smart-token/contracts';
+import type { CounterAction, HistoryAction, TokenAction } from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
 import { NotFoundError } from '../../errors.js';
 import { iso, type Clock } from '../../lib/clock.js';
@@ -13,7 +13,8 @@ const COUNTER_TRANSITIONS_SCANNED = 60;
 export const RECENTLY_SERVED_SHOWN = 8;
 
 /** What a person at the counter did (the system's returns after park, issues and undos are no action to undo). */
-const COUNTER_ACTIONS: ReadonlySet<TokenAction> = new Set(['call', 'recall', 'start', 'complete', 'transfer', 'park', 'no_show', 'cancel']);
+const COUNTER_ACTIONS: ReadonlySet<HistoryAction> = new Set<TokenAction>(['call', 'recall', 'start', 'complete', 'transfer', 'park', 'no_show', 'cancel']);
+const isCounterAction = (action: HistoryAction): action is TokenAction => COUNTER_ACTIONS.has(action);
 
 /** The token's state before a transition, as kept for undo. */
 function before(row: repo.HistoryRow): Partial<TokenState> {
@@ -42,18 +43,22 @@ export function createCounterHistory(deps: { database: Database; clock: Clock; l
     const rows = await repo.recentTransitionsOfCounterTokens(db, counterId, clock.now() - COUNTER_HISTORY_WINDOW_MS, COUNTER_TRANSITIONS_SCANNED);
     const tokens = new Map((await repo.tokensWithIds(db, [...new Set(rows.map((r) => r.token_id))])).map((t) => [t.id, t]));
     // Newest first: the counter's actions, each with the token as it is now.
+    // A reprint is in the history but changes no state: undo passes over it to the change before.
+    const lastChange = new Map<string, number>();
+    for (const row of rows) if (row.action !== 'reprint' && row.version > (lastChange.get(row.token_id) ?? 0)) lastChange.set(row.token_id, row.version);
     const actions = rows.flatMap((row) => {
       const token = tokens.get(row.token_id);
-      if (!token || !COUNTER_ACTIONS.has(row.action) || !atCounter(row, counterId)) return [];
-      return [{ row, token }];
+      const action = row.action;
+      if (!token || !isCounterAction(action) || !atCounter(row, counterId)) return [];
+      return [{ row, token, action }];
     });
-    const toAction = ({ row, token }: (typeof actions)[number]): CounterAction => ({
+    const toAction = ({ row, token, action }: (typeof actions)[number]): CounterAction => ({
       token: toToken(token),
-      action: row.action,
+      action,
       at: iso(row.at),
       by: row.actor_label,
-      // Undo reverses a token's last transition only.
-      undoable: row.version === token.version,
+      // Undo reverses a token's last change of state only.
+      undoable: row.version === lastChange.get(token.id),
     });
     return { actions, toAction };
   }

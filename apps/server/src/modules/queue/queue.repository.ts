@@ -31,8 +31,16 @@ export async function findTokenByNumber(db: Db, number: string, day: string): Pr
   return (await findByNumberQuery(db, { number, day })).rows[0];
 }
 
+/** The token's last change of state (what undo reverses): a reprint is in the history but changes no state. */
 export async function lastTransition(db: Db, tokenId: string): Promise<TransitionRow | undefined> {
-  return db.selectFrom('token_transitions').selectAll().where('token_id', '=', tokenId).orderBy('version', 'desc').limit(sql.lit(1)).executeTakeFirst();
+  return db
+    .selectFrom('token_transitions')
+    .selectAll()
+    .where('token_id', '=', tokenId)
+    .where('action', '!=', sql.lit('reprint'))
+    .orderBy('version', 'desc')
+    .limit(sql.lit(1))
+    .executeTakeFirst();
 }
 
 export async function listTransitions(db: Db, tokenId: string): Promise<TransitionRow[]> {

@@ -171,6 +171,17 @@ describe.each(DIALECTS)('reception mends today’s tokens on %s', (dialect) => {
       expect(after.history.map((h) => h.action)).toEqual(['issue', 'reprint']);
     });
 
+    it('leaves undo to the last change of state: a reprint after a call, then undo, and the token waits again', async () => {
+      const token = await api.issue(gen.id);
+      expect((await api.act(token.id, 'call', { counterId: gen.counters[0]!.id })).statusCode).toBe(200);
+      expect((await reprint(token.id)).statusCode).toBe(200);
+      const undone = await api.act(token.id, 'undo');
+      expect(undone.statusCode, undone.body).toBe(200);
+      const after = await api.token(token.id);
+      expect(after.status).toBe('waiting');
+      expect(after.history.map((h) => h.action)).toEqual(['issue', 'call', 'reprint', 'undo']);
+    });
+
     it('refuses a token no longer in a line (409 naming it) and an unknown token (404)', async () => {
       const token = await api.issue(gen.id);
       expect((await api.act(token.id, 'cancel')).statusCode).toBe(200);
