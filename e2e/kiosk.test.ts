@@ -104,7 +104,8 @@ describe('the kiosk: touch only, portrait, prints by itself', () => {
     await page.getByText('Please enter your mobile number (at least 7 digits).').waitFor();
     for (const digit of '0000') await page.getByRole('group', { name: 'Number keypad' }).getByRole('button', { name: digit, exact: true }).click();
     await page.getByRole('button', { name: 'Get my token' }).click();
-    await page.getByText('This is not a mobile number we can use. Type the whole number with its area code.').waitFor();
+    // The shared sentences (features/errors): the field by its label, what to do, and the clinic's example number.
+    await page.getByText(/“Mobile phone number” is not a phone number we can use: type the whole number with its area code, for example \d/).waitFor();
     const shown = (await page.locator('main').textContent()) ?? '';
     expect(shown).not.toMatch(/body\.|Too small|expected string|must be/);
     expect(await prints(page)).toBe(0);

@@ -2,6 +2,8 @@ import type { CheckInResponse, Department } from '@smart-token/contracts';
 import { useMutation } from '@tanstack/react-query';
 import { useEffect, useEffectEvent, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { fieldErrors, problemMessage, type FieldSpecs } from '../../features/errors/ProblemAlert';
+import { usePhoneFormat } from '../../features/patients/patients';
 import { useDepartments } from '../../features/setup/setup';
 import { useBranding } from '../../features/ticket/branding';
 import { isTicketFormat } from '../../features/ticket/paper';
@@ -71,6 +73,13 @@ export function KioskScreen() {
   const { t, i18n } = useTranslation('kiosk');
   const departments = useDepartments();
   const { branding } = useBranding();
+  const phoneFormat = usePhoneFormat();
+  /**
+   * The fields as the shared error sentences name them (a refused phone cites the clinic's example
+   * number); the server names them as the check-in body's (`name`) or the patient's (`patient.phone`).
+   */
+  const phoneSpec = { label: t('phone'), kind: 'phone', example: phoneFormat.data?.example } as const;
+  const fields: FieldSpecs = { name: t('name'), phone: phoneSpec, 'patient.name': t('name'), 'patient.phone': phoneSpec };
   const open = (departments.data ?? []).filter((d) => d.selfCheckIn);
   // The kiosk's own language, as it started: a patient's choice is undone when they leave.
   const [defaultLanguage] = useState(() => i18n.language as Language);
@@ -198,13 +207,9 @@ export function KioskScreen() {
           });
         },
         onError: (error) => {
-          if (error instanceof ApiError && error.status === 400) {
-            const paths = error.errors.map((e) => e.path);
-            showError({
-              ...(paths.some((p) => p.includes('name')) && { name: t('nameRequired') }),
-              ...(paths.some((p) => p.includes('phone')) && { phone: t('phoneInvalid') }),
-            });
-          }
+          const refused = fieldErrors(error, fields);
+          const found = { name: refused.name ?? refused['patient.name'], phone: refused.phone ?? refused['patient.phone'] };
+          if (found.name || found.phone) showError(found);
         },
       },
     );
@@ -235,7 +240,7 @@ export function KioskScreen() {
             ? t('closed')
             : error.status === 400 && (errors.name || errors.phone)
               ? undefined
-              : t('failed', { detail: error.detail });
+              : problemMessage(error, fields);
 
   const clinic = branding?.clinicName;
   return (
