@@ -78,7 +78,7 @@ export function WaitingList({
                       <ReasonText reason={token.reason} />
                     </td>
                     <td>
-                      <Button tone="secondary" className="btn-small" disabled={busy || !canTransition(token.status, 'call')} onClick={() => onCall(token)} aria-label={t('callThis', { number: token.number, counter: counter.name })}>
+                      <Button tone="secondary" className="btn-small" disabled={busy || !canTransition(token.status, 'call')} title={busy ? t('whyBusy') : undefined} onClick={() => onCall(token)} aria-label={t('callThis', { number: token.number, counter: counter.name })}>
                         {t('call')}
                       </Button>
                     </td>
