@@ -33,11 +33,12 @@ export const setupEventsRoutes: FastifyPluginAsync<{ departments: DepartmentsSer
   app.addHook('preClose', async () => {
     clearInterval(heartbeat);
     clearTimeout(pending);
-    streams.forEach((stream) => stream.end());
+    // Destroyed, not ended: the server's close would otherwise wait for each open stream's socket.
+    streams.forEach((stream) => stream.destroy());
     streams.clear();
   });
 
-  app.get('/setup/events', { config: { roles: ANY_STAFF }, schema: { hide: true } }, (request, reply) => {
+  app.get('/setup/events', { config: { roles: ANY_STAFF }, schema: { hide: true } }, (_request, reply) => {
     reply.hijack();
     const stream = reply.raw;
     // The headers other hooks set (request id, security headers): a hijacked reply does not send them itself.
@@ -51,6 +52,6 @@ export const setupEventsRoutes: FastifyPluginAsync<{ departments: DepartmentsSer
     });
     stream.write(`retry: ${RETRY_MS}\nevent: ready\ndata: {}\n\n`);
     streams.add(stream);
-    request.raw.on('close', () => streams.delete(stream));
+    stream.on('close', () => streams.delete(stream));
   });
 };
