@@ -17,10 +17,11 @@ const prints = (page: Page) => page.evaluate<number>('window.prints');
 describe('the printed ticket', () => {
   const e2e = new E2E();
   let branded = false;
+  let generalOpd = '';
 
   beforeAll(async () => {
     await e2e.start();
-    await e2e.hospital();
+    generalOpd = (await e2e.hospital()).gen.id;
     // The clinic's name on the ticket comes from the branding the admin sets (when the server has it).
     const res = await fetch(`${e2e.url}/api/v1/public/branding`);
     if (res.status !== 404) {
@@ -72,7 +73,8 @@ describe('the printed ticket', () => {
     const page = await checkInAtKiosk('/kiosk?paper=a6');
     await page.emulateMedia({ media: 'print' });
     await screenshot(page, 'ticket-a6-as-printed');
-    await page.emulateMedia({ media: 'screen' });
+    // Back to the page's own media: page.pdf() prints with print CSS unless screen is emulated.
+    await page.emulateMedia({ media: null });
     const pages = pdfPages(await page.pdf({ preferCSSPageSize: true }));
     expect(pages).toHaveLength(1);
     expect(pages[0]!.widthMm).toBeCloseTo(A6.widthMm, 0);
@@ -81,5 +83,24 @@ describe('the printed ticket', () => {
     await page.getByRole('button', { name: 'Finish' }).click();
     await page.goto(`${e2e.url}/kiosk`);
     expect(await page.evaluate<string | null>(`localStorage.getItem('smart-token.ticket-paper')`)).toBe('a6');
+  });
+
+  it('from reception (where two Letter pages came out, the second blank) is one page 80 mm wide', async () => {
+    await e2e.api('PATCH', `/departments/${generalOpd}`, { isEntry: true });
+    const { context, page } = await e2e.signedIn('receptionist');
+    await countPrints(context);
+    await page.goto(`${e2e.url}/reception`);
+    await page.getByLabel('Phone number').fill('98765 22222');
+    await page.getByLabel('Phone number').press('Enter');
+    await page.getByLabel('Patient name').fill('Kiran Das');
+    await page.getByLabel('Patient name').press('Enter');
+    await page.locator('.issued .ticket-qr svg').waitFor();
+    await page.getByRole('button', { name: 'Print ticket' }).click();
+    await page.waitForFunction('window.prints > 0');
+    await page.emulateMedia({ media: 'print' });
+    await screenshot(page, 'ticket-reception-as-printed');
+    const pages = pdfPages(await page.pdf({ preferCSSPageSize: true }));
+    expect(pages).toHaveLength(1);
+    expect(pages[0]!.widthMm).toBeCloseTo(ROLL_MM, 0);
   });
 });
