@@ -15,7 +15,37 @@ interface ValidationIssue {
   keyword?: string;
   instancePath?: string;
   message?: string;
-  params?: { keys?: unknown };
+  /** The zod issue's own fields (fastify-type-provider-zod passes them on). */
+  params?: { keys?: unknown; minimum?: unknown; maximum?: unknown; origin?: unknown; expected?: unknown; format?: unknown; values?: unknown };
+}
+
+/**
+ * The problem's `detail`: a sentence a person can read, naming the field (API clients read the
+ * machine detail in `errors`). `path` is the field as `errors` names it (`body.patient.phone`).
+ */
+function validationSentence(path: string, issue: ValidationIssue): string {
+  const field = path.replace(/^(body|params|querystring|headers)\.?/, '');
+  const name = field ? `The field “${field}”` : 'The request';
+  const p = issue.params ?? {};
+  const count = (n: unknown, unit: string) => `${String(n)} ${unit}${n === 1 ? '' : 's'}`;
+  const unit = p.origin === 'array' || p.origin === 'set' ? 'item' : 'character';
+  switch (issue.keyword) {
+    case 'unrecognized_keys':
+      return `${name} is not one this request takes; remove it.`;
+    case 'invalid_type':
+      return /received undefined/.test(issue.message ?? '') ? `${name} is required.` : `${name} must be ${p.expected === 'array' ? 'a list' : `a ${String(p.expected)}`}.`;
+    case 'too_small':
+      if (p.origin === 'string' && p.minimum === 1) return `${name} is required; it is empty.`;
+      return p.origin === 'number' || p.origin === 'int' ? `${name} must be at least ${String(p.minimum)}.` : `${name} must have at least ${count(p.minimum, unit)}.`;
+    case 'too_big':
+      return p.origin === 'number' || p.origin === 'int' ? `${name} must be at most ${String(p.maximum)}.` : `${name} must have at most ${count(p.maximum, unit)}.`;
+    case 'invalid_format':
+      return p.format === 'email' ? `${name} must be an email address, like name@clinic.example.` : `${name} is not in the right form (${issue.message ?? 'invalid'}).`;
+    case 'invalid_value':
+      return Array.isArray(p.values) ? `${name} must be one of: ${p.values.map(String).join(', ')}.` : `${name} is not an allowed value.`;
+    default:
+      return `${name} is not valid: ${issue.message ?? 'invalid'}.`;
+  }
 }
 
 const pointerSegments = (pointer: string | undefined): string[] =>
@@ -54,11 +84,12 @@ export function toProblem(error: FastifyError | AppError | Error, requestId: str
   if (error instanceof AppError) return problem(error.status, error.code, error.detail, requestId, error.errors?.map(locatedInBody));
   const e = error as FastifyError & { validationContext?: string };
   if (hasZodFastifySchemaValidationErrors(e)) {
-    const errors = e.validation
-      .flatMap((v) => fieldErrors(e.validationContext, v as ValidationIssue))
-      .slice(0, MAX_FIELD_ERRORS);
+    const issues = e.validation as ValidationIssue[];
+    const errors = issues.flatMap((v) => fieldErrors(e.validationContext, v)).slice(0, MAX_FIELD_ERRORS);
     const first = errors[0];
-    return problem(400, 'VALIDATION_FAILED', first ? `${first.path}: ${first.message}` : 'The request is not valid.', requestId, errors);
+    const others = errors.length - 1;
+    const more = others > 0 ? ` (${others} more ${others === 1 ? 'problem' : 'problems'} in errors)` : '';
+    return problem(400, 'VALIDATION_FAILED', first ? `${validationSentence(first.path, issues[0]!)}${more}` : 'The request is not valid.', requestId, errors);
   }
   switch (e.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
