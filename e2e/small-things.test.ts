@@ -87,4 +87,13 @@ describe('the small things of a morning', () => {
     expect(text).toContain('تلقائيًا');
     await screenshot(page, 'counter-journey-ar');
   });
+
+  it("the patient's status page carries the clinic's name (admin branding), not the product's", async () => {
+    await e2e.api('PUT', '/settings/branding', { clinicName: 'Sunrise Clinic', logoDataUrl: null });
+    const { page } = await e2e.anonymous();
+    await page.goto(`${e2e.url}/status`);
+    await expect.poll(() => page.locator('.st-brand').textContent()).toBe('Sunrise Clinic');
+    expect(await page.title()).toContain('Sunrise Clinic');
+    await screenshot(page, 'status-branded');
+  });
 });

@@ -3,7 +3,7 @@
  * phone digits). Plain DOM code with no framework, so it loads on a cheap phone on a slow network;
  * types only from the contracts package (its runtime, zod, stays out of this bundle).
  */
-import type { LiveClientMessage, PublicStatus } from '@smart-token/contracts';
+import type { LiveClientMessage, PublicBranding, PublicStatus } from '@smart-token/contracts';
 import { connectLive, type LiveState } from '../lib/live';
 import { h, replace, type Child } from './dom';
 import { LANGUAGES, initialLanguage, language, setLanguage, t, type Language } from './messages';
@@ -40,6 +40,8 @@ let lastHttp = 0;
 let connection: { close(): void } | undefined;
 let audio: AudioContext | undefined;
 const form = { token: '', digits: '' };
+/** The clinic's name and logo (admin settings); the product's name until they arrive, or when the server has none. */
+let clinic: { name: string; logoUrl: string | null } | undefined;
 
 /* ---------- talking to the server ---------- */
 
@@ -121,6 +123,21 @@ setInterval(() => void pollIfNeeded(), 5_000);
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible') void pollIfNeeded(live !== 'open');
 });
+
+async function loadBranding(): Promise<void> {
+  try {
+    const res = await fetch('/api/v1/public/branding', { credentials: 'omit' });
+    if (!res.ok) return;
+    const branding = (await res.json()) as PublicBranding;
+    clinic = { name: branding.clinicName, logoUrl: branding.logoUrl };
+    renderHeader();
+    if (view.kind === 'form') document.title = `${t('lookupTitle')} · ${brandName()}`;
+  } catch {
+    // Offline or an older server: the page works without the clinic's name.
+  }
+}
+
+const brandName = (): string => clinic?.name ?? t('brand');
 
 /* ---------- alerts ---------- */
 
@@ -267,7 +284,8 @@ function renderHeader(): void {
       return option;
     }),
   );
-  replace(header, [h('p', { class: 'st-brand' }, t('brand')), h('label', { class: 'st-lang', for: 'st-lang' }, h('span', { class: 'st-sr' }, t('language')), select)]);
+  const logo = clinic?.logoUrl ? h('img', { class: 'st-logo', src: clinic.logoUrl, alt: '' }) : null;
+  replace(header, [h('p', { class: 'st-brand' }, logo, brandName()), h('label', { class: 'st-lang', for: 'st-lang' }, h('span', { class: 'st-sr' }, t('language')), select)]);
 }
 
 function changeLanguage(code: Language): void {
@@ -373,7 +391,7 @@ function render(): void {
   renderHeader();
   if (view.kind !== 'status') statusParts = undefined;
   if (view.kind === 'form') {
-    document.title = `${t('lookupTitle')} · ${t('brand')}`;
+    document.title = `${t('lookupTitle')} · ${brandName()}`;
     replace(root, renderForm(view));
   } else if (view.kind === 'unknown-link') {
     replace(root, [h('h1', { id: 'st-title', tabindex: -1 }, t('yourToken')), h('p', { class: 'st-error', role: 'alert' }, t('unknownLink')), h('p', {}, h('a', { href: '/status' }, t('lookupLink')))]);
@@ -395,6 +413,7 @@ function render(): void {
 /* ---------- start ---------- */
 
 setLanguage(initialLanguage(), false);
+void loadBranding();
 const keyMatch = /^\/s\/([^/]+)\/?$/.exec(location.pathname);
 if (keyMatch) {
   const statusKey = decodeURIComponent(keyMatch[1]!);
