@@ -197,6 +197,30 @@ describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
       expect(await me(await login(email, 'a fresh long passphrase'))).toBe(200);
     });
 
+    it('refuses a password that is easy to guess, saying why, wherever one is set', async () => {
+      const email = await newUser();
+      const s = await login(email);
+      for (const weak of ['password1234', 'qwertyuiop123', 'aaaaaaaaaaaaaaaa', `${email.split('@')[0]!}${email.split('@')[0]!}`]) {
+        const res = await t.inject({ method: 'POST', url: '/api/v1/auth/password', headers: bearer(s), payload: { currentPassword: TEST_PASSWORD, newPassword: weak } });
+        expect(res.statusCode, weak).toBe(400);
+        expect(problemOf(res).errors).toEqual([{ path: 'body.newPassword', message: 'too easy to guess' }]);
+        expect(problemOf(res).detail).toMatch(/^This password is too easy to guess\. .*Use a longer phrase/);
+      }
+      const common = await t.inject({ method: 'POST', url: '/api/v1/auth/password', headers: bearer(s), payload: { currentPassword: TEST_PASSWORD, newPassword: 'password1234' } });
+      expect(problemOf(common).detail).toContain('common password');
+      const created = await t.inject({
+        method: 'POST',
+        url: '/api/v1/users',
+        headers: await t.as('admin'),
+        payload: { email: 'weak@identity.test', name: 'Weak', role: 'doctor', password: 'letmein12345' },
+      });
+      expect(created.statusCode).toBe(400);
+      expect(problemOf(created).errors?.[0]?.path).toBe('body.password');
+      const same = await t.inject({ method: 'POST', url: '/api/v1/auth/password', headers: bearer(s), payload: { currentPassword: TEST_PASSWORD, newPassword: TEST_PASSWORD } });
+      expect(same.statusCode).toBe(400);
+      expect(await me(s)).toBe(200);
+    });
+
     it("an admin's reset ends the user's sessions and confines the temporary password to choosing a new one", async () => {
       const email = await newUser();
       const before = await login(email);

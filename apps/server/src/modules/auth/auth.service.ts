@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { ChangePasswordBody, LoginBody, Role, SessionInfo, User } from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
-import { InvalidCredentialsError, NotFoundError, UnauthenticatedError } from '../../errors.js';
+import { InvalidCredentialsError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId, newSecret, sha256 } from '../../lib/ids.js';
 import { seal, unseal } from '../../lib/sealing.js';
@@ -10,6 +10,7 @@ import { createReadCache } from '../cache/read-cache.js';
 import { ACCOUNT_LOCKOUT, LOGIN_LOCKOUT, clearFailures, clearFailuresStartingWith, countFailureUnlessLocked } from '../lockouts/lockouts.js';
 import { ACCESS_TOKEN_TTL_SECONDS, csrfTokenFor, signAccessToken, verifyAccessToken } from './access-tokens.js';
 import * as repo from './auth.repository.js';
+import { assertStrongPassword } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { deviceLabel, type RequestContext, type SecurityLog } from './security-log.js';
 
@@ -294,6 +295,10 @@ export function createAuthService(deps: {
       if (!user || !(await verifyPassword(user.password_hash, input.currentPassword))) {
         throw new InvalidCredentialsError('The current password is not right.');
       }
+      if (input.newPassword === input.currentPassword) {
+        throw new ValidationError('The new password must differ from the current one.', [{ path: 'newPassword', message: 'same as the current password' }]);
+      }
+      await assertStrongPassword(input.newPassword, 'newPassword', [user.email, user.name]);
       const passwordHash = await hashPassword(input.newPassword);
       await database.transact((trx) => repo.setPassword(trx, user.id, passwordHash, null));
       security.record({ type: 'password.changed', userId: user.id, sessionId: principal.sessionId, context });

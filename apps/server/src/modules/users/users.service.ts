@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId, newSecret } from '../../lib/ids.js';
 import { clearLoginLocks, type AuthService } from '../auth/auth.service.js';
+import { assertStrongPassword } from '../auth/password-policy.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { RequestContext, SecurityLog } from '../auth/security-log.js';
 import type { CacheInvalidationBus } from '../cache/cache-invalidation.js';
@@ -31,6 +32,7 @@ export function createUsersService(deps: {
 
   return {
     async createUser(input: CreateUserBody): Promise<User> {
+      await assertStrongPassword(input.password, 'password', [input.email, input.name]);
       const passwordHash = await hashPassword(input.password);
       const user: User = { id: newId(), email: input.email, name: input.name, role: input.role };
       try {
@@ -92,6 +94,7 @@ export function createUsersService(deps: {
      * dies with the old password, on every instance from its next request) and lifts the locks.
      */
     async resetPassword(email: string, password: string): Promise<void> {
+      await assertStrongPassword(password, 'password', [email]);
       const passwordHash = await hashPassword(password);
       const userId = await database.transact((trx) => repo.setPasswordHash(trx, email, passwordHash, null));
       if (userId === undefined) throw new NotFoundError(`No user has the email ${email}.`);
