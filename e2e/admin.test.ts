@@ -167,6 +167,16 @@ describe('the admin screen (issue 13: defects 1, 5, 7 and 8, tabs, branding, tod
     await screenshot(page, 'admin-arabic');
   });
 
+  it('reads in Hindi with the bundled Devanagari font', async () => {
+    const page = await admin('departments');
+    await page.getByLabel('Language').first().selectOption('hi');
+    await page.getByRole('tab', { name: 'विभाग' }).waitFor();
+    await page.evaluate('document.fonts.ready');
+    expect(await page.evaluate(`[...document.fonts].some((f) => f.family.includes('Devanagari') && f.status === 'loaded')`)).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'admin-hindi');
+  });
+
   it('shows the status address phones get, and warns when it is this machine’s own address (defect 8, admin part)', async () => {
     let page = await admin('branding');
     await expect.poll(() => page.locator('.status-url').innerText()).toBe('http://clinic.test/status');
