@@ -11,13 +11,26 @@ let memory: TicketFormat | undefined;
 
 export const isTicketFormat = (value: unknown): value is TicketFormat => TICKET_FORMATS.includes(value as TicketFormat);
 
-/** This machine's ticket paper: an 80 mm thermal roll unless someone chose A6. */
+/**
+ * This machine's ticket paper: an 80 mm thermal roll unless someone chose A6, either with
+ * `PaperChooser` or in the screen's bookmark (`/kiosk?paper=a6`, `/reception?paper=a6`), which is
+ * then remembered by this browser.
+ */
 export function paperFormat(): TicketFormat {
+  const asked = new URLSearchParams(location.search).get('paper');
+  if (isTicketFormat(asked) && asked !== rememberedFormat()) setPaperFormat(asked);
+  return rememberedFormat();
+}
+
+/** The choice this browser remembers (no writing: safe while React renders). */
+const rememberedFormat = (): TicketFormat => memory ?? readStored() ?? 'thermal';
+
+function readStored(): TicketFormat | undefined {
   try {
     const saved = localStorage.getItem(PAPER_KEY);
-    return isTicketFormat(saved) ? saved : 'thermal';
+    return isTicketFormat(saved) ? saved : undefined;
   } catch {
-    return 'thermal';
+    return undefined;
   }
 }
 
@@ -43,6 +56,6 @@ function subscribe(listener: () => void): () => void {
 
 /** The remembered paper, kept in step across this machine's tabs. */
 export function usePaperFormat(): [TicketFormat, (format: TicketFormat) => void] {
-  const format = useSyncExternalStore(subscribe, () => memory ?? paperFormat());
+  const format = useSyncExternalStore(subscribe, rememberedFormat);
   return [format, setPaperFormat];
 }

@@ -6,8 +6,7 @@ import { fieldErrors, problemMessage, type FieldSpecs } from '../../features/err
 import { usePhoneFormat } from '../../features/patients/patients';
 import { useDepartments } from '../../features/setup/setup';
 import { useBranding } from '../../features/ticket/branding';
-import { isTicketFormat } from '../../features/ticket/paper';
-import { Ticket, printTicket, setPaperFormat, type TicketData } from '../../features/ticket/Ticket';
+import { Ticket, paperFormat, printTicket, type TicketData } from '../../features/ticket/Ticket';
 import { LANGUAGES, setLanguage, type Language } from '../../i18n';
 import { ApiError, idempotencyKey, post } from '../../lib/api';
 import './kiosk.css';
@@ -37,15 +36,6 @@ interface CheckInInput {
 interface FieldErrors {
   name?: string;
   phone?: string;
-}
-
-/**
- * The kiosk's printer paper is part of its bookmark (`/kiosk?paper=a6`), set once by whoever sets
- * the machine up and remembered by its browser; without it, an 80 mm roll.
- */
-function rememberPaperFromAddress(): void {
-  const paper = new URLSearchParams(location.search).get('paper');
-  if (isTicketFormat(paper)) setPaperFormat(paper);
 }
 
 /** A touch on a key keeps the caret in the field (the key itself does not take the focus). */
@@ -97,7 +87,8 @@ export function KioskScreen() {
   const phoneId = useId();
   const notifyId = useId();
 
-  useEffect(rememberPaperFromAddress, []);
+  // The printer's paper is part of the kiosk's bookmark (`/kiosk?paper=a6`), remembered by its browser.
+  useEffect(() => void paperFormat(), []);
 
   const checkIn = useMutation({
     mutationFn: (input: CheckInInput) =>
