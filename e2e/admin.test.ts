@@ -163,6 +163,12 @@ describe('the admin screen (issue 13: defects 1, 5, 7 and 8, tabs, branding, tod
     await page.getByLabel('Language').first().selectOption('ar');
     await expect.poll(() => page.evaluate('document.documentElement.dir')).toBe('rtl');
     await page.getByRole('tab', { name: 'الشبابيك والغرف' }).waitFor();
+    // A refused duplicate is said in Arabic too, not in the server's English.
+    const form = page.locator('form', { has: page.getByRole('heading', { name: 'شباك أو غرفة جديدة' }) });
+    await form.getByLabel('القسم').selectOption({ label: 'Laboratory (LAB)' });
+    await form.getByLabel('اسم الشباك أو الغرفة').fill('Sample Desk 1');
+    await form.getByRole('button', { name: 'أنشئ' }).click();
+    await expect.poll(() => form.getByRole('alert').innerText()).toBe('يوجد شباك باسم «Sample Desk 1» في Laboratory؛ اختر اسمًا آخر.');
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'admin-arabic');
   });

@@ -12,7 +12,7 @@ import {
 } from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/database.js';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { AppError, NotFoundError, ValidationError } from '../../errors.js';
 import { iso, type Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import type { CacheInvalidationBus, Invalidation } from '../cache/cache-invalidation.js';
@@ -58,6 +58,21 @@ function isForeignKeyViolation(error: unknown): boolean {
 }
 
 const flag = (value: boolean): number => (value ? 1 : 0);
+
+/**
+ * Why a change was refused, for screens that say it in the reader's language: `errors[0].message`
+ * is one of these, at the field (or `params.id`) concerned. `detail` says it in English.
+ */
+export const CONFLICT_REASONS = {
+  exists: 'already exists',
+  hasTokens: 'has tokens',
+  hasCounters: 'has counters',
+  busy: 'has a patient now',
+  codePrinted: 'printed on tokens',
+  inUse: 'in use',
+} as const;
+
+const conflict = (detail: string, path: string, reason: (typeof CONFLICT_REASONS)[keyof typeof CONFLICT_REASONS]) => new AppError('CONFLICT', 409, detail, [{ path, message: reason }]);
 
 export function createDepartmentsService(deps: {
   database: Database;
@@ -108,17 +123,17 @@ export function createDepartmentsService(deps: {
   /** Two names are one name when they differ only in case (the unique index's comparison). */
   async function assertDepartmentNameFree(trx: Kysely<DB>, name: string, exceptId?: string): Promise<void> {
     const other = await repo.departmentNamed(trx, name, exceptId);
-    if (other) throw new ConflictError(`A department named “${other.name}” already exists (code ${other.code}).`);
+    if (other) throw conflict(`A department named “${other.name}” already exists (code ${other.code}).`, 'body.name', CONFLICT_REASONS.exists);
   }
 
   async function assertDepartmentCodeFree(trx: Kysely<DB>, code: string, exceptId?: string): Promise<void> {
     const other = await repo.departmentWithCode(trx, code, exceptId);
-    if (other) throw new ConflictError(`A department with code ${code} already exists (${other.name}).`);
+    if (other) throw conflict(`A department with code ${code} already exists (${other.name}).`, 'body.code', CONFLICT_REASONS.exists);
   }
 
   async function assertCounterNameFree(trx: Kysely<DB>, department: repo.DepartmentRow, name: string, exceptId?: string): Promise<void> {
     const other = await repo.counterNamed(trx, department.id, name, exceptId);
-    if (other) throw new ConflictError(`Counter “${other.name}” already exists in ${department.name}.`);
+    if (other) throw conflict(`Counter “${other.name}” already exists in ${department.name}.`, 'body.name', CONFLICT_REASONS.exists);
   }
 
   async function departmentForCounter(trx: Kysely<DB>, id: string): Promise<repo.DepartmentRow> {
@@ -131,11 +146,11 @@ export function createDepartmentsService(deps: {
    * The friendly check runs first; two requests racing past it meet the unique index, which answers
    * with the same conflict (the loser's transaction rolls back whole).
    */
-  async function uniquely<T>(work: () => Promise<T>, conflict: () => string): Promise<T> {
+  async function uniquely<T>(work: () => Promise<T>, message: () => string): Promise<T> {
     try {
       return await work();
     } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictError(conflict());
+      if (isUniqueViolation(error)) throw conflict(message(), 'body.name', CONFLICT_REASONS.exists);
       throw error;
     }
   }
@@ -201,7 +216,7 @@ export function createDepartmentsService(deps: {
               await assertDepartmentCodeFree(trx, input.code, id);
               // The code is printed in every token number: old tickets would no longer match.
               if (await repo.departmentInUse(trx, id)) {
-                throw new ConflictError(`${current.name} has tokens numbered ${current.code}-…; its code cannot change. Create a new department instead.`);
+                throw conflict(`${current.name} has tokens numbered ${current.code}-…; its code cannot change. Create a new department instead.`, 'body.code', CONFLICT_REASONS.codePrinted);
               }
             }
             const changes = {
@@ -231,16 +246,20 @@ export function createDepartmentsService(deps: {
         await database.transact(async (trx) => {
           const current = await repo.findDepartment(trx, id);
           if (!current) throw new NotFoundError(`Department ${id} does not exist.`);
-          if (await repo.departmentInUse(trx, id)) throw new ConflictError(`${current.name} has tokens; deactivate it instead.`);
+          if (await repo.departmentInUse(trx, id)) throw conflict(`${current.name} has tokens; deactivate it instead.`, 'params.id', CONFLICT_REASONS.hasTokens);
           const counterCount = await repo.countCounters(trx, id);
           if (counterCount > 0) {
-            throw new ConflictError(`${current.name} still has ${counterCount === 1 ? 'a counter' : `${counterCount} counters`}; delete ${counterCount === 1 ? 'it' : 'them'} first, or deactivate the department.`);
+            throw conflict(
+              `${current.name} still has ${counterCount === 1 ? 'a counter' : `${counterCount} counters`}; delete ${counterCount === 1 ? 'it' : 'them'} first, or deactivate the department.`,
+              'params.id',
+              CONFLICT_REASONS.hasCounters,
+            );
           }
           await repo.deleteDepartmentBookkeeping(trx, id);
           await repo.deleteDepartment(trx, id);
         });
       } catch (error) {
-        if (isForeignKeyViolation(error)) throw new ConflictError(`The department is still in use (staff or screens are assigned to it); deactivate it instead.`);
+        if (isForeignKeyViolation(error)) throw conflict(`The department is still in use (staff or screens are assigned to it); deactivate it instead.`, 'params.id', CONFLICT_REASONS.inUse);
         throw error;
       }
       await publish({ kind: 'department', id });
@@ -286,7 +305,7 @@ export function createDepartmentsService(deps: {
             if (input.name !== undefined || moving) await assertCounterNameFree(trx, department, input.name ?? current.name, id);
             const deactivating = input.active === false && current.active === 1;
             if ((moving || deactivating) && (await repo.counterBusy(trx, id))) {
-              throw new ConflictError(`${current.name} has a patient now (called or being served); complete or move them first.`);
+              throw conflict(`${current.name} has a patient now (called or being served); complete or move them first.`, 'params.id', CONFLICT_REASONS.busy);
             }
             const changes = {
               ...(input.name !== undefined && { name: input.name }),
@@ -310,11 +329,11 @@ export function createDepartmentsService(deps: {
         await database.transact(async (trx) => {
           const current = await repo.findCounter(trx, id);
           if (!current) throw new NotFoundError(`Counter ${id} does not exist.`);
-          if (await repo.counterInUse(trx, id)) throw new ConflictError(`${current.name} has called patients; deactivate it instead.`);
+          if (await repo.counterInUse(trx, id)) throw conflict(`${current.name} has called patients; deactivate it instead.`, 'params.id', CONFLICT_REASONS.hasTokens);
           await repo.deleteCounter(trx, id);
         });
       } catch (error) {
-        if (isForeignKeyViolation(error)) throw new ConflictError(`The counter is still in use; deactivate it instead.`);
+        if (isForeignKeyViolation(error)) throw conflict(`The counter is still in use; deactivate it instead.`, 'params.id', CONFLICT_REASONS.inUse);
         throw error;
       }
       await publish({ kind: 'counter', id });

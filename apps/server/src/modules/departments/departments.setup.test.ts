@@ -40,7 +40,8 @@ describe.each(DIALECTS)('setting up departments and counters on %s', (dialect) =
     for (const name of ['Room 1', ' room  1 ', 'ROOM 1']) {
       const res = await send('POST', '/counters', { departmentId: gen.id, name });
       expect(res.statusCode, name).toBe(409);
-      expect(problemOf(res)).toMatchObject({ code: 'CONFLICT', detail: 'Counter “Room 1” already exists in General Duplicates.' });
+      // The reason, for screens that say it in another language.
+      expect(problemOf(res)).toMatchObject({ code: 'CONFLICT', detail: 'Counter “Room 1” already exists in General Duplicates.', errors: [{ path: 'body.name', message: 'already exists' }] });
     }
     // Another department may have its own Room 1.
     const other = (await send('POST', '/departments', { code: 'OTH', name: 'Other' })).json<{ id: string }>();
@@ -118,6 +119,7 @@ describe.each(DIALECTS)('setting up departments and counters on %s', (dialect) =
     const dept = await send('DELETE', `/departments/${used.id}`);
     expect(dept.statusCode).toBe(409);
     expect(problemOf(dept).detail).toBe('General OPD Used has tokens; deactivate it instead.');
+    expect(problemOf(dept).errors).toEqual([{ path: 'params.id', message: 'has tokens' }]);
     const counter = await send('DELETE', `/counters/${used.counters[0]!.id}`);
     expect(counter.statusCode).toBe(409);
     expect(problemOf(counter).detail).toBe('Room 1 has called patients; deactivate it instead.');

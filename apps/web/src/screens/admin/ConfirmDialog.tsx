@@ -2,11 +2,10 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Dialog, Heading, Modal, ModalOverlay } from 'react-aria-components';
 import { Button } from '../../components/ui/ui';
-import { ProblemAlert } from '../../features/errors/ProblemAlert';
 
 /**
  * "Are you sure?" before a change that is hard to take back (React Aria: focus kept inside, Escape
- * closes, focus returns to the button that opened it). The error of a refused change shows inside.
+ * closes, focus returns to the button that opened it). The caller puts a refused change's error in `children`.
  */
 export function ConfirmDialog({
   title,
@@ -14,7 +13,6 @@ export function ConfirmDialog({
   confirmLabel,
   tone = 'primary',
   pending,
-  error,
   onConfirm,
   onCancel,
 }: {
@@ -23,7 +21,6 @@ export function ConfirmDialog({
   confirmLabel: string;
   tone?: 'primary' | 'danger';
   pending: boolean;
-  error: unknown;
   onConfirm: () => void;
   onCancel: () => void;
 }) {
@@ -36,7 +33,6 @@ export function ConfirmDialog({
             {title}
           </Heading>
           <div className="admin-dialog-body">{children}</div>
-          <ProblemAlert error={error} />
           <div className="button-row">
             <Button tone={tone} onClick={onConfirm} disabled={pending}>
               {pending ? t('creating') : confirmLabel}

@@ -5,10 +5,11 @@ import { Badge, Button, Field, Select } from '../../components/ui/ui';
 import { ProblemAlert, fieldErrors, type FieldSpecs } from '../../features/errors/ProblemAlert';
 import { useCreateCounter, useDeleteCounter, useOrderCounters, useUpdateCounter } from '../../features/setup/mutations';
 import { ConfirmDialog, Notice } from './ConfirmDialog';
+import { SetupProblem } from './SetupProblem';
 
 type Pending = { kind: 'toggle' | 'delete'; counter: Counter } | null;
 
-function RenameForm({ counter, onDone, onCancel }: { counter: Counter; onDone: (c: Counter) => void; onCancel: () => void }) {
+function RenameForm({ counter, department, onDone, onCancel }: { counter: Counter; department: string; onDone: (c: Counter) => void; onCancel: () => void }) {
   const { t } = useTranslation('admin');
   const update = useUpdateCounter();
   const [name, setName] = useState(counter.name);
@@ -24,7 +25,7 @@ function RenameForm({ counter, onDone, onCancel }: { counter: Counter; onDone: (
       {/* The cursor goes straight to the name the admin asked to change. */}
       {/* eslint-disable-next-line jsx-a11y/no-autofocus */}
       <Field label={t('newName')} value={name} onChange={(e) => setName(e.target.value)} maxLength={120} autoComplete="off" autoFocus error={fieldErrors(update.error, fields).name} />
-      <ProblemAlert error={update.error && !fieldErrors(update.error, fields).name ? update.error : null} fields={fields} />
+      <SetupProblem error={update.error && !fieldErrors(update.error, fields).name ? update.error : null} fields={fields} kind="counter" name={name.trim()} department={department} />
       <div className="button-row">
         <Button type="submit" className="btn-small" disabled={update.isPending}>
           {t('save')}
@@ -112,6 +113,7 @@ function DepartmentCounters({ department, counters, announce }: { department: De
                     {renaming === c.id ? (
                       <RenameForm
                         counter={c}
+                        department={department.name}
                         onCancel={() => setRenaming(null)}
                         onDone={(saved) => {
                           setRenaming(null);
@@ -149,11 +151,11 @@ function DepartmentCounters({ department, counters, announce }: { department: De
           confirmLabel={pending.kind === 'delete' ? t('delete') : pending.counter.active ? t('deactivate') : t('activate')}
           tone={pending.kind === 'delete' ? 'danger' : 'primary'}
           pending={update.isPending || remove.isPending}
-          error={pending.kind === 'delete' ? remove.error : update.error}
           onConfirm={confirm}
           onCancel={() => setPending(null)}
         >
           <p>{t(pending.kind === 'delete' ? 'deleteCounterBody' : pending.counter.active ? 'deactivateCounterBody' : 'activateCounterBody')}</p>
+          <SetupProblem error={pending.kind === 'delete' ? remove.error : update.error} kind="counter" name={pending.counter.name} department={department.name} />
         </ConfirmDialog>
       )}
     </section>
@@ -208,7 +210,7 @@ export function Counters({ departments, counters }: { departments: Department[];
           </div>
           <Field label={t('counterName')} value={name} onChange={(e) => setName(e.target.value)} maxLength={120} autoComplete="off" hint={t('counterNameHint')} error={errors.name} />
         </div>
-        <ProblemAlert error={create.error} fields={fields} />
+        <SetupProblem error={create.error} fields={fields} kind="counter" name={name.trim()} department={nameOf(departmentId)} />
         <Button type="submit" disabled={create.isPending}>
           {create.isPending ? t('creating') : t('create')}
         </Button>

@@ -2,10 +2,11 @@ import type { DEPARTMENT_DEFAULTS as SERVER_DEFAULTS, Department } from '@smart-
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Badge, Button, Field } from '../../components/ui/ui';
-import { ProblemAlert, fieldErrors, type FieldSpecs } from '../../features/errors/ProblemAlert';
+import { fieldErrors, type FieldSpecs } from '../../features/errors/ProblemAlert';
 import { useCreateDepartment, useDeleteDepartment, useUpdateDepartment } from '../../features/setup/mutations';
 import { Check } from './Check';
 import { ConfirmDialog, Notice } from './ConfirmDialog';
+import { SetupProblem } from './SetupProblem';
 
 /** The server's defaults (the type keeps them in step); not imported as a value, which would bundle zod. */
 const DEPARTMENT_DEFAULTS: typeof SERVER_DEFAULTS = { maxWaitMinutes: 45, maxRecalls: 3, parkReturnAfter: 3, selfCheckIn: false };
@@ -139,7 +140,7 @@ function DepartmentForm({ department, onDone, onCancel }: { department?: Departm
       </div>
       <Check label={t('isEntry')} checked={values.isEntry} onChange={(checked) => set({ isEntry: checked })} />
       <Check label={t('selfCheckIn')} checked={values.selfCheckIn} onChange={(checked) => set({ selfCheckIn: checked })} />
-      <ProblemAlert error={mutation.error} fields={fields} />
+      <SetupProblem error={mutation.error} fields={fields} kind="department" name={values.name.trim() || values.code.trim()} />
       <div className="button-row">
         <Button type="submit" disabled={mutation.isPending}>
           {mutation.isPending ? t('creating') : department ? t('save') : t('create')}
@@ -279,11 +280,11 @@ export function Departments({ departments }: { departments: Department[] }) {
           confirmLabel={pending.kind === 'delete' ? t('delete') : pending.department.active ? t('deactivate') : t('activate')}
           tone={pending.kind === 'delete' ? 'danger' : 'primary'}
           pending={update.isPending || remove.isPending}
-          error={pending.kind === 'delete' ? remove.error : update.error}
           onConfirm={confirm}
           onCancel={() => setPending(null)}
         >
           <p>{t(pending.kind === 'delete' ? 'deleteDepartmentBody' : pending.department.active ? 'deactivateDepartmentBody' : 'activateDepartmentBody')}</p>
+          <SetupProblem error={pending.kind === 'delete' ? remove.error : update.error} kind="department" name={pending.department.name} />
         </ConfirmDialog>
       )}
       {editing && (
