@@ -16,7 +16,6 @@ import type { SecurityEventType, SecurityLog } from './modules/auth/security-log
 import { createInvalidationBus, createLocalInvalidationBus, type CacheInvalidationBus } from './modules/cache/cache-invalidation.js';
 import { departmentsRoutes } from './modules/departments/departments.routes.js';
 import { setupEventsRoutes } from './modules/departments/setup-events.routes.js';
-import { activeGuardPlugin } from './modules/departments/active-guard.js';
 import { reportsRoutes } from './modules/reports/reports.routes.js';
 import { createReportsService } from './modules/reports/reports.service.js';
 import { publicBrandingRoutes, settingsRoutes } from './modules/settings/settings.routes.js';
@@ -247,7 +246,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(openApiPlugin);
   await app.register(websocket, { options: { maxPayload: LIVE_MAX_PAYLOAD_BYTES } });
   await app.register(authPlugin, { auth: services.auth, jwtSecret: config.jwtSecret });
-  await app.register(activeGuardPlugin, { departments: services.departments });
 
   await app.register(healthRoutes, { database });
   await app.register(webAppPlugin, {});

@@ -2,7 +2,7 @@ import type { IssueTokenBody, Token } from '@smart-token/contracts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { DB } from '../../db/schema.js';
-import { AppError, InvalidTransitionError, NotFoundError, ValidationError } from '../../errors.js';
+import { AppError, ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from '../../errors.js';
 import { localDay, type Clock } from '../../lib/clock.js';
 import { newId, newSecret, sha256 } from '../../lib/ids.js';
 import { lastFour, toE164 } from '../../lib/phone.js';
@@ -78,6 +78,20 @@ export function createQueueCommands(deps: QueueCommandDeps) {
     if (row) return row;
     if (field) throw new ValidationError(`Counter ${id} does not exist.`, [{ path: field, message: 'no such counter' }]);
     throw new NotFoundError(`Counter ${id} does not exist.`);
+  }
+
+  /** A department that takes new tokens: deactivated ones serve whoever already waits, and take nobody new. */
+  async function requireOpenDepartment(id: string, field: string, trx?: Kysely<DB>): Promise<Department> {
+    const dept = await requireDepartment(id, field, trx);
+    if (!dept.active) throw new ConflictError(`${dept.name} is deactivated and takes no new tokens; choose another department.`);
+    return dept;
+  }
+
+  /** A counter that may call patients. */
+  async function requireWorkingCounter(id: string, field?: string, trx?: Kysely<DB>): Promise<Counter> {
+    const counter = await requireCounter(id, field, trx);
+    if (!counter.active) throw new ConflictError(`${counter.name} is deactivated and cannot call patients; an admin can reactivate it.`);
+    return counter;
   }
 
   async function requireToken(trx: Kysely<DB>, id: string): Promise<repo.TokenRow> {
@@ -171,7 +185,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
   return {
     async issue(actor: Actor, input: IssueTokenBody, idempotency?: IdempotencyRequest): Promise<Token> {
       const phone = toE164(input.patient.phone, defaultPhoneRegion, 'patient.phone');
-      const dept = await requireDepartment(input.departmentId, 'departmentId');
+      const dept = await requireOpenDepartment(input.departmentId, 'departmentId');
       return transact(async (trx, events) =>
         once(trx, idempotency, clock.now(), async () => {
           const now = clock.now();
@@ -236,7 +250,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
     },
 
     async callNext(actor: Actor, counterId: string, idempotency?: IdempotencyRequest): Promise<{ token: Token | null }> {
-      const counter = await requireCounter(counterId);
+      const counter = await requireWorkingCounter(counterId);
       const dept = await requireDepartment(counter.department_id);
       return transact(async (trx, events) => once(trx, idempotency, clock.now(), async () => ({ token: await callNextIn(trx, events, counter, dept, actor) })));
     },
@@ -251,9 +265,9 @@ export function createQueueCommands(deps: QueueCommandDeps) {
       nextDepartmentId: string | undefined,
       idempotency?: IdempotencyRequest,
     ): Promise<{ completed: Token | null; token: Token | null }> {
-      const counter = await requireCounter(counterId);
+      const counter = await requireWorkingCounter(counterId);
       const dept = await requireDepartment(counter.department_id);
-      const onward = nextDepartmentId === undefined ? undefined : await requireDepartment(nextDepartmentId, 'nextDepartmentId');
+      const onward = nextDepartmentId === undefined ? undefined : await requireOpenDepartment(nextDepartmentId, 'nextDepartmentId');
       return transact(async (trx, events) =>
         once(trx, idempotency, clock.now(), async () => {
           const current = await repo.currentTokenAt(trx, counter.id);
@@ -265,8 +279,8 @@ export function createQueueCommands(deps: QueueCommandDeps) {
 
     callToken: (actor: Actor, tokenId: string, counterId: string) =>
       act(tokenId, async (trx, events, token) => {
-        const counter = await requireCounter(counterId, 'counterId', trx);
         assertStep(token, 'call');
+        const counter = await requireWorkingCounter(counterId, 'counterId', trx);
         if (counter.department_id !== token.department_id) {
           throw new ValidationError(`Counter ${counter.name} does not serve the department token ${token.number} waits in.`, [
             { path: 'counterId', message: 'counter of another department' },
@@ -292,7 +306,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
         once(trx, idempotency, clock.now(), async () => {
           const token = await requireToken(trx, tokenId);
           assertStep(token, 'complete');
-          const onward = nextDepartmentId === undefined ? undefined : await requireDepartment(nextDepartmentId, 'nextDepartmentId', trx);
+          const onward = nextDepartmentId === undefined ? undefined : await requireOpenDepartment(nextDepartmentId, 'nextDepartmentId', trx);
           return reads.withPlace(trx, await completeIn(trx, events, token, actor, onward));
         }),
       ),
@@ -303,7 +317,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
         if (departmentId === token.department_id && token.status === 'waiting') {
           throw new InvalidTransitionError(`Token ${token.number} is already waiting in that department.`);
         }
-        const target = await requireDepartment(departmentId, 'departmentId', trx);
+        const target = await requireOpenDepartment(departmentId, 'departmentId', trx);
         return transition(trx, events, token, 'transfer', movedTo(token, target), actor, { reason: `transferred to ${target.name}` });
       }),
 
