@@ -71,4 +71,12 @@ export const updateUserBodySchema = z.strictObject({
 });
 export type UpdateUserBody = z.infer<typeof updateUserBodySchema>;
 
+/** Who I am; `passwordChangeRequired` while an admin's reset waits for my new password. */
+export const meSchema = userSchema.extend({ passwordChangeRequired: z.literal(true).optional() });
+export type Me = z.infer<typeof meSchema>;
+
+/** A user as the admin's list shows them: disabled, and whether the whole account is locked after many failed sign-ins. */
+export const staffUserSchema = userSchema.extend({ disabled: z.boolean(), locked: z.boolean() });
+export type StaffUser = z.infer<typeof staffUserSchema>;
+
 export const temporaryPasswordSchema = z.object({ temporaryPassword: z.string() });

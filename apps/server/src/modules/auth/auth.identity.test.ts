@@ -232,7 +232,8 @@ describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
 
       const temporary = await login(email, temporaryPassword);
       expect(temporary.passwordChangeRequired).toBe(true);
-      expect(await me(temporary)).toBe(200);
+      const who = await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(temporary) });
+      expect(who.json()).toMatchObject({ email, passwordChangeRequired: true });
       const blocked = await t.inject({ method: 'GET', url: '/api/v1/departments', headers: bearer(temporary) });
       expect(blocked.statusCode).toBe(403);
       expect(problemOf(blocked).code).toBe('PASSWORD_CHANGE_REQUIRED');
@@ -266,6 +267,8 @@ describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
       const disabled = await t.inject({ method: 'PATCH', url: `/api/v1/users/${id}`, headers: admin, payload: { disabled: true } });
       expect(disabled.statusCode, disabled.body).toBe(200);
       expect(await me(s)).toBe(401);
+      const listed = (await t.inject({ method: 'GET', url: '/api/v1/users', headers: admin })).json<{ id: string; disabled: boolean }[]>();
+      expect(listed.find((u) => u.id === id)?.disabled).toBe(true);
       const refused = await t.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: TEST_PASSWORD } });
       expect(refused.statusCode).toBe(401);
       expect((await t.inject({ method: 'PATCH', url: `/api/v1/users/${id}`, headers: admin, payload: { disabled: false, name: 'Staff again' } })).json()).toMatchObject({ name: 'Staff again' });

@@ -7,11 +7,11 @@ import {
   idSchema,
   loginBodySchema,
   logoutBodySchema,
+  meSchema,
   problemSchema,
   refreshBodySchema,
   sessionInfoSchema,
   sessionResponseSchema,
-  userSchema,
 } from '@smart-token/contracts';
 import { UnauthenticatedError } from '../../errors.js';
 import { ACCESS_COOKIE, CsrfError, REFRESH_COOKIE, requestContext, requirePrincipal } from './auth.plugin.js';
@@ -186,10 +186,10 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
 
   app.get(
     '/me',
-    { config: { roles: ANY_STAFF }, schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: userSchema, 401: problemSchema } } },
+    { config: { roles: ANY_STAFF }, schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: meSchema, 401: problemSchema } } },
     async (request) => {
       const p = requirePrincipal(request);
-      return { id: p.userId, email: p.email, name: p.name, role: p.role };
+      return { id: p.userId, email: p.email, name: p.name, role: p.role, ...(p.passwordChangeRequired && { passwordChangeRequired: true as const }) };
     },
   );
 };

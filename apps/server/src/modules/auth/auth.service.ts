@@ -52,9 +52,12 @@ export interface IssuedSession {
   passwordChangeRequired?: true;
 }
 
+/** The whole-account lockout subject of an email (ACCOUNT_LOCKOUT). */
+export const accountLockSubject = (email: string): string => sha256(email);
+
 /** The two per-address and whole-account lockout subjects of one sign-in. */
 function lockoutSubjects(email: string, ip: string): { account: string; accountAtAddress: string } {
-  const account = sha256(email);
+  const account = accountLockSubject(email);
   return { account, accountAtAddress: `${account}:${sha256(ip).slice(0, 32)}` };
 }
 

@@ -137,10 +137,12 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
     expect(outcomes(email, since).at(-1)?.type).toBe('login.locked');
 
     const admin = await t.as('admin');
-    const users = (await t.inject({ method: 'GET', url: '/api/v1/users', headers: admin })).json<{ id: string; email: string }[]>();
-    const id = users.find((u) => u.email === email)!.id;
+    const listed = async () => (await t.inject({ method: 'GET', url: '/api/v1/users', headers: admin })).json<{ id: string; email: string; locked: boolean; disabled: boolean }[]>().find((u) => u.email === email)!;
+    expect(await listed()).toMatchObject({ locked: true, disabled: false });
+    const { id } = await listed();
     const unlocked = await t.inject({ method: 'POST', url: `/api/v1/users/${id}/unlock`, headers: admin });
     expect(unlocked.statusCode, unlocked.body).toBe(204);
+    expect(await listed()).toMatchObject({ locked: false });
     expect((await loginFrom('10.3.0.3', email)).statusCode).toBe(200);
     expect((await loginFrom('198.51.100.1', email)).statusCode).toBe(200);
   });

@@ -64,3 +64,9 @@ export async function clearFailures(db: Kysely<DB>, policy: LockoutPolicy, subje
 export async function clearFailuresStartingWith(db: Kysely<DB>, policy: LockoutPolicy, prefix: string): Promise<void> {
   await db.deleteFrom('failure_lockouts').where('scope', '=', policy.scope).where('subject', 'like', `${prefix}%`).execute();
 }
+
+/** The policy's subjects locked now (a handful at most: shown to admins). */
+export async function lockedSubjects(db: Kysely<DB>, policy: LockoutPolicy, now: number): Promise<Set<string>> {
+  const rows = await db.selectFrom('failure_lockouts').select('subject').where('scope', '=', policy.scope).where('locked_until', '>', now).execute();
+  return new Set(rows.map((r) => r.subject));
+}

@@ -13,7 +13,7 @@ export async function findUser(db: Db, id: string): Promise<UserRow | undefined>
 }
 
 export async function listUsers(db: Db) {
-  return db.selectFrom('users').select(['id', 'email', 'name', 'role']).orderBy('email').execute();
+  return db.selectFrom('users').select(['id', 'email', 'name', 'role', 'disabled_at']).orderBy('email').execute();
 }
 
 export async function countUsers(db: Db): Promise<number> {

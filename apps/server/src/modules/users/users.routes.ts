@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createUserBodySchema, emptyBodySchema, idParamsSchema, problemSchema, sessionInfoSchema, temporaryPasswordSchema, updateUserBodySchema, userSchema } from '@smart-token/contracts';
+import { createUserBodySchema, emptyBodySchema, idParamsSchema, problemSchema, sessionInfoSchema, staffUserSchema, temporaryPasswordSchema, updateUserBodySchema, userSchema } from '@smart-token/contracts';
 import { requestContext, requirePrincipal } from '../auth/auth.plugin.js';
 import type { AuthService } from '../auth/auth.service.js';
 import { ADMIN_ONLY } from '../roles.js';
@@ -16,7 +16,7 @@ export const usersRoutes: FastifyPluginAsyncZod<{ users: UsersService; auth: Pic
     async (request, reply) => reply.status(201).send(await users.createUser(request.body)),
   );
 
-  app.get('/users', { ...admin, schema: { tags: ['setup'], summary: 'Every user', response: { 200: z.array(userSchema) } } }, async () => users.listUsers());
+  app.get('/users', { ...admin, schema: { tags: ['setup'], summary: 'Every user, with whether they are disabled or locked out', response: { 200: z.array(staffUserSchema) } } }, async () => users.listUsers());
 
   app.patch(
     '/users/:id',

@@ -1,10 +1,11 @@
-import type { CreateUserBody, UpdateUserBody, User } from '@smart-token/contracts';
+import type { CreateUserBody, StaffUser, UpdateUserBody, User } from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
 import { isUniqueViolation } from '../../db/database.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId, newSecret } from '../../lib/ids.js';
-import { clearLoginLocks, type AuthService } from '../auth/auth.service.js';
+import { accountLockSubject, clearLoginLocks, type AuthService } from '../auth/auth.service.js';
+import { ACCOUNT_LOCKOUT, lockedSubjects } from '../lockouts/lockouts.js';
 import { assertStrongPassword } from '../auth/password-policy.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { RequestContext, SecurityLog } from '../auth/security-log.js';
@@ -44,8 +45,10 @@ export function createUsersService(deps: {
       return user;
     },
 
-    async listUsers(): Promise<User[]> {
-      return (await repo.listUsers(database.db)).map((u) => ({ ...u, role: u.role }));
+    /** Every user, and whether each is disabled or locked out of signing in (everywhere, after many failures). */
+    async listUsers(): Promise<StaffUser[]> {
+      const [rows, locked] = await Promise.all([repo.listUsers(database.db), lockedSubjects(database.db, ACCOUNT_LOCKOUT, clock.now())]);
+      return rows.map((u) => ({ id: u.id, email: u.email, name: u.name, role: u.role, disabled: u.disabled_at !== null, locked: locked.has(accountLockSubject(u.email)) }));
     },
 
     countUsers: () => repo.countUsers(database.db),
