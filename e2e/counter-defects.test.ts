@@ -125,7 +125,11 @@ describe('the counter console: one patient per room, undo from the server, recen
     const start = page.getByRole('button', { name: 'Start' });
     expect(await start.isDisabled()).toBe(true);
     expect(await start.getAttribute('title')).toBe(`Not possible while ${a.number} is Being served.`);
-    const look = await start.evaluate((el) => ({ border: getComputedStyle(el).borderStyle, opacity: getComputedStyle(el).opacity, cursor: getComputedStyle(el).cursor }));
+    // Runs in the page: its window computes the style (the test's own types have no DOM).
+    const look = await start.evaluate((el) => {
+      const style = (el as unknown as { ownerDocument: { defaultView: { getComputedStyle(e: unknown): { borderStyle: string; opacity: string; cursor: string } } } }).ownerDocument.defaultView.getComputedStyle(el);
+      return { border: style.borderStyle, opacity: style.opacity, cursor: style.cursor };
+    });
     expect(look).toEqual({ border: 'dashed', opacity: '1', cursor: 'not-allowed' });
 
     await page.getByRole('button', { name: 'Complete and call next' }).click();

@@ -25,7 +25,8 @@ describe.each(DIALECTS)("today's report on %s", (dialect) => {
   it('counts tokens issued, waiting, served per counter and no-shows, with the average and 90th-percentile wait', async () => {
     const q = queueApi(t);
     const d = await t.department({ code: 'REP', counters: 2 });
-    const [room1, room2] = d.counters as [{ id: string }, { id: string }];
+    const room1 = d.counters[0]!;
+    const room2 = d.counters[1]!;
     const tokens = [];
     for (let i = 0; i < 5; i++) tokens.push(await q.issue(d.id));
     clock.advanceMinutes(10);
