@@ -8,7 +8,7 @@ import fp from 'fastify-plugin';
 export const WEB_DIST = fileURLToPath(new URL('../../../web/dist/', import.meta.url));
 
 /** Screens with fixed paths (API.md "Web app"): a TV or kiosk can be pointed at a bookmark. */
-const APP_SCREENS = ['/', '/login', '/reception', '/counter', '/admin', '/kiosk', '/display', '/display/:departmentId'];
+const APP_SCREENS = ['/', '/login', '/reception', '/counter', '/admin', '/kiosk', '/display', '/display/:departmentId', '/security'];
 /** The patient page is its own tiny bundle: no framework, for cheap phones on slow networks. */
 const STATUS_SCREENS = ['/status', '/s/:statusKey'];
 

@@ -12,6 +12,7 @@ const NAV: { to: string; key: string; roles: Role[] }[] = [
   { to: '/display', key: 'display', roles: ['admin', 'display'] },
   { to: '/kiosk', key: 'kiosk', roles: ['admin', 'kiosk'] },
   { to: '/admin', key: 'admin', roles: ['admin'] },
+  { to: '/security', key: 'security', roles: ['admin', 'receptionist', 'doctor'] },
 ];
 
 export function LanguagePicker() {
@@ -75,6 +76,8 @@ export function RequireRole({ roles, children }: { roles: Role[]; children: Reac
   const location = useLocation();
   if (me.isPending) return <p role="status">{t('loading')}</p>;
   if (!me.data) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname)}`} replace />;
+  // After an admin's reset nothing else works until the password is changed (the server says 403).
+  if (me.data.passwordChangeRequired && location.pathname !== '/security') return <Navigate to="/security" replace />;
   if (!roles.includes(me.data.role)) {
     return (
       <Shell>

@@ -7,6 +7,7 @@ const CounterScreen = lazy(() => import('../screens/counter/CounterScreen').then
 const DisplayPicker = lazy(() => import('../screens/display/DisplayScreen').then((m) => ({ default: m.DisplayPicker })));
 const DisplayScreen = lazy(() => import('../screens/display/DisplayScreen').then((m) => ({ default: m.DisplayScreen })));
 const KioskScreen = lazy(() => import('../screens/kiosk/KioskScreen').then((m) => ({ default: m.KioskScreen })));
+const SecurityScreen = lazy(() => import('../screens/security/SecurityScreen').then((m) => ({ default: m.SecurityScreen })));
 const ReceptionScreen = lazy(() => import('../screens/reception/ReceptionScreen').then((m) => ({ default: m.ReceptionScreen })));
 
 /**
@@ -20,4 +21,5 @@ export const SCREEN_ROUTES: { path: string; roles: Role[]; element: ReactNode }[
   { path: '/display', roles: ['admin', 'display'], element: <DisplayPicker /> },
   { path: '/display/:departmentId', roles: ['admin', 'display'], element: <DisplayScreen /> },
   { path: '/kiosk', roles: ['admin', 'kiosk'], element: <KioskScreen /> },
+  { path: '/security', roles: ['admin', 'receptionist', 'doctor', 'display', 'kiosk'], element: <SecurityScreen /> },
 ];

@@ -1,4 +1,4 @@
-import type { Role, SessionResponse, User } from '@smart-token/contracts';
+import type { Me, Role, SessionResponse } from '@smart-token/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, csrfToken, get, post } from '../../lib/api';
 
@@ -8,9 +8,9 @@ export const authKeys = { me: ['auth', 'me'] as const };
 export function useMe() {
   return useQuery({
     queryKey: authKeys.me,
-    queryFn: async (): Promise<User | null> => {
+    queryFn: async (): Promise<Me | null> => {
       try {
-        const user = await get<User>('/auth/me');
+        const user = await get<Me>('/auth/me');
         // Without the session's CSRF token this tab can neither write nor refresh (lib/api): it signs in again.
         return csrfToken.get() ? user : null;
       } catch (error) {
@@ -28,7 +28,7 @@ export function useLogin() {
     mutationFn: (input: { email: string; password: string }) => post<SessionResponse>('/auth/login', input),
     onSuccess: (session) => {
       csrfToken.set(session.csrfToken);
-      client.setQueryData(authKeys.me, session.user);
+      client.setQueryData(authKeys.me, { ...session.user, ...(session.passwordChangeRequired && { passwordChangeRequired: true }) });
     },
   });
 }
