@@ -1,5 +1,5 @@
 import type { Me, Role, SessionResponse } from '@smart-token/contracts';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { ApiError, csrfToken, get, post } from '../../lib/api';
 
 export const authKeys = { me: ['auth', 'me'] as const };
@@ -33,15 +33,18 @@ export function useLogin() {
   });
 }
 
+/** After this tab's session ended: nothing it knew is kept, and it is signed out. */
+export function forgetSession(client: QueryClient): void {
+  csrfToken.clear();
+  client.clear();
+  client.setQueryData(authKeys.me, null);
+}
+
 export function useLogout() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: () => post<void>('/auth/logout'),
-    onSettled: () => {
-      csrfToken.clear();
-      client.clear();
-      client.setQueryData(authKeys.me, null);
-    },
+    onSettled: () => forgetSession(client),
   });
 }
 

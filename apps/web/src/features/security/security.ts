@@ -1,7 +1,7 @@
 import type { ChangePasswordBody, SessionInfo, StaffUser } from '@smart-token/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, csrfToken, get, post } from '../../lib/api';
-import { authKeys } from '../auth/auth';
+import { api, get, post } from '../../lib/api';
+import { authKeys, forgetSession } from '../auth/auth';
 import { userKeys } from '../users/users';
 
 /** My sessions (Security page) and an admin's actions on other users' security. */
@@ -22,11 +22,7 @@ export function useLogoutEverywhere() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: () => post<void>('/auth/logout-all'),
-    onSuccess: () => {
-      csrfToken.clear();
-      client.clear();
-      client.setQueryData(authKeys.me, null);
-    },
+    onSuccess: () => forgetSession(client),
   });
 }
 
