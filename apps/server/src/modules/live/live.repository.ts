@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { columns, prepared, type Params } from '../../db/prepared.js';
+import type { Dialect } from '../../db/database.js';
 import type { DB, LiveEventsTable } from '../../db/schema.js';
 import type { PendingEvent } from './live-events.js';
 
@@ -26,14 +27,30 @@ const reserveEventSeqQuery = prepared((db, p: Params<'departmentId'>) =>
     .returning('last_seq'),
 );
 
-/**
- * Takes the department's next event seq before deciding what the event will be, and with it the lock
- * on the department's seq row: call-next's one locking statement on PostgreSQL. Undefined when the
- * department has never had an event (then nothing waits in it yet). A caller that ends up writing no
- * event gives the seq back (`returnEventSeq`) before it commits, so seqs stay gap-free.
+/*
+ * On PostgreSQL the department's row is locked first (FOR NO KEY UPDATE: a lock, no new row version),
+ * and only its holder then updates the seq row. Measured with two instances (bench --only=pg): 20
+ * transactions queueing directly on the seq row's UPDATE, each waking to follow the row's newest
+ * version, gave call-next a p99 of 500-580 ms against ~210 ms when they queue on the stable
+ * department row, at the same rate.
  */
-export async function reserveEventSeq(db: Db, departmentId: string): Promise<number | undefined> {
-  return (await reserveEventSeqQuery(db, { departmentId })).rows[0]?.last_seq;
+const reserveEventSeqPg = prepared((_db, p: Params<'departmentId'>) =>
+  sql<{ last_seq: number }>`
+    with d as (select id from departments where id = ${p.departmentId} for no key update)
+    update department_event_seqs set last_seq = last_seq + 1
+    where department_id = (select id from d)
+    returning last_seq`,
+);
+
+/**
+ * Takes the department's next event seq before deciding what the event will be, and with it the
+ * lock that makes one department's calls take turns: call-next's one locking statement. Undefined
+ * when the department has never had an event (then nothing waits in it yet). A caller that ends up
+ * writing no event gives the seq back (`returnEventSeq`) before it commits, so seqs stay gap-free.
+ */
+export async function reserveEventSeq(db: Db, dialect: Dialect, departmentId: string): Promise<number | undefined> {
+  const query = dialect === 'postgres' ? reserveEventSeqPg : reserveEventSeqQuery;
+  return (await query(db, { departmentId })).rows[0]?.last_seq;
 }
 
 export async function returnEventSeq(db: Db, departmentId: string): Promise<void> {

@@ -137,7 +137,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
    * candidates, then the call's write: three statements under the lock, and nothing if nobody waits.
    */
   async function callNextIn(trx: Kysely<DB>, events: Events, counter: Counter, dept: Department, actor: Actor): Promise<Token | null> {
-    const eventSeq = await liveRepo.reserveEventSeq(trx, dept.id);
+    const eventSeq = await liveRepo.reserveEventSeq(trx, database.dialect, dept.id);
     // A department that never had an event has had no token either.
     if (eventSeq === undefined) return null;
     const { heads, anyParked } = await repo.callCandidates(trx, dept.id);
