@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { ChangePasswordBody, LoginBody, Role, SessionInfo, User } from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
 import { InvalidCredentialsError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors.js';
@@ -103,8 +104,11 @@ export function createAuthService(deps: {
   // Every authenticated request reads its session and user: keep them, and forget them on every
   // instance once the session ends or the user changes (whoever changes them publishes it).
   const sessions = createReadCache<SessionWithUser>({ max: SESSION_CACHE_MAX_ENTRIES, ttlMs: SESSION_CACHE_TTL_MS, catchUp: () => invalidation.catchUp() });
-  /** When this instance last saw each session used (written to the row at most once a minute). */
-  const lastSeen = new Map<string, number>();
+  /**
+   * When this instance last saw each session used (written to the row at most once a minute). Bounded:
+   * sessions that simply expire are never deleted here, and a forgotten one is read from its row.
+   */
+  const lastSeen = new LRUCache<string, number>({ max: SESSION_CACHE_MAX_ENTRIES });
   invalidation.subscribe((message) => {
     if (message.kind === 'session') sessions.delete(message.id);
     else if (message.kind === 'user') sessions.deleteWhere((s) => s.userId === message.id);
