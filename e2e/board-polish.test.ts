@@ -44,7 +44,7 @@ describe('the waiting-room board: one tile per counter, fading, figures, ticker,
     const page = await openBoard(dept.id);
     await callNext(dept.counters[0]!.id);
     await callNext(dept.counters[1]!.id);
-    await expect.poll(() => tileNumbers(page)).toEqual([b.number, a.number]);
+    await expect.poll(() => tileNumbers(page), { timeout: 5000 }).toEqual([b.number, a.number]);
     // Room 7 calls again while a is still `called`: its tile now shows c, and only c.
     await callNext(dept.counters[0]!.id);
     await expect.poll(() => tileNumbers(page)).toEqual([c.number, b.number]);
@@ -53,6 +53,37 @@ describe('the waiting-room board: one tile per counter, fading, figures, ticker,
     expect(await tileNumbers(page)).toEqual([c.number, b.number]);
     expect(await page.locator('.tile').filter({ hasText: 'Room 7' }).count()).toBe(1);
     await screenshot(page, 'board-one-tile-per-counter');
+  });
+
+  it('keeps a call made while a reload was on its way: the older answer does not take it off the board', async () => {
+    const dept = await department('RLD', ['Room 1', 'Room 2']);
+    const [a, b] = [await issue(dept.id, 'Farah Khan'), await issue(dept.id, 'Joseph Mathew')];
+    const page = await openBoard(dept.id);
+    // The reload that follows a's call is read at once, but its answer is held until b has been called.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let read = false;
+    let delivered = false;
+    await page.route(
+      `**/api/v1/departments/${dept.id}/board?**`,
+      async (route) => {
+        const response = await route.fetch();
+        read = true;
+        await held;
+        await route.fulfill({ response });
+        delivered = true;
+      },
+      { times: 1 },
+    );
+    await callNext(dept.counters[0]!.id);
+    await expect.poll(() => read, { timeout: 10_000 }).toBe(true);
+    await callNext(dept.counters[1]!.id);
+    await expect.poll(() => tileNumbers(page), { timeout: 10_000 }).toEqual([b.number, a.number]);
+    release();
+    await expect.poll(() => delivered).toBe(true);
+    // Well before the reload b's call asks for (1.5 s after it): what is on screen is the held answer plus b.
+    await page.waitForTimeout(300);
+    expect(await tileNumbers(page)).toEqual([b.number, a.number]);
   });
 
   it('fades a tile nobody has changed for the department’s fade time', async () => {

@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { E2E, screenshot, seriousViolations, type Hospital } from './harness.js';
+import { E2E, issueByKeyboard, screenshot, seriousViolations, type Hospital } from './harness.js';
 
 interface FoundToken {
   id: string;
@@ -42,13 +42,6 @@ describe('reception: the right department, mending tokens, no second token by ac
 
   const search = (query: string) => e2e.api<{ tokens: FoundToken[] }>('POST', '/tokens/search', { query });
 
-  async function issueByKeyboard(page: Page, phone: string, name: string): Promise<void> {
-    await page.getByLabel('Phone number').fill(phone);
-    await page.getByLabel('Phone number').press('Enter');
-    await page.getByLabel('Patient name').fill(name);
-    await page.getByLabel('Patient name').press('Enter');
-  }
-
   it('with no entry desk and nothing remembered, Enter asks for the department and issues nothing; the desk then remembers its choice', async () => {
     const { page } = await reception();
     const department = page.getByLabel('Department', { exact: true });
@@ -68,6 +61,28 @@ describe('reception: the right department, mending tokens, no second token by ac
     await page.reload();
     await page.getByLabel('Phone number').waitFor();
     expect(await page.getByLabel('Department', { exact: true }).inputValue()).toBe(hospital.lab.id);
+  });
+
+  it('a phone lookup that answers after the receptionist typed on neither takes her focus nor replaces the name she typed', async () => {
+    const known = await e2e.api<{ id: string }>('POST', '/tokens', { departmentId: hospital.lab.id, patient: { name: 'Lakshmi Menon', phone: '98222 33344' } });
+    await e2e.api('POST', `/tokens/${known.id}/cancel`, { reason: 'test' });
+    const { page } = await reception();
+    let answer: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    let answered = false;
+    await page.route('**/api/v1/patients/search', async (route) => {
+      await held;
+      await route.continue();
+      answered = true;
+    });
+    await page.getByLabel('Phone number').fill('98222 33344');
+    await page.getByLabel('Phone number').press('Enter');
+    await page.getByLabel('Patient name').fill('Lakshmi M. Menon');
+    answer();
+    await expect.poll(() => answered).toBe(true);
+    await page.waitForTimeout(300);
+    expect(await page.getByLabel('Patient name').inputValue()).toBe('Lakshmi M. Menon');
+    expect(await evaluate(page, 'document.activeElement?.id')).toBe(await page.getByLabel('Patient name').getAttribute('id'));
   });
 
   it('reception starts on the department the admin marked as the entry desk, not the first alphabetically', async () => {
@@ -152,11 +167,18 @@ describe('reception: the right department, mending tokens, no second token by ac
     await page.getByRole('menuitem', { name: 'Move to another department…' }).click();
     const move = page.getByRole('dialog');
     await move.getByText('Meena Iyer waits in General OPD now.').waitFor();
-    await move.getByLabel('Move to').selectOption({ label: 'Laboratory (LAB)' });
+    // A combobox (React Aria): typing narrows the departments, a click or Enter chooses one.
+    await move.getByRole('combobox', { name: 'Move to' }).fill('Lab');
+    await page.getByRole('listbox').getByRole('option', { name: 'Laboratory (LAB)' }).click();
+    expect(await move.getByRole('combobox', { name: 'Move to' }).inputValue()).toBe('Laboratory (LAB)');
     expect(await seriousViolations(page), 'move dialog').toEqual([]);
     await screenshot(page, 'reception-move-dialog');
     await move.getByRole('button', { name: 'Move token' }).click();
     await move.waitFor({ state: 'detached' });
+    // Said in a toast (React Aria's toast region), which axe finds clean too.
+    await page.getByRole('alertdialog').filter({ hasText: `Token ${issued.number} now waits in Laboratory.` }).waitFor();
+    expect(await seriousViolations(page), 'toast').toEqual([]);
+    await screenshot(page, 'reception-move-toast');
     await result.filter({ hasText: 'Laboratory' }).waitFor();
     await otherLab.filter({ hasText: 'Meena Iyer' }).waitFor();
     await expect.poll(() => otherGen.filter({ hasText: 'Meena Iyer' }).count()).toBe(0);
@@ -169,6 +191,7 @@ describe('reception: the right department, mending tokens, no second token by ac
     await screenshot(page, 'reception-cancel-dialog');
     await cancel.getByRole('button', { name: 'Cancel token' }).click();
     await cancel.waitFor({ state: 'detached' });
+    await page.getByRole('alertdialog').filter({ hasText: `Token ${issued.number} was cancelled.` }).waitFor();
     await result.filter({ hasText: 'Cancelled' }).waitFor();
     await expect.poll(() => otherLab.filter({ hasText: 'Meena Iyer' }).count()).toBe(0);
     const after = await e2e.api<{ status: string; history: { action: string; reason?: string }[] }>('GET', `/tokens/${issued.id}`);

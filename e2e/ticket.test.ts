@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { E2E, screenshot } from './harness.js';
+import { E2E, issueByKeyboard, screenshot } from './harness.js';
 import { pdfPages } from './ticket-pdf.js';
 
 /** A6 is 105 × 148 mm; a thermal roll is 80 mm wide. */
@@ -90,10 +90,7 @@ describe('the printed ticket', () => {
     const { context, page } = await e2e.signedIn('receptionist');
     await countPrints(context);
     await page.goto(`${e2e.url}/reception`);
-    await page.getByLabel('Phone number').fill('98765 22222');
-    await page.getByLabel('Phone number').press('Enter');
-    await page.getByLabel('Patient name').fill('Kiran Das');
-    await page.getByLabel('Patient name').press('Enter');
+    await issueByKeyboard(page, '98765 22222', 'Kiran Das');
     await page.locator('.issued .ticket-qr svg').waitFor();
     await page.getByRole('button', { name: 'Print ticket' }).click();
     await page.waitForFunction('window.prints > 0');
@@ -107,10 +104,7 @@ describe('the printed ticket', () => {
     // A desk whose printer takes A6: its bookmark says so; this machine's browser remembers it after.
     const printA6 = async (address: string, phone: string, name: string) => {
       await page.goto(`${e2e.url}${address}`);
-      await page.getByLabel('Phone number').fill(phone);
-      await page.getByLabel('Phone number').press('Enter');
-      await page.getByLabel('Patient name').fill(name);
-      await page.getByLabel('Patient name').press('Enter');
+      await issueByKeyboard(page, phone, name);
       await page.locator('.issued .ticket-qr svg').waitFor();
       await page.getByRole('button', { name: 'Print ticket' }).click();
       const sheets = pdfPages(await page.pdf({ preferCSSPageSize: true }));

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { E2E, screenshot, type Hospital } from './harness.js';
+import { E2E, issueByKeyboard, screenshot, type Hospital } from './harness.js';
 
 /** Waits until the page shows the text in the element the selector names (push, not reload). */
 async function shows(page: Page, selector: string, text: string | RegExp, timeout = 5000): Promise<void> {
@@ -28,10 +28,7 @@ describe('a morning at the clinic in the browser', () => {
     await reception.getByLabel('Department', { exact: true }).selectOption({ label: 'General OPD (GEN)' }).catch(async () => {
       await reception.getByLabel('Department', { exact: true }).selectOption({ label: 'General OPD' });
     });
-    await reception.getByLabel('Phone number').fill('98765 43210');
-    await reception.getByLabel('Phone number').press('Enter');
-    await reception.getByLabel('Patient name').fill('Asha Rao');
-    await reception.getByLabel('Patient name').press('Enter');
+    await issueByKeyboard(reception, '98765 43210', 'Asha Rao');
     await shows(reception, '.ticket', 'GEN-001');
     await screenshot(reception, 'reception-issued');
 

@@ -14,7 +14,7 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: false,
     rollupOptions: {
-      input: { index: 'index.html', status: 'status.html' },
+      input: { index: 'index.html', status: 'status.html', join: 'join.html' },
       // The contracts only declare schemas and tables: a screen that asks the state machine must not
       // bring every zod schema (and zod) along. Their package does not say it is side-effect free.
       treeshake: { moduleSideEffects: (id: string) => !/[\\/]packages[\\/]contracts[\\/]/.test(id) },

@@ -1,3 +1,4 @@
+import { Secret, TOTP } from 'otpauth';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from './processes.js';
 
 /** The few fields of the API the bench reads. */
@@ -20,6 +21,39 @@ export interface Counter {
 
 const API = '/api/v1';
 
+/** RFC 6238 as the server checks it (SHA-1, 6 digits, 30 s). */
+const totp = (secret: string) => new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) });
+
+/**
+ * The bench admin's 2FA, once enrolled (admins must have it): the secret, to make codes for later
+ * sign-ins on the same database (a second instance), and the last time step used (the server refuses
+ * a code it has seen).
+ */
+let enrolled: { secret: string; lastStep: number } | undefined;
+
+async function call<T>(url: string, path: string, body: unknown, accessToken?: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${url}${API}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(accessToken && { authorization: `Bearer ${accessToken}` }) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** A code of a time step the server has not seen yet for this admin (waits for the next step when two were used). */
+async function nextCode(): Promise<string> {
+  const state = enrolled!;
+  for (;;) {
+    const now = Date.now();
+    const step = Math.max(state.lastStep + 1, Math.floor(now / 30_000));
+    if (step <= Math.floor(now / 30_000) + 1) {
+      state.lastStep = step;
+      return totp(state.secret).generate({ timestamp: step * 30_000 });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
 /** A Bearer-authenticated JSON client for the setup steps (the load itself is autocannon's). */
 export class Api {
   private constructor(
@@ -28,17 +62,24 @@ export class Api {
   ) {}
 
   static async login(url: string): Promise<Api> {
-    const res = await fetch(`${url}${API}/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
-    });
-    const body = (await res.json()) as { accessToken?: string; mfaEnrolmentRequired?: boolean };
-    if (res.status !== 200 || !body.accessToken) throw new Error(`login failed: ${res.status} ${JSON.stringify(body)}`);
-    if (body.mfaEnrolmentRequired) {
-      throw new Error('the admin must enrol in 2FA before setup calls; teach bench/src/api.ts to enrol (POST /auth/2fa/setup, /enable) first');
+    type Login = { accessToken?: string; mfaEnrolmentRequired?: boolean; code?: string };
+    let res = await call<Login>(url, '/auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+    // Enrolled on an earlier sign-in to this database: the admin's code is asked for.
+    if (res.status === 401 && res.body.code === 'OTP_REQUIRED' && enrolled) {
+      res = await call<Login>(url, '/auth/login', { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, otp: await nextCode() });
     }
-    return new Api(url, body.accessToken);
+    const { accessToken, mfaEnrolmentRequired } = res.body;
+    if (res.status !== 200 || !accessToken) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+    if (mfaEnrolmentRequired) {
+      // A fresh database: the admin turns on 2FA (setup, then enable with a code), which frees this session.
+      const setup = await call<{ secret: string }>(url, '/auth/2fa/setup', {}, accessToken);
+      if (setup.status !== 200) throw new Error(`2fa setup failed: ${setup.status} ${JSON.stringify(setup.body)}`);
+      const now = Date.now();
+      const enable = await call<unknown>(url, '/auth/2fa/enable', { otp: totp(setup.body.secret).generate({ timestamp: now }) }, accessToken);
+      if (enable.status !== 200) throw new Error(`2fa enable failed: ${enable.status} ${JSON.stringify(enable.body)}`);
+      enrolled = { secret: setup.body.secret, lastStep: Math.floor(now / 30_000) };
+    }
+    return new Api(url, accessToken);
   }
 
   get authHeaders(): Record<string, string> {

@@ -57,10 +57,12 @@ async function lineAtDepth(ctx: Context, depth: number, place: number): Promise<
   const dir = ctx.newDir(`s4-line-${depth}`);
   const line = await prepareLine(ctx, `4 line of ${depth}`, dir, { name: 'Cardiology', code: 'CARD', counters: 1, depth });
   const from = Math.max(1, place - STATUS_LOOKUPS + 1);
-  const lookups = await tokensAtPlaces(line.source, line.departmentId, from, place);
+  const places = await tokensAtPlaces(line.source, line.departmentId, from, place);
   return withServer(ctx, `4 line of ${depth.toLocaleString('en-US')}`, dir, async (server, api) => {
     const before = await waitingCount(api, line.departmentId);
     if (before !== depth) throw new Error(`expected ${depth} waiting after the pre-fill, found ${before}`);
+    const lookups: { number: string; phoneLast4: string; place: number }[] = [];
+    for (const t of places) lookups.push({ ...t, phoneLast4: (await api.get<{ patient: { phoneLast4: string } }>(`/tokens/${t.id}`)).patient.phoneLast4 });
     for (const t of lookups) {
       const status = await api.post<{ position: number | null }>('/public/status', { token: t.number, phoneLast4: t.phoneLast4 }, 200);
       if (status.position !== t.place) throw new Error(`${t.number} should be at place ${t.place}; the server says ${status.position}`);

@@ -34,6 +34,8 @@ export interface ServerRecord {
 export interface Context {
   settings: Settings;
   jwtSecret: string;
+  /** 8c's trail of a million entries, written by the first round that needs it. */
+  auditTrailFile?: string;
   /** A fresh folder under the run's temp folder. */
   newDir(name: string): string;
   /** Every measured server's memory after its scenario. */

@@ -282,11 +282,12 @@ export async function prefillWaiting(options: PrefillOptions): Promise<PrefillRe
 }
 
 /** Number and last 4 digits of the waiting tokens at 1-based places `from`..`to` of a line that has only normal, un-aged tokens. */
-export async function tokensAtPlaces(source: DataSource, departmentId: string, from: number, to: number): Promise<{ number: string; phoneLast4: string; place: number }[]> {
+/** The waiting tokens at places `from`–`to` (their phones are encrypted in the database: the server's API tells their last 4). */
+export async function tokensAtPlaces(source: DataSource, departmentId: string, from: number, to: number): Promise<{ id: string; number: string; place: number }[]> {
   const store = await openStore(source);
   try {
-    const rows = await store.all(`select number, phone_last4 from tokens where department_id = ? and status = 'waiting' order by lane desc, queued_at, id limit ? offset ?`, departmentId, to - from + 1, from - 1);
-    return rows.map((r, i) => ({ number: String(r.number), phoneLast4: String(r.phone_last4), place: from + i }));
+    const rows = await store.all(`select id, number from tokens where department_id = ? and status = 'waiting' order by lane desc, queued_at, id limit ? offset ?`, departmentId, to - from + 1, from - 1);
+    return rows.map((r, i) => ({ id: String(r.id), number: String(r.number), place: from + i }));
   } finally {
     await store.close();
   }

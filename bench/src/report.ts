@@ -4,6 +4,8 @@ import type { ServerRecord, Settings } from './harness.js';
 import { failures, serverCpuMs, type LoadResult } from './load.js';
 import type { LiveResult } from './live.js';
 import type { PgResult } from './pg.js';
+import type { AuditCostResult } from './audit.js';
+import type { VerifyResult } from './audit-verify.js';
 import type { CallNextResult, StatusResult, TokensResult } from './scenarios.js';
 import { cpuMs, int, mb, mean2, ms, ratio, spread, table, withRange, type Spread } from './stats.js';
 
@@ -25,6 +27,9 @@ export interface Round {
   pgRaw?: { before: RawResult; after: RawResult };
   pg?: { one: PgResult; two: PgResult };
   live?: { one: LiveResult; two: LiveResult };
+  /** 8: the audit trail's cost (on and off in the same round) and `audit verify` over a large trail. */
+  audit?: AuditCostResult;
+  auditVerify?: VerifyResult;
   /** Durable single-row SQLite commits per second in a short probe just before a scenario. */
   probes: Record<string, number>;
   servers: ServerRecord[];
@@ -42,6 +47,8 @@ export const TARGETS = {
   liveTwoP99Ms: 100,
   pgTokensVsRaw: 0.25,
   pgCallNextP99Ms: 50,
+  auditKeeps: 0.8,
+  auditVerifySeconds: 60,
 } as const;
 
 /** One round's numbers for one figure. */
@@ -237,6 +244,50 @@ function figureDefs(settings: Settings): FigureDef[] {
       target: `< ${TARGETS.pgCallNextP99Ms} ms`,
     },
   ]),
+  {
+    id: '8a',
+    name: 'POST /tokens, SQLite, 32 conn: rate with the audit trail vs the same server with its writes dropped',
+    sample: (r) =>
+      r.audit && {
+        measured: r.audit.tokens.with.run.rps,
+        baseline: r.audit.tokens.without.run.rps,
+        ratio: r.audit.tokens.with.run.rps / r.audit.tokens.without.run.rps,
+        cpu: cpuOf(r.audit.tokens.with.run),
+        valid: ok(r.audit.tokens.with.run) && ok(r.audit.tokens.without.run),
+      },
+    format: reqs,
+    baselineName: 'audit off',
+    judge: { on: 'ratio', op: '>=', bound: TARGETS.auditKeeps },
+    target: `≥ ${TARGETS.auditKeeps}× (costs < 20%)`,
+  },
+  {
+    id: '8b',
+    name: 'call-next, SQLite, 32 conn over 8 counters: rate with the audit trail vs with its writes dropped',
+    sample: (r) => {
+      const c = r.audit?.calls;
+      return c && { measured: c.with.run.rps, baseline: c.without.run.rps, ratio: c.with.run.rps / c.without.run.rps, cpu: cpuOf(c.with.run), valid: ok(c.with.run) && ok(c.without.run) && c.with.duplicates === 0 && c.without.duplicates === 0 };
+    },
+    format: reqs,
+    baselineName: 'audit off',
+    judge: { on: 'ratio', op: '>=', bound: TARGETS.auditKeeps },
+    target: `≥ ${TARGETS.auditKeeps}× (costs < 20%)`,
+  },
+  {
+    id: '8c',
+    name: 'audit verify: the whole chain of 1,000,000 entries (SQLite), as `npm run cli -- audit verify` walks it',
+    sample: (r) => r.auditVerify && { measured: r.auditVerify.seconds, valid: r.auditVerify.ok },
+    format: (n) => `${n.toFixed(1)} s`,
+    judge: { on: 'measured', op: '<', bound: TARGETS.auditVerifySeconds },
+    target: `< ${TARGETS.auditVerifySeconds} s`,
+  },
+  {
+    id: '8d',
+    name: 'field encryption of one POST /tokens (5 AES-256-GCM values, 2 blind indexes), CPU µs, against the server’s CPU per request (8a)',
+    sample: (r) => r.audit && { measured: r.audit.encryptionUsPerIssue, baseline: cpuOf(r.audit.tokens.with.run) * 1000, ratio: r.audit.encryptionUsPerIssue / (cpuOf(r.audit.tokens.with.run) * 1000), valid: true },
+    format: (n) => `${n.toFixed(0)} µs`,
+    baselineName: 'server CPU',
+    target: '— (share of a request)',
+  },
   ];
 }
 

@@ -10,10 +10,19 @@ export interface TokensResult {
   depthAfter: number;
 }
 
+/** Done to a scenario's folder before its measured server starts (8: the audit trail's writes switched off). */
+export interface ScenarioVariant {
+  name: string;
+  dirName: string;
+  beforeStart?: (dir: string) => Promise<void>;
+}
+
 /** 1. POST /tokens, 32 connections, each request with its own Idempotency-Key (as kiosks send). */
-export function issueTokens(ctx: Context): Promise<TokensResult> {
+export async function issueTokens(ctx: Context, variant: ScenarioVariant = { name: '1 POST /tokens', dirName: 's1-tokens' }): Promise<TokensResult> {
   const { connections, durationS, warmupS } = ctx.settings;
-  return withServer(ctx, '1 POST /tokens', ctx.newDir('s1-tokens'), async (server, api) => {
+  const dir = ctx.newDir(variant.dirName);
+  await variant.beforeStart?.(dir);
+  return withServer(ctx, variant.name, dir, async (server, api) => {
     const warm = await api.createDepartment('Warm-up', 'WARM');
     const dept = await api.createDepartment('General Medicine', 'GEN');
     const targets = targetsOf(server);
@@ -57,10 +66,11 @@ export async function measureCalls(ctx: Context, servers: ChildHandle[], api: Ap
 }
 
 /** 2. POST /counters/:id/call-next, 32 connections over 8 counters of one department, on a line written before the start. */
-export async function callNext(ctx: Context): Promise<CallNextResult> {
-  const dir = ctx.newDir('s2-call-next');
-  const line = await prepareLine(ctx, '2 call-next', dir, { name: 'Outpatients', code: 'OPD', counters: 8, depth: ctx.settings.callNextDepth });
-  return withServer(ctx, '2 call-next', dir, async (server, api) => {
+export async function callNext(ctx: Context, variant: ScenarioVariant = { name: '2 call-next', dirName: 's2-call-next' }): Promise<CallNextResult> {
+  const dir = ctx.newDir(variant.dirName);
+  const line = await prepareLine(ctx, variant.name, dir, { name: 'Outpatients', code: 'OPD', counters: 8, depth: ctx.settings.callNextDepth });
+  await variant.beforeStart?.(dir);
+  return withServer(ctx, variant.name, dir, async (server, api) => {
     const waiting = await waitingCount(api, line.departmentId);
     if (waiting !== ctx.settings.callNextDepth) throw new Error(`expected ${ctx.settings.callNextDepth} waiting after the pre-fill, found ${waiting}`);
     return { prefill: line.prefill, ...(await measureCalls(ctx, [server], api, line.departmentId, line.counters)) };

@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clinicState } from './test/clinic-state.js';
 import { DIALECTS } from './test/databases.js';
 import { TEST_PASSWORD, nextPhone, startTestApp, type TestApp } from './test/test-app.js';
 
@@ -25,27 +25,6 @@ interface WriteRoute {
 
 const ONE_MEGABYTE = 1024 * 1024;
 const PROBLEM_FIELDS = ['type', 'title', 'status', 'detail', 'code', 'requestId'];
-
-/** Every table a write could touch, with sums that move on updates as well as inserts; two queries. */
-async function snapshot(t: TestApp) {
-  const db = t.app.database.db;
-  const { rows } = await sql<Record<string, unknown>>`
-    select
-      (select count(*) from tokens) as tokens,
-      (select coalesce(sum(version), 0) from tokens) as token_versions,
-      (select count(*) from token_transitions) as token_transitions,
-      (select count(*) from departments) as departments,
-      (select count(*) from counters) as counters,
-      (select count(*) from users) as users,
-      (select count(*) from daily_sequences) as daily_sequences,
-      (select coalesce(sum(last_value), 0) from daily_sequences) as sequence_values,
-      (select count(*) from idempotency_keys) as idempotency_keys`.execute(db);
-  const departments = await db.selectFrom('departments').selectAll().orderBy('id').execute();
-  return {
-    ...Object.fromEntries(Object.entries(rows[0]!).map(([name, value]) => [name, Number(value)])),
-    departmentRows: departments.map((d) => ({ ...d, created_at: Number(d.created_at) })),
-  };
-}
 
 /** Asserts a refused request: the status, a complete problem+json body, and never a 500. */
 function expectProblem(res: LightMyRequestResponse, status: number | number[], code?: string) {
@@ -94,8 +73,7 @@ describe.each(DIALECTS)('bad input on %s', (dialect) => {
     called = await issue(gen.id);
     const call = await t.inject({ method: 'POST', url: `/api/v1/tokens/${called.id}/call`, headers: headers.doctor, payload: { counterId: gen.counters[0]!.id } });
     expect(call.statusCode, call.body).toBe(200);
-    const login = await t.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'admin@test.local', password: TEST_PASSWORD } });
-    refreshToken = login.json<{ refreshToken: string }>().refreshToken;
+    refreshToken = (await t.signIn.signIn('admin@test.local', TEST_PASSWORD)).refreshToken;
   });
   afterAll(() => t.close());
 
@@ -258,14 +236,14 @@ describe.each(DIALECTS)('bad input on %s', (dialect) => {
 
   /** Sends one request and checks that it changed nothing in the database. */
   async function send(route: WriteRoute, options: { payload?: string | object; headers?: Record<string, string>; url?: string }) {
-    const before = await snapshot(t);
+    const before = await clinicState(t.app.database.db);
     const res = await t.inject({
       method: route.method,
       url: options.url ?? route.url(),
       headers: { ...(route.role && headers[route.role]), ...options.headers },
       ...(options.payload !== undefined && { payload: options.payload }),
     });
-    expect(await snapshot(t), `${route.name} wrote something`).toEqual(before);
+    expect(await clinicState(t.app.database.db), `${route.name} wrote something`).toEqual(before);
     return res;
   }
 
@@ -387,6 +365,36 @@ describe.each(DIALECTS)('bad input on %s', (dialect) => {
     }
   });
 
+  it('reads JSON as UTF-8 only: another declared charset is 415, invalid UTF-8 bytes are 400, and nothing is stored', async () => {
+    const tokens = routes.find((r) => r.name === 'POST /tokens')!;
+    const body = JSON.stringify(tokens.valid());
+    for (const charset of ['utf-16', 'UTF-16LE', 'iso-8859-1', '"latin1"']) {
+      const res = await send(tokens, { payload: body, headers: { 'content-type': `application/json; charset=${charset}` } });
+      expect(expectProblem(res, 415, 'UNSUPPORTED_MEDIA_TYPE').detail).toContain('UTF-8');
+    }
+    // "Ra\xffvi": a lone 0xFF is never UTF-8; it used to be stored as "Ra\uFFFDvi".
+    const bad = Buffer.concat([Buffer.from(`{"departmentId":"${gen.id}","patient":{"name":"Ra`), Buffer.from([0xff]), Buffer.from(`vi","phone":"${nextPhone()}"}}`)]);
+    expect(pathsOf(expectProblem(await send(tokens, { payload: bad, headers: json }), 400, 'VALIDATION_FAILED'))).toContain('body');
+    const overlong = Buffer.concat([Buffer.from(`{"departmentId":"${gen.id}","patient":{"name":"`), Buffer.from([0xc0, 0xaf]), Buffer.from(`","phone":"${nextPhone()}"}}`)]);
+    expectProblem(await send(tokens, { payload: overlong, headers: json }), 400, 'VALIDATION_FAILED');
+    const ok = await t.inject({ method: 'POST', url: '/api/v1/tokens', headers: { ...headers.receptionist, 'content-type': 'application/json; charset=UTF-8' }, payload: Buffer.from(JSON.stringify({ ...tokens.valid(), patient: { name: 'Zoë Ångström', phone: nextPhone() } }), 'utf8') });
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json<{ patient: { name: string } }>().patient.name).toBe('Zoë Ångström');
+  });
+
+  it('caps a body at 20 levels of nesting and 2000 fields and items, before any route reads it', async () => {
+    const tokens = routes.find((r) => r.name === 'POST /tokens')!;
+    const deep = `{"departmentId":"${gen.id}","patient":{"name":"Ravi","phone":"${nextPhone()}"},"extra":${'['.repeat(21)}1${']'.repeat(21)}}`;
+    const tooDeep = expectProblem(await send(tokens, { payload: deep, headers: json }), 400, 'VALIDATION_FAILED');
+    expect(tooDeep.errors![0]!.message).toBe('nested deeper than 20 levels');
+    const wide = JSON.stringify({ ...tokens.valid(), extra: Object.fromEntries(Array.from({ length: 2001 }, (_, i) => [`k${i}`, i])) });
+    const tooWide = expectProblem(await send(tokens, { payload: wide, headers: json }), 400, 'VALIDATION_FAILED');
+    expect(tooWide.errors).toEqual([{ path: 'body', message: 'more than 2000 fields and items' }]);
+    expect(tooWide.detail).toBe('The body has more than 2000 fields and items.');
+    const list = JSON.stringify(Array.from({ length: 2001 }, () => 0));
+    expect(expectProblem(await send(tokens, { payload: list, headers: json }), 400, 'VALIDATION_FAILED').errors![0]!.message).toBe('more than 2000 fields and items');
+  });
+
   it('refuses a deeply nested body, and a NUL hidden deep inside one, with 400', async () => {
     const tokens = routes.find((r) => r.name === 'POST /tokens')!;
     const depth = 20_000;
@@ -408,10 +416,10 @@ describe.each(DIALECTS)('bad input on %s', (dialect) => {
       t.inject({ method, url, headers: headers[role], ...(payload && { payload }) });
 
     async function refused(request: () => Promise<LightMyRequestResponse>, status: number, code: string, path?: string) {
-      const before = await snapshot(t);
+      const before = await clinicState(t.app.database.db);
       const problem = expectProblem(await request(), status, code);
       if (path) expect(pathsOf(problem)).toContain(path);
-      expect(await snapshot(t)).toEqual(before);
+      expect(await clinicState(t.app.database.db)).toEqual(before);
       return problem;
     }
 

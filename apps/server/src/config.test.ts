@@ -1,13 +1,14 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, choosePublicUrl, loadConfig } from './config.js';
-import { SERVER_ENTRY, freePort } from './test/child-server.js';
+import { ConfigError, SETTING_NAMES, choosePublicUrl, loadConfig } from './config.js';
+import { startRefused as startRefusedServer } from './test/child-server.js';
 
 const GOOD_SECRET = 'a-production-secret-of-at-least-32-bytes!';
+const GOOD_MASTER_KEY = 'Qm9vayBvZiB0aGUgbWFzdGVyIGtleSwgMzIgYnl0ZXMrIQ';
+const GOOD_AUDIT_KEY = 'YXVkaXQtY2hhaW4ta2V5LW9mLWF0LWxlYXN0LTMyLWJ5dGVz';
 const dirs: string[] = [];
 
 function tempDir(): string {
@@ -22,7 +23,7 @@ afterAll(() => {
 
 /** A complete, valid environment; each test spoils one setting. */
 function env(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  return { DATA_DIR: tempDir(), JWT_SECRET: GOOD_SECRET, TZ_QUEUE: 'Asia/Kolkata', ...overrides };
+  return { DATA_DIR: tempDir(), JWT_SECRET: GOOD_SECRET, MASTER_KEY: GOOD_MASTER_KEY, AUDIT_KEY: GOOD_AUDIT_KEY, TZ_QUEUE: 'Asia/Kolkata', ...overrides };
 }
 
 function configErrorOf(values: Record<string, string | undefined>): ConfigError {
@@ -95,6 +96,24 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain('short-pw');
   });
 
+  it('holds the password policy: PASSWORD_MIN_LENGTH 12–64 and PASSWORD_MIN_SCORE 3–4, and ADMIN_PASSWORD meets the length', () => {
+    expect(loadConfig(env()).passwordPolicy).toEqual({ minLength: 12, minScore: 3 });
+    expect(loadConfig(env({ PASSWORD_MIN_LENGTH: '16', PASSWORD_MIN_SCORE: '4' })).passwordPolicy).toEqual({ minLength: 16, minScore: 4 });
+    expect(configErrorOf(env({ PASSWORD_MIN_LENGTH: '8' })).setting).toBe('PASSWORD_MIN_LENGTH');
+    expect(configErrorOf(env({ PASSWORD_MIN_LENGTH: '65' })).setting).toBe('PASSWORD_MIN_LENGTH');
+    expect(configErrorOf(env({ PASSWORD_MIN_SCORE: '2' })).setting).toBe('PASSWORD_MIN_SCORE');
+    const error = configErrorOf(env({ PASSWORD_MIN_LENGTH: '24', ADMIN_EMAIL: 'boss@clinic.test', ADMIN_PASSWORD: 'twenty three characters' }));
+    expect(error.setting).toBe('ADMIN_PASSWORD');
+    expect(error.message).toContain('24 characters');
+  });
+
+  it('holds the upload limits: JSON bodies 100 KB unless JSON_BODY_LIMIT_KB says, the logo at most 96 KB (LOGO_MAX_KB)', () => {
+    expect(loadConfig(env()).uploadLimits).toEqual({ jsonBodyBytes: 100 * 1024, logoBytes: 96 * 1024 });
+    expect(loadConfig(env({ JSON_BODY_LIMIT_KB: '32', LOGO_MAX_KB: '24' })).uploadLimits).toEqual({ jsonBodyBytes: 32 * 1024, logoBytes: 24 * 1024 });
+    expect(configErrorOf(env({ JSON_BODY_LIMIT_KB: '4096' })).setting).toBe('JSON_BODY_LIMIT_KB');
+    expect(configErrorOf(env({ LOGO_MAX_KB: '500' })).setting).toBe('LOGO_MAX_KB');
+  });
+
   it('takes the first admin from ADMIN_EMAIL and ADMIN_PASSWORD', () => {
     expect(loadConfig(env({ ADMIN_EMAIL: 'Boss@Clinic.test', ADMIN_PASSWORD: 'a long enough password' })).admin).toEqual({
       email: 'boss@clinic.test',
@@ -117,10 +136,52 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain('only-twenty-bytes-xx');
   });
 
+  it('refuses in production a JWT_SECRET copied from an example or typed as a pattern, naming JWT_SECRET', () => {
+    for (const secret of ['change-me-change-me-change-me-change-me', 'your-jwt-secret-goes-here-at-least-32-bytes', 'a'.repeat(40), 'abababababababababababababababab12']) {
+      const error = configErrorOf(env({ NODE_ENV: 'production', JWT_SECRET: secret, ALLOWED_HOSTS: 'queue.clinic.example' }));
+      expect(error.setting, secret).toBe('JWT_SECRET');
+      expect(error.message).not.toContain(secret);
+    }
+    // 48 random bytes, as the message says to make one.
+    const random = 'q3J8vX0b9M2kT7wZ1sN4yH6cR5pL8dF0gA3eU9iO2uB7nV1xK4mC6tY0hS5jE8rW';
+    expect(loadConfig(env({ NODE_ENV: 'production', JWT_SECRET: random, ALLOWED_HOSTS: 'queue.clinic.example' })).production).toBe(true);
+  });
+
   it('accepts a 32-byte JWT_SECRET in production', () => {
-    const config = loadConfig(env({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET }));
+    const config = loadConfig(env({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, ALLOWED_HOSTS: 'queue.clinic.example' }));
     expect(config.production).toBe(true);
     expect(Buffer.from(config.jwtSecret).toString('utf8')).toBe(GOOD_SECRET);
+  });
+
+  it('refuses to start in production without a host list, naming ALLOWED_HOSTS; adds PUBLIC_URL’s host to a list', () => {
+    expect(configErrorOf(env({ NODE_ENV: 'production' })).setting).toBe('ALLOWED_HOSTS');
+    const config = loadConfig(env({ NODE_ENV: 'production', ALLOWED_HOSTS: 'Queue.Clinic.example:443, 10.0.0.20', PUBLIC_URL: 'https://status.clinic.example' }));
+    expect(config.allowedHosts).toEqual(['queue.clinic.example', '10.0.0.20', 'status.clinic.example']);
+    // In development an empty list means any host: a laptop on a LAN is reached by its address.
+    expect(loadConfig(env()).allowedHosts).toEqual([]);
+  });
+
+  it('refuses "*" and anything but exact origins in CORS_ORIGINS (the API works with credentials)', () => {
+    for (const value of ['*', 'https://*.clinic.example', 'portal.clinic.example', 'https://portal.clinic.example/path', 'ftp://files.clinic.example']) {
+      expect(configErrorOf(env({ CORS_ORIGINS: value })).setting, value).toBe('CORS_ORIGINS');
+    }
+    expect(loadConfig(env({ CORS_ORIGINS: 'https://portal.clinic.example, http://10.0.0.9:8080' })).corsOrigins).toEqual(['https://portal.clinic.example', 'http://10.0.0.9:8080']);
+  });
+
+  it('refuses a TRUST_PROXY that trusts everything or is not an address list', () => {
+    for (const value of ['true', '*', '1', '10.0.0.0/33', 'proxy.local']) {
+      const error = configErrorOf(env({ TRUST_PROXY: value }));
+      expect(error.setting, value).toBe('TRUST_PROXY');
+      expect(error.message).toContain('e.g. TRUST_PROXY=');
+    }
+    expect(loadConfig(env({ TRUST_PROXY: '10.0.0.5, 10.0.1.0/24, ::1' })).trustProxy).toEqual(['10.0.0.5', '10.0.1.0/24', '::1']);
+  });
+
+  it('refuses an address list entry that is not an address or CIDR range, naming its setting', () => {
+    for (const setting of ['DENY_CIDRS', 'STAFF_ALLOW_CIDRS', 'ADMIN_ALLOW_CIDRS']) {
+      for (const value of ['10.0.0.0/33', 'intranet', '10.0.0.0/8/1', '2001:db8::/129']) expect(configErrorOf(env({ [setting]: value })).setting, `${setting}=${value}`).toBe(setting);
+    }
+    expect(loadConfig(env({ STAFF_ALLOW_CIDRS: '10.0.0.0/8, 2001:db8::/32, 192.0.2.7' })).addressLists.staff).toEqual(['10.0.0.0/8', '2001:db8::/32', '192.0.2.7']);
   });
 
   it('generates a JWT secret in development and keeps it in DATA_DIR/secrets.json, so the next start uses the same', () => {
@@ -129,12 +190,37 @@ describe('loadConfig', () => {
     expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
     const file = join(dataDir, 'secrets.json');
     expect(statSync(file).mode & 0o077).toBe(0);
+    expect(statSync(dataDir).mode & 0o077).toBe(0);
     expect(Buffer.from(JSON.parse(readFileSync(file, 'utf8')).jwtSecret, 'base64')).toEqual(Buffer.from(first.jwtSecret));
 
     const second = loadConfig({ DATA_DIR: dataDir, TZ_QUEUE: 'UTC' });
     expect(Buffer.from(second.jwtSecret)).toEqual(Buffer.from(first.jwtSecret));
     const elsewhere = loadConfig({ DATA_DIR: tempDir(), TZ_QUEUE: 'UTC' });
     expect(Buffer.from(elsewhere.jwtSecret)).not.toEqual(Buffer.from(first.jwtSecret));
+  });
+
+  it('refuses to start in production without MASTER_KEY or AUDIT_KEY, naming each, and takes the master key from a file', () => {
+    const production = { NODE_ENV: 'production', ALLOWED_HOSTS: 'queue.clinic.example' };
+    expect(configErrorOf(env({ ...production, MASTER_KEY: undefined })).setting).toBe('MASTER_KEY');
+    expect(configErrorOf(env({ ...production, AUDIT_KEY: undefined })).setting).toBe('AUDIT_KEY');
+    expect(configErrorOf(env({ ...production, AUDIT_KEY: 'changeme-changeme-changeme-changeme' })).setting).toBe('AUDIT_KEY');
+    const file = join(tempDir(), 'master.key');
+    writeFileSync(file, `${GOOD_MASTER_KEY}\n`);
+    const config = loadConfig(env({ ...production, MASTER_KEY: undefined, MASTER_KEY_FILE: file }));
+    expect(Buffer.from(config.masterKey!).toString()).toBe(GOOD_MASTER_KEY);
+    expect(configErrorOf(env({ MASTER_KEY_FILE: file })).setting).toBe('MASTER_KEY_FILE');
+    expect(configErrorOf(env({ MASTER_KEY: undefined, MASTER_KEY_FILE: join(tempDir(), 'missing.key') })).setting).toBe('MASTER_KEY_FILE');
+  });
+
+  it('in development keeps a generated audit key, and leaves the master key to the keyring (made only for a database without keys)', () => {
+    const dataDir = tempDir();
+    const first = loadConfig({ DATA_DIR: dataDir, TZ_QUEUE: 'UTC' });
+    expect(first.masterKey).toBeUndefined();
+    expect(first.audit.key.length).toBeGreaterThanOrEqual(32);
+    expect(Buffer.from(first.audit.key)).not.toEqual(Buffer.from(first.jwtSecret));
+    const second = loadConfig({ DATA_DIR: dataDir, TZ_QUEUE: 'UTC' });
+    expect(Buffer.from(second.audit.key)).toEqual(Buffer.from(first.audit.key));
+    expect(Buffer.from(second.jwtSecret)).toEqual(Buffer.from(first.jwtSecret));
   });
 
   it('names DATA_DIR when the generated secret cannot be kept there', () => {
@@ -205,19 +291,26 @@ describe('the address in status links and QR codes (PUBLIC_URL unset)', () => {
 });
 
 /** Starts the built server expecting it to refuse: its exit code and what it printed. */
-async function startRefused(overrides: Record<string, string>) {
+/** The built server started with a fresh data folder and these settings, expected to refuse. */
+function startRefused(overrides: Record<string, string>) {
   const dataDir = tempDir();
-  const child = spawn(process.execPath, [SERVER_ENTRY], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(await freePort()), DATA_DIR: dataDir, DATABASE_URL: `sqlite:${join(dataDir, 'st.db')}`, ...overrides },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr, lines: stderr.split('\n').filter((l) => l.trim() !== '') };
+  return startRefusedServer({ DATA_DIR: dataDir, DATABASE_URL: `sqlite:${join(dataDir, 'st.db')}`, ...overrides });
 }
+
+describe('the settings an operator is shown', () => {
+  const ROOT = join(import.meta.dirname, '..', '..', '..');
+  const documented = (text: string, pattern: RegExp) => new Set([...text.matchAll(pattern)].map((m) => m[1]!));
+
+  it('lists every setting the server reads in .env.example and in the README, and none it does not read', () => {
+    const example = documented(readFileSync(join(ROOT, '.env.example'), 'utf8'), /^#?\s*([A-Z][A-Z0-9_]+)=/gm);
+    const readme = documented(readFileSync(join(ROOT, 'README.md'), 'utf8'), /`([A-Z][A-Z0-9_]+)`/g);
+    // Read outside envSchema: Twilio's are issue 17's, the rest belong to tests and tools.
+    const elsewhere = new Set(['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM_SMS', 'TWILIO_FROM_WHATSAPP', 'TWILIO_API_URL']);
+    expect(SETTING_NAMES.filter((name) => !example.has(name))).toEqual([]);
+    expect(SETTING_NAMES.filter((name) => !readme.has(name))).toEqual([]);
+    expect([...example].filter((name) => !SETTING_NAMES.includes(name) && !elsewhere.has(name))).toEqual([]);
+  });
+});
 
 describe('starting the server with a bad setting', () => {
   it.each([
@@ -228,6 +321,10 @@ describe('starting the server with a bad setting', () => {
     ['TZ_QUEUE', { TZ_QUEUE: 'Nowhere/Special' }],
     ['PORT', { PORT: 'eighty' }],
     ['REDIS_URL', { REDIS_URL: `redis://127.0.0.1:1` }],
+    ['ALLOWED_HOSTS', { NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, MASTER_KEY: GOOD_MASTER_KEY, AUDIT_KEY: GOOD_AUDIT_KEY }],
+    ['MASTER_KEY', { NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, ALLOWED_HOSTS: 'queue.clinic.example' }],
+    ['CORS_ORIGINS', { CORS_ORIGINS: '*' }],
+    ['TRUST_PROXY', { TRUST_PROXY: 'true' }],
   ])('stops with a non-zero exit and one line on stderr naming %s', async (setting, overrides) => {
     const result = await startRefused(overrides);
     expect(result.code, result.stderr).not.toBe(0);

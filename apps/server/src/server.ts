@@ -10,6 +10,8 @@ function fail(message: string): never {
 function describeStartError(error: unknown, config: Config): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string }).code;
+  // A setting found wrong only once the database is open (a MASTER_KEY that does not open its keys) names itself.
+  if (error instanceof ConfigError) return message;
   if (code === 'EADDRINUSE') return `PORT: ${config.port} is already in use`;
   if (message.includes('redis') || message.includes('6379')) return `REDIS_URL: cannot connect (${message})`;
   return `DATABASE_URL: cannot open the ${config.database.kind} database (${message})`;

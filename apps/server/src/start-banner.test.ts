@@ -6,6 +6,7 @@ import { lanAddress } from './config.js';
 import { prettyLine } from './lib/pretty-log.js';
 import { startBanner } from './start-banner.js';
 import { startChildServer, type ChildServer } from './test/child-server.js';
+import { StaffSignIn, fetchCall } from './test/admin-sign-in.js';
 import { TEST_PASSWORD, TEST_SECRET } from './test/test-app.js';
 
 describe('the start banner', () => {
@@ -42,6 +43,7 @@ describe('the start banner', () => {
   it('a first start shows the generated password once, as the last thing before the logs', () => {
     const text = startBanner({ config: base, port: 3000, admin: { email: 'admin@smart-token.local', password: 'Zx9-generated' } });
     expect(text.trimEnd().split('\n').at(-1)).toContain('sign in as admin@smart-token.local with password Zx9-generated');
+    expect(text.trimEnd().split('\n').at(-1)).toContain('you will set up two-step sign-in: have an authenticator app ready');
   });
 });
 
@@ -109,8 +111,8 @@ describe('the started server (child process)', () => {
     }
     expect(out).toContain(`Status links and QR codes point to http://${lan}:${server.port}, this machine's address on the local network`);
     // The link a patient is given is that address, not 127.0.0.1.
-    const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'boss@clinic.test', password: TEST_PASSWORD }) });
-    const auth = { authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}`, 'content-type': 'application/json' };
+    const login = await new StaffSignIn(fetchCall(server.url)).signIn('boss@clinic.test', TEST_PASSWORD);
+    const auth = { authorization: `Bearer ${login.accessToken}`, 'content-type': 'application/json' };
     const dept = (await (await fetch(`${server.url}/api/v1/departments`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'General OPD', code: 'GEN' }) })).json()) as { id: string };
     const issued = await fetch(`${server.url}/api/v1/tokens`, { method: 'POST', headers: auth, body: JSON.stringify({ departmentId: dept.id, patient: { name: 'Asha Rao', phone: '+919876543210' } }) });
     expect(issued.status).toBe(201);

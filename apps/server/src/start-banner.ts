@@ -34,9 +34,12 @@ function phoneLines({ config }: BannerInput): string[] {
   }
 }
 
+/** Admins must turn on 2FA at their first sign-in (modules/auth): the operator should have the phone ready. */
+const FIRST_SIGN_IN_2FA = 'At this first sign-in you will set up two-step sign-in: have an authenticator app ready on your phone.';
+
 function signInLine({ admin }: BannerInput): string {
-  if (admin?.password) return `First start: sign in as ${admin.email} with password ${admin.password}  (shown once; change it)`;
-  if (admin) return `First start: sign in as ${admin.email} with ADMIN_PASSWORD.`;
+  if (admin?.password) return `First start: sign in as ${admin.email} with password ${admin.password}  (shown once; change it). ${FIRST_SIGN_IN_2FA}`;
+  if (admin) return `First start: sign in as ${admin.email} with ADMIN_PASSWORD. ${FIRST_SIGN_IN_2FA}`;
   // Accounts exist (the first start made an admin): how to get in when a password is lost.
   return 'Sign in with your staff account. A forgotten password: npm run cli -- reset-password --email <email>';
 }

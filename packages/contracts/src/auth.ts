@@ -7,10 +7,22 @@ export const MAX_PASSWORD_LENGTH = 128;
 export const emailSchema = z.string().trim().toLowerCase().max(254).email();
 export const passwordSchema = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
 
+/** A one-time code: 6 digits (RFC 6238, SHA-1, 30 s). */
+export const totpCodeSchema = z.string().trim().regex(/^\d{6}$/, 'six digits');
+export const RECOVERY_CODE_COUNT = 10;
+/** A recovery code as shown (`abcde-fghij`); typed with or without the dash, in any case. */
+export const recoveryCodePattern = /^[a-z2-9]{5}-?[a-z2-9]{5}$/i;
+/** What a person types as the second factor at sign-in: a code of the app, or a recovery code. */
+export const otpSchema = z
+  .string()
+  .trim()
+  .max(16)
+  .refine((v) => /^\d{6}$/.test(v) || recoveryCodePattern.test(v), 'six digits, or a recovery code like abcde-fghij');
+
 export const loginBodySchema = z.strictObject({
   email: z.string().trim().toLowerCase().min(1).max(254),
   password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
-  otp: z.string().regex(/^\d{6}$/).optional(),
+  otp: otpSchema.optional().describe('the 6-digit code of the authenticator app, or one of the recovery codes'),
 });
 export type LoginBody = z.infer<typeof loginBodySchema>;
 
@@ -32,6 +44,7 @@ export const sessionResponseSchema = z.object({
   csrfToken: z.string().describe('send back as x-csrf-token on cookie-authenticated writes'),
   user: userSchema,
   passwordChangeRequired: z.literal(true).optional().describe('an admin reset the password: only /auth/me and /auth/password until it is changed'),
+  mfaEnrolmentRequired: z.literal(true).optional().describe('an admin without 2FA: only /auth/me and /auth/2fa/setup, /auth/2fa/enable until it is on'),
 });
 export type SessionResponse = z.infer<typeof sessionResponseSchema>;
 
@@ -72,7 +85,13 @@ export const updateUserBodySchema = z.strictObject({
 export type UpdateUserBody = z.infer<typeof updateUserBodySchema>;
 
 /** Who I am; `passwordChangeRequired` while an admin's reset waits for my new password. */
-export const meSchema = userSchema.extend({ passwordChangeRequired: z.literal(true).optional() });
+export const meSchema = userSchema.extend({
+  passwordChangeRequired: z.literal(true).optional(),
+  mfaEnrolmentRequired: z.literal(true).optional().describe('an admin who must turn on two-step sign-in before anything else'),
+  twoFactorEnabled: z.boolean(),
+  /** Where I may act: these departments, or null for every department (admins; receptionists unless the clinic confines them). */
+  departmentIds: z.array(idSchema).nullable(),
+});
 export type Me = z.infer<typeof meSchema>;
 
 /** A user as the admin's list shows them: disabled, and whether the whole account is locked after many failed sign-ins. */
@@ -80,3 +99,17 @@ export const staffUserSchema = userSchema.extend({ disabled: z.boolean(), locked
 export type StaffUser = z.infer<typeof staffUserSchema>;
 
 export const temporaryPasswordSchema = z.object({ temporaryPassword: z.string() });
+
+/** The start of 2FA enrolment: the secret for the authenticator app, also as an otpauth:// URL for a QR code. */
+export const twoFactorSetupSchema = z.object({
+  secret: z.string().describe('base32, for typing into the app by hand'),
+  otpauthUrl: z.string().describe('otpauth://totp/… for the QR code'),
+});
+export type TwoFactorSetup = z.infer<typeof twoFactorSetupSchema>;
+
+export const enableTwoFactorBodySchema = z.strictObject({ otp: totpCodeSchema });
+export type EnableTwoFactorBody = z.infer<typeof enableTwoFactorBodySchema>;
+
+/** Shown once, when 2FA is turned on: each works once in place of a code. */
+export const recoveryCodesSchema = z.object({ recoveryCodes: z.array(z.string()).length(RECOVERY_CODE_COUNT) });
+export type RecoveryCodes = z.infer<typeof recoveryCodesSchema>;

@@ -9,3 +9,6 @@ export * from './state-machine.js';
 export * from './display.js';
 export * from './settings.js';
 export * from './reports.js';
+export * from './users.js';
+export * from './security-feed.js';
+export * from './audit.js';

@@ -16,6 +16,8 @@ export const publicStatusSchema = z.object({
   number: z.string(),
   status: tokenStatusSchema,
   departmentName: z.string(),
+  /** The department's name in the clinic's other languages, where the admin gave one: the page shows the patient's. */
+  departmentNames: z.object({ hi: z.string().optional(), ar: z.string().optional() }),
   position: z.number().int().nullable(),
   peopleAhead: z.number().int().nullable(),
   estimatedWait: estimatedWaitSchema.nullable(),
@@ -29,6 +31,8 @@ export const checkInBodySchema = z.strictObject({
   name: z.string().trim().min(1).max(MAX_NAME_LENGTH),
   phone: phoneInputSchema,
   notify: notifySchema.optional(),
+  /** For a department whose self check-in is `phone`: the code on the waiting area's QR poster. */
+  joinCode: z.string().trim().max(32).optional(),
 });
 export const checkInResponseSchema = z.object({
   number: z.string(),
@@ -59,3 +63,33 @@ export const boardSchema = z.object({
   recent: z.array(boardCall),
 });
 export type Board = z.infer<typeof boardSchema>;
+
+/** A screen pairs itself with the code shown once in Admin → Devices (spaces and dashes are ignored). */
+export const pairDeviceBodySchema = z.strictObject({
+  pairingCode: z
+    .string()
+    .max(32)
+    .transform((code) => code.replace(/[\s-]/g, ''))
+    .pipe(z.string().regex(/^\d{8}$/, 'must be the 8 digits shown in Admin → Devices')),
+});
+export type PairDeviceBody = z.infer<typeof pairDeviceBodySchema>;
+
+/** The paired device, as the screen needs it (never its key), and the CSRF token its writes send back. */
+export const pairedDeviceSchema = z.object({
+  device: z.object({
+    id: idSchema,
+    name: z.string(),
+    role: z.enum(['display', 'kiosk']),
+    departmentIds: z.array(idSchema),
+    privacy: privacyProfileSchema,
+  }),
+  csrfToken: z.string(),
+});
+export type PairedDevice = z.infer<typeof pairedDeviceSchema>;
+
+/** What the phone join page shows before the patient types anything. */
+export const joinPageSchema = z.object({
+  departmentName: z.string(),
+  names: z.object({ hi: z.string().optional(), ar: z.string().optional() }),
+});
+export type JoinPage = z.infer<typeof joinPageSchema>;

@@ -56,7 +56,12 @@ export const tokenSchema = z.object({
   estimatedWait: estimatedWaitSchema.optional(),
   counterId: idSchema.optional(),
   recallCount: z.number().int(),
-  patient: z.object({ name: z.string(), phoneLast4: z.string() }),
+  patient: z.object({
+    name: z.string(),
+    phoneLast4: z.string(),
+    /** Withheld (name and digits empty): the reader does not work in the token's department. */
+    hidden: z.literal(true).optional(),
+  }),
   issuedAt: isoDateTime,
   calledAt: isoDateTime.optional(),
   startedAt: isoDateTime.optional(),
@@ -66,10 +71,19 @@ export const tokenSchema = z.object({
 });
 export type Token = z.infer<typeof tokenSchema>;
 
+/**
+ * Who took a history entry's action: a signed-in person (named in `by`), the server itself (a parked
+ * patient's return, a no-show after the last recall), or the patient checking in at a kiosk or phone.
+ * Screens say the last two in the reader's language; `by` is the English label.
+ */
+export const ACTOR_KINDS = ['person', 'system', 'self-check-in'] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
+
 export const historyEntrySchema = z.object({
   action: z.enum(HISTORY_ACTIONS),
   at: isoDateTime,
   by: z.string(),
+  byKind: z.enum(ACTOR_KINDS),
   fromStatus: tokenStatusSchema.nullable(),
   toStatus: tokenStatusSchema,
   departmentId: idSchema,

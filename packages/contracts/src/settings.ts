@@ -49,3 +49,10 @@ export const statusAddressSchema = z.object({
   reachableFromPhones: z.boolean(),
 });
 export type StatusAddress = z.infer<typeof statusAddressSchema>;
+
+/** Who works where: whether receptionists act in every department or only in those assigned to them. */
+export const accessSettingsSchema = z.strictObject({
+  /** True (the default): receptionists act in every department; false: only in their own. */
+  receptionistsEverywhere: z.boolean(),
+});
+export type AccessSettings = z.infer<typeof accessSettingsSchema>;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../app.js';
 import { loadConfig } from '../config.js';
 import { runCli } from '../test/child-server.js';
+import { StaffSignIn, injectCall } from '../test/admin-sign-in.js';
 import { TEST_SECRET } from '../test/test-app.js';
 
 const ROLES = ['admin', 'receptionist', 'doctor', 'display', 'kiosk'];
@@ -34,6 +35,9 @@ describe('the smart-token CLI on SQLite', () => {
   });
 
   const login = (email: string, password: string) => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+  /** Signs in as a person would, the demo's admin enrolling in 2FA at the first sign-in. */
+  let staff: StaffSignIn;
+  const signIn = (email: string, password: string) => (staff ??= new StaffSignIn(injectCall(app.inject.bind(app)))).signIn(email, password);
 
   function demoLogins(stdout: string) {
     return stdout
@@ -60,7 +64,7 @@ describe('the smart-token CLI on SQLite', () => {
   it('demo makes the departments GEN, LAB, PHA and BIL with their counters', async () => {
     for (const code of ['GEN', 'LAB', 'PHA', 'BIL']) expect(demoOutput).toMatch(new RegExp(`^Department ${code} \\(`, 'm'));
     const admin = demoLogins(demoOutput).find((l) => l.role === 'admin')!;
-    const token = (await login(admin.email, admin.password)).json<{ accessToken: string }>().accessToken;
+    const token = (await signIn(admin.email, admin.password)).accessToken;
     const departments = await app.inject({ method: 'GET', url: '/api/v1/departments', headers: { authorization: `Bearer ${token}` } });
     expect(departments.json<{ code: string }[]>().map((d) => d.code).sort()).toEqual(['BIL', 'GEN', 'LAB', 'PHA']);
     const counters = await app.inject({ method: 'GET', url: '/api/v1/counters', headers: { authorization: `Bearer ${token}` } });
@@ -70,11 +74,7 @@ describe('the smart-token CLI on SQLite', () => {
   it('demo prints one login per role, and each signs in with that role', async () => {
     const logins = demoLogins(demoOutput);
     expect(logins.map((l) => l.role)).toEqual(ROLES);
-    for (const { role, email, password } of logins) {
-      const res = await login(email, password);
-      expect(res.statusCode, `${role}: ${res.body}`).toBe(200);
-      expect(res.json<{ user: { role: string } }>().user.role).toBe(role);
-    }
+    for (const { role, email, password } of logins) expect((await signIn(email, password)).user.role).toBe(role);
   });
 
   it('demo run a second time succeeds, changes nothing and prints no new passwords', async () => {
@@ -83,8 +83,7 @@ describe('the smart-token CLI on SQLite', () => {
     expect(demoLogins(again.stdout)).toEqual([]);
     expect(again.stdout).toContain('exists');
     const admin = demoLogins(demoOutput).find((l) => l.role === 'admin')!;
-    expect((await login(admin.email, admin.password)).statusCode).toBe(200);
-    const token = (await login(admin.email, admin.password)).json<{ accessToken: string }>().accessToken;
+    const token = (await signIn(admin.email, admin.password)).accessToken;
     const departments = await app.inject({ method: 'GET', url: '/api/v1/departments', headers: { authorization: `Bearer ${token}` } });
     expect(departments.json<unknown[]>()).toHaveLength(4);
   });
@@ -143,6 +142,28 @@ describe('the smart-token CLI on SQLite', () => {
     expect((await login('reset@clinic.test', old)).statusCode).toBe(401);
     expect((await login('reset@clinic.test', fresh!)).statusCode).toBe(200);
     expect((await me()).statusCode).toBe(401);
+  });
+
+  it('reset-2fa turns off a lost phone’s two-step sign-in: sessions end, the password alone then asks to enrol again', async () => {
+    const password = 'the admin who lost a phone';
+    expect((await runCli(['create-user', '--email', 'lost.phone@clinic.test', '--name', 'Lost Phone', '--role', 'admin', '--password', password], env)).code).toBe(0);
+    const session = await signIn('lost.phone@clinic.test', password);
+    const me = () => app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${session.accessToken}` } });
+    expect((await me()).json<{ twoFactorEnabled: boolean }>().twoFactorEnabled).toBe(true);
+    // Without a code the password is not enough…
+    expect((await login('lost.phone@clinic.test', password)).json<{ code: string }>().code).toBe('OTP_REQUIRED');
+
+    const reset = await runCli(['reset-2fa', '--email', 'lost.phone@clinic.test'], env);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stdout).toContain('Two-step sign-in is off for lost.phone@clinic.test');
+    expect((await me()).statusCode).toBe(401);
+    // …and after the reset the password signs in to enrolment only.
+    const again = await login('lost.phone@clinic.test', password);
+    expect(again.statusCode).toBe(200);
+    expect(again.json<{ mfaEnrolmentRequired?: boolean }>().mfaEnrolmentRequired).toBe(true);
+    const missing = await runCli(['reset-2fa', '--email', 'nobody@clinic.test'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('nobody@clinic.test');
   });
 
   it('reset-password for an unknown email fails naming it', async () => {

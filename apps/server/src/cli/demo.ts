@@ -5,10 +5,10 @@ import type { DepartmentsService } from '../modules/departments/departments.serv
 import type { UsersService } from '../modules/users/users.service.js';
 
 const DEMO_DEPARTMENTS = [
-  { code: 'GEN', name: 'General OPD', selfCheckIn: true, counters: ['Room 1', 'Room 2', 'Room 3'] },
-  { code: 'LAB', name: 'Laboratory', selfCheckIn: false, counters: ['Sample Desk 1', 'Sample Desk 2'] },
-  { code: 'PHA', name: 'Pharmacy', selfCheckIn: false, counters: ['Window 1'] },
-  { code: 'BIL', name: 'Billing', selfCheckIn: true, counters: ['Cash 1'] },
+  { code: 'GEN', name: 'General OPD', selfCheckIn: 'kiosk' as const, counters: ['Room 1', 'Room 2', 'Room 3'] },
+  { code: 'LAB', name: 'Laboratory', selfCheckIn: 'off' as const, counters: ['Sample Desk 1', 'Sample Desk 2'] },
+  { code: 'PHA', name: 'Pharmacy', selfCheckIn: 'off' as const, counters: ['Window 1'] },
+  { code: 'BIL', name: 'Billing', selfCheckIn: 'kiosk' as const, counters: ['Cash 1'] },
 ] as const;
 
 const DEMO_USERS: { role: Role; name: string }[] = [

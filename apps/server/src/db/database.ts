@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { Database as DatabaseConfig } from '../config.js';
+import { EncryptedColumns, type KeyHolder } from '../modules/keys/encrypted-columns.js';
 import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -17,14 +18,20 @@ export interface Database {
   readonly dialect: Dialect;
   /** Where it connects (PostgreSQL's LISTEN needs a connection of its own). */
   readonly config: DatabaseConfig;
+  /** Its keyring, once opened (modules/keys/keyring.ts): reads decrypt patients' data through it, writes encrypt with it. */
+  readonly keys: KeyHolder;
   /** Runs work in a transaction; on SQLite, works that arrive together share one commit (one fsync). */
   transact<T>(work: Work<T>): Promise<T>;
   close(): Promise<void>;
 }
 
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
-/** Connections per instance unless DATABASE_POOL_SIZE says otherwise; bench/FINDINGS.md §3 has the measurement. */
-const PG_POOL_SIZE = 10;
+/**
+ * Connections per instance unless DATABASE_POOL_SIZE says otherwise. Few on purpose: the hot commands
+ * queue on one department row, and more connections only make more of them wait there (bench/FINDINGS.md
+ * §3: 5 against 10 and 20 gave more calls a second at a lower p99, on one instance and on two).
+ */
+const PG_POOL_SIZE = 5;
 /** Upper bound on works sharing one SQLite commit, so one batch never holds the writer for long. */
 const MAX_GROUP_COMMIT = 128;
 const PG_RETRYABLE = new Set(['40001', '40P01']);
@@ -33,14 +40,25 @@ const PG_MAX_ATTEMPTS = 5;
 // bigint columns hold epoch milliseconds and counts, well inside Number's exact range.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+/**
+ * Opens (making it when new) the SQLite file: a new file and its folder are readable by this
+ * user only (0600, 0700), and SQLite gives its -wal and -shm files the same mode; patients' data
+ * is not left to the process umask.
+ */
 export function openSqlite(path: string): SQLite.Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+  }
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
   // FULL: an acknowledged commit survives a power cut, not only a crash of the process.
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
   sqlite.pragma('foreign_keys = ON');
+  // Deleted and overwritten content is zeroed, not left in free space: plaintext rows encrypted after
+  // an upgrade, and values erased, are gone from the file (modules/keys/at-rest.test.ts found them there).
+  sqlite.pragma('secure_delete = ON');
   return sqlite;
 }
 
@@ -165,16 +183,18 @@ function createPostgresTransactor(db: Kysely<DB>): Database['transact'] {
 }
 
 export function createDatabase(config: DatabaseConfig): Database {
+  // Every result passes through it: encrypted columns come back decrypted (once the keyring is open).
+  const keys = new EncryptedColumns();
   if (config.kind === 'sqlite') {
-    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(config.path)) }) });
-    return { db, dialect: 'sqlite', config, transact: createSqliteTransactor(db), close: () => db.destroy() };
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(config.path)) }), plugins: [keys] });
+    return { db, dialect: 'sqlite', config, keys, transact: createSqliteTransactor(db), close: () => db.destroy() };
   }
   const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? PG_POOL_SIZE });
   pool.on('connect', nameStatements);
   // An idle client's error (a restarted server) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', config, transact: createPostgresTransactor(db), close: () => db.destroy() };
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [keys] });
+  return { db, dialect: 'postgres', config, keys, transact: createPostgresTransactor(db), close: () => db.destroy() };
 }
 
 /** Named statements a connection keeps prepared; past this many distinct texts, the rest run unnamed. */

@@ -9,6 +9,14 @@ import * as counterHistoryBoardSettings from './migrations/2026_12_02_0300_count
 import * as setupAdmin from './migrations/2026_12_02_0101_setup_admin.js';
 import * as uniqueSetupNames from './migrations/2026_12_02_0102_unique_setup_names.js';
 import * as sessionSecurity from './migrations/2026_12_02_0401_session_security.js';
+import * as twoFactor from './migrations/2026_12_03_0501_two_factor.js';
+import * as devices from './migrations/2026_12_03_0502_devices.js';
+import * as userDepartments from './migrations/2026_12_03_0503_user_departments.js';
+import * as securityEventCounts from './migrations/2026_12_03_0504_security_event_counts.js';
+import * as recoveryCodesArgon2 from './migrations/2026_12_04_0505_recovery_codes_argon2.js';
+import * as patientEncryption from './migrations/2026_12_05_0601_patient_encryption.js';
+import * as auditTrail from './migrations/2026_12_05_0602_audit_trail.js';
+import * as backups from './migrations/2026_12_05_0603_backups.js';
 
 /** Migrations are listed here, not read from the folder, so the built server needs no file scanning. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +30,14 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_02_0101_setup_admin': setupAdmin,
   '2026_12_02_0102_unique_setup_names': uniqueSetupNames,
   '2026_12_02_0401_session_security': sessionSecurity,
+  '2026_12_03_0501_two_factor': twoFactor,
+  '2026_12_03_0502_devices': devices,
+  '2026_12_03_0503_user_departments': userDepartments,
+  '2026_12_03_0504_security_event_counts': securityEventCounts,
+  '2026_12_04_0505_recovery_codes_argon2': recoveryCodesArgon2,
+  '2026_12_05_0601_patient_encryption': patientEncryption,
+  '2026_12_05_0602_audit_trail': auditTrail,
+  '2026_12_05_0603_backups': backups,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };
@@ -31,4 +47,10 @@ export async function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Migrates up (or down) to the named migration: tests of a migration start from the state before it. */
+export async function migrateTo<T>(db: Kysely<T>, name: string): Promise<void> {
+  const { error } = await new Migrator({ db: db as Kysely<unknown>, provider }).migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);
 }

@@ -1,12 +1,15 @@
 import type { Generated } from 'kysely';
-import type { HistoryAction, Priority, Role, TokenStatus } from '@smart-token/contracts';
+import type { DeviceRole, HistoryAction, JoinCodeRotation, PrivacyProfile, Priority, Role, SecurityFeedKind, SelfCheckInMode, TokenStatus } from '@smart-token/contracts';
 
 /** Row types of every table, as Kysely sees them. Times are epoch milliseconds; booleans are 0/1. */
 export interface DepartmentsTable {
   id: string;
   code: string;
   name: string;
-  self_check_in: number;
+  /** Who may check in without reception: 'off', 'kiosk' (a kiosk of the department) or 'phone' (with the join code). */
+  self_check_in: SelfCheckInMode;
+  /** How often the phone join code rotates; null: the server's default. */
+  join_code_rotation: JoinCodeRotation | null;
   max_wait_minutes: number;
   max_recalls: number;
   park_return_after: number;
@@ -40,6 +43,22 @@ export interface UsersTable {
   disabled_at: number | null;
   /** When an admin reset the password; the user must change it before anything else. */
   password_reset_at: number | null;
+  /** The TOTP secret, sealed (lib/sealing.ts); set and not enabled while enrolment waits for a code. */
+  totp_secret_sealed: Generated<string | null>;
+  /** When 2FA was turned on; null: off. */
+  totp_enabled_at: Generated<number | null>;
+  /** The time step of the last TOTP code accepted (replay refusal). */
+  totp_last_step: Generated<number | null>;
+}
+
+/** One-time 2FA recovery codes, hashed. */
+export interface RecoveryCodesTable {
+  id: string;
+  /** argon2id of the code (dash removed, lower case); `sha256:<hex>` for codes given out before 0505. */
+  code_hash: string;
+  user_id: string;
+  created_at: number;
+  used_at: number | null;
 }
 
 export interface SessionsTable {
@@ -82,9 +101,13 @@ export interface TokensTable {
   park_remaining: number | null;
   counter_id: string | null;
   recall_count: number;
+  /** The patient's identifiers, each an `enc1.…` value (modules/keys); read decrypted through the database's plugin. */
   patient_name: string;
   phone_e164: string;
   phone_last4: string;
+  /** Keyed blind indexes of the phone and of its last four digits (modules/keys); null only before the keyring filled them. */
+  phone_index: string | null;
+  last4_index: string | null;
   language: string | null;
   notify_channel: string | null;
   status_key_hash: string;
@@ -182,12 +205,120 @@ export interface SettingsTable {
   updated_at: number;
 }
 
+/** A board or kiosk's API key (migration 2026_12_03_0502). */
+export interface DevicesTable {
+  id: string;
+  name: string;
+  role: DeviceRole;
+  key_hash: string;
+  prefix: string;
+  screen_key_hash: string | null;
+  privacy: PrivacyProfile;
+  created_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface DeviceDepartmentsTable {
+  device_id: string;
+  department_id: string;
+}
+
+export interface DevicePairingCodesTable {
+  code_hash: string;
+  device_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** The departments a person works in (a doctor acts only there). */
+export interface UserDepartmentsTable {
+  user_id: string;
+  department_id: string;
+}
+
+/** How often one kind of refusal happened in one minute (the security feed); see security-feed. */
+export interface SecurityEventCountsTable {
+  minute: number;
+  kind: SecurityFeedKind;
+  rule: string;
+  route: string;
+  ip: string;
+  count: number;
+}
+
+/** An audit event as recorded (in the transaction of its change), before the chainer keys it into the trail. */
+export interface AuditPendingTable {
+  id: string;
+  at: number;
+  type: string;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_label: string | null;
+  subject_kind: string | null;
+  subject_id: string | null;
+  subject_label: string | null;
+  action: string;
+  outcome: string;
+  ip: string | null;
+  request_id: string | null;
+  /** JSON; never a patient's name or phone. */
+  details: string | null;
+}
+
+/** The audit trail: append-only (a trigger refuses UPDATE and DELETE), each entry's MAC chained to the one before. */
+export interface AuditEntriesTable extends AuditPendingTable {
+  seq: number;
+  prev_mac: string;
+  mac: string;
+  chained_at: number;
+}
+
+/** Which tokens an audit entry concerns: the index behind "who saw this patient's data". */
+export interface AuditRecordsTable {
+  token_id: string;
+  entry_seq: number;
+}
+
+/** The scheduled backup's lease: one row per local day; finished_at null means taken and not (yet) done. */
+export interface BackupRunsTable {
+  day: string;
+  instance: string;
+  started_at: number;
+  finished_at: number | null;
+  /** The encrypted backup's file name, once done. */
+  file: string | null;
+  /** Why the last attempt failed; it is tried again once its lease expires. */
+  error: string | null;
+}
+
+/** The keys that encrypt patients' identifiers, wrapped by the master key (migration 2026_12_05_0601). */
+export interface DataKeysTable {
+  id: string;
+  /** 'data' encrypts values; 'index' keys the blind indexes. */
+  purpose: 'data' | 'index';
+  wrapped: string;
+  created_at: number;
+  /** When it became the key new values are encrypted under; null while a rotation announces it. */
+  activated_at: number | null;
+  /** When a rotation had moved every value off it; kept so a straggler written under it still reads. */
+  retired_at: number | null;
+}
+
 export interface DB {
+  data_keys: DataKeysTable;
+  devices: DevicesTable;
+  device_departments: DeviceDepartmentsTable;
+  device_pairing_codes: DevicePairingCodesTable;
   departments: DepartmentsTable;
   counters: CountersTable;
   users: UsersTable;
+  user_departments: UserDepartmentsTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
+  recovery_codes: RecoveryCodesTable;
   tokens: TokensTable;
   token_transitions: TokenTransitionsTable;
   services: ServicesTable;
@@ -199,4 +330,9 @@ export interface DB {
   department_event_seqs: DepartmentEventSeqsTable;
   live_tickets: LiveTicketsTable;
   settings: SettingsTable;
+  security_event_counts: SecurityEventCountsTable;
+  audit_pending: AuditPendingTable;
+  audit_entries: AuditEntriesTable;
+  audit_records: AuditRecordsTable;
+  backup_runs: BackupRunsTable;
 }

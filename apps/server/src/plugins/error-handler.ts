@@ -1,8 +1,18 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorCode, Problem } from '@smart-token/contracts';
 import { AppError, TITLES, type FieldError } from '../errors.js';
+import { newId } from '../lib/ids.js';
+import { PERMISSIONS_POLICY } from './security.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The problem code the request was answered with, if it failed (the security feed reads it). */
+    problemCode: string | undefined;
+  }
+}
 
 const PROBLEM_TYPE = 'about:blank';
 const MAX_FIELD_ERRORS = 20;
@@ -126,13 +136,56 @@ function sendProblem(reply: FastifyReply, value: Problem, headers?: Record<strin
  */
 export function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   reply.header('x-request-id', request.id);
-  return sendProblem(reply, toProblem(error, request.id));
+  return sendProblem(reply, toProblem(error, request.id), BARE_ERROR_HEADERS);
+}
+
+/**
+ * The protective headers for answers made before any hook runs (helmet's among them): a JSON
+ * problem that nothing may sniff, frame, cache or be referred from.
+ */
+const BARE_ERROR_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-xss-protection': '0',
+  'cross-origin-opener-policy': 'same-origin',
+  'permissions-policy': PERMISSIONS_POLICY,
+};
+
+/**
+ * For Fastify's `clientErrorHandler`: Node refuses a request before it becomes one (too slow, headers
+ * too large, not HTTP) and writes to the socket itself. The client still gets problem+json with a
+ * request id, at debug level in the log (a slow or broken client is not the server's error).
+ */
+export function clientErrorHandler(this: FastifyInstance, error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const requestId = newId();
+  const value =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? problem(408, 'REQUEST_TIMEOUT', 'The request took too long to arrive; send it again in one go.', requestId)
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? problem(431, 'HEADERS_TOO_LARGE', 'The request headers are too large.', requestId)
+        : problem(400, 'VALIDATION_FAILED', 'The request is not valid HTTP.', requestId);
+  this.log.debug({ code: error.code, status: value.status, requestId }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify(value);
+    socket.write(
+      `HTTP/1.1 ${value.status} ${value.title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\n${Object.entries(BARE_ERROR_HEADERS)
+        .map(([name, v]) => `${name}: ${v}\r\n`)
+        .join('')}Connection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 export const errorHandlerPlugin = fp(
   async (app: FastifyInstance) => {
+    app.decorateRequest('problemCode', undefined);
     app.setErrorHandler((error: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
       const value = toProblem(error, request.id);
+      request.problemCode = value.code;
       if (value.status >= 500) request.log.error({ err: error }, 'request failed');
       else request.log.info({ code: value.code, status: value.status }, value.detail);
       return sendProblem(reply, value, error instanceof AppError ? error.headers : undefined);

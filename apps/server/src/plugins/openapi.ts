@@ -3,6 +3,26 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { accessOf } from '../modules/role-matrix.js';
+
+type TransformInput = Parameters<typeof jsonSchemaTransform>[0];
+
+/**
+ * The zod schemas as JSON Schema, and who may call each operation from the role matrix: an
+ * `x-roles` list (empty for a public operation, with `x-public: true`) and a "Roles: …" line in
+ * its description, so the published document prints the table the server enforces.
+ */
+function withRoles(input: TransformInput): ReturnType<typeof jsonSchemaTransform> {
+  const out = jsonSchemaTransform(input);
+  const method = String([input.route.method].flat()[0]);
+  const access = accessOf(method, input.url);
+  if (!access) return out;
+  const schema = out.schema as Record<string, unknown>;
+  const line = access.public ? 'Roles: public (no sign-in).' : `Roles: ${access.roles.join(', ')}.`;
+  const description = typeof schema.description === 'string' ? `${schema.description}\n\n${line}` : line;
+  const documented: Record<string, unknown> = { ...schema, description, 'x-roles': access.public ? [] : [...access.roles], ...(access.public && { 'x-public': true }) };
+  return { ...out, schema: documented };
+}
 
 /** OpenAPI 3 generated from the routes' zod schemas: /api/openapi.json, browsable at /api/docs. */
 export const openApiPlugin = fp(
@@ -18,7 +38,7 @@ export const openApiPlugin = fp(
           },
         },
       },
-      transform: jsonSchemaTransform,
+      transform: withRoles,
     });
     await app.register(swaggerUi, {
       routePrefix: '/api/docs',

@@ -18,6 +18,20 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Starts the built server with `env` (on a free port) and waits for it to exit: for starts that must be refused. */
+export async function startRefused(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string; lines: string[] }> {
+  const child = spawn(process.execPath, [SERVER_ENTRY], {
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(await freePort()), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr, lines: stderr.split('\n').filter((line) => line.trim() !== '') };
+}
+
 export interface ChildServer {
   url: string;
   port: number;

@@ -76,8 +76,9 @@ export function RequireRole({ roles, children }: { roles: Role[]; children: Reac
   const location = useLocation();
   if (me.isPending) return <p role="status">{t('loading')}</p>;
   if (!me.data) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname)}`} replace />;
-  // After an admin's reset nothing else works until the password is changed (the server says 403).
-  if (me.data.passwordChangeRequired && location.pathname !== '/security') return <Navigate to="/security" replace />;
+  // After an admin's reset nothing else works until the password is changed (the server says 403);
+  // an admin without two-step sign-in can only turn it on (the Security page) until it is on.
+  if ((me.data.passwordChangeRequired || me.data.mfaEnrolmentRequired) && location.pathname !== '/security') return <Navigate to="/security" replace />;
   if (!roles.includes(me.data.role)) {
     return (
       <Shell>

@@ -21,9 +21,11 @@ function Loading() {
 export const routes: RouteObject[] = [
   { path: '/', element: <Home /> },
   { path: '/login', element: <LoginScreen /> },
-  ...SCREEN_ROUTES.map(({ path, roles, element }) => ({
+  ...SCREEN_ROUTES.map(({ path, roles, element, device }) => ({
     path,
-    element: (
+    element: device ? (
+      <Suspense fallback={<Loading />}>{element}</Suspense>
+    ) : (
       <RequireRole roles={roles}>
         <Suspense fallback={<Loading />}>{element}</Suspense>
       </RequireRole>

@@ -183,6 +183,12 @@ function alertCalled(status: PublicStatus): void {
 
 /* ---------- state changes ---------- */
 
+/** The department in the page's language, where the admin named it so (older servers send no `departmentNames`). */
+function departmentOf(s: PublicStatus): string {
+  const names: Partial<Record<string, string>> = s.departmentNames ?? {};
+  return names[language()] ?? s.departmentName;
+}
+
 const calledText = (s: PublicStatus): string => (s.counterName ? t('called', { counter: s.counterName }) : t('calledNoCounter'));
 
 function aheadText(count: number): string {
@@ -196,7 +202,7 @@ function show(status: PublicStatus, type: string): void {
   if (!before) return;
   const calledNow = status.status === 'called' && (before.status !== 'called' || type === 'token.recalled');
   if (calledNow) alertCalled(status);
-  else if (status.departmentName !== before.departmentName) polite.textContent = t('movedTo', { department: status.departmentName });
+  else if (status.departmentName !== before.departmentName) polite.textContent = t('movedTo', { department: departmentOf(status) });
   else if (status.status !== before.status) polite.textContent = statusSentence(status);
   else if (status.peopleAhead !== before.peopleAhead && status.peopleAhead !== null) polite.textContent = aheadText(status.peopleAhead);
 }
@@ -352,7 +358,7 @@ function renderStatus(): void {
   const canSound = 'AudioContext' in window || 'webkitAudioContext' in window;
   replace(title, [h('span', { class: 'st-label' }, t('yourToken')), ' ', h('span', { class: 'st-number', dir: 'ltr' }, s.number)]);
   replace(body, [
-    h('p', { class: 'st-department' }, s.departmentName),
+    h('p', { class: 'st-department' }, departmentOf(s)),
     s.status === 'called'
       ? h('p', { class: 'st-banner st-banner-called' }, calledText(s))
       : !waiting && h('p', { class: `st-banner st-banner-${s.status}` }, statusSentence(s)),

@@ -48,10 +48,9 @@ describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
   const me = async (s: Session) => (await t.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(s) })).statusCode;
   const refresh = (refreshToken: string) => t.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken } });
   const userIdOf = async (email: string) => (await t.inject({ method: 'GET', url: '/api/v1/users', headers: await t.as('admin') })).json<{ id: string; email: string }[]>().find((u) => u.email === email)!.id;
-  const endedReason = async (s: Session) => {
-    const claims = JSON.parse(Buffer.from(s.accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string };
-    return (await t.app.database.db.selectFrom('sessions').select('ended_reason').where('id', '=', claims.sid).executeTakeFirstOrThrow()).ended_reason;
-  };
+  const sessionIdOf = (s: Session) => (JSON.parse(Buffer.from(s.accessToken.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
+  const endedReason = async (s: Session) =>
+    (await t.app.database.db.selectFrom('sessions').select('ended_reason').where('id', '=', sessionIdOf(s)).executeTakeFirstOrThrow()).ended_reason;
 
   describe('refresh rotation', () => {
     it('gives two simultaneous refreshes of one token the same successor, and the session lives on', async () => {
@@ -86,6 +85,30 @@ describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
       clock.advance(21_000);
       expect((await refresh(s.refreshToken)).statusCode).toBe(401);
       expect((await refresh(next.refreshToken)).statusCode).toBe(401);
+    });
+  });
+
+  describe('ended sessions', () => {
+    it('are deleted, refresh tokens included, a month after they ended; live ones are kept', async () => {
+      const email = await newUser();
+      const ended = (await refresh((await login(email)).refreshToken)).json<Session>();
+      expect((await t.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(ended) })).statusCode).toBe(204);
+      const db = t.app.database.db;
+      const rowsOf = async (s: Session) => {
+        const sid = sessionIdOf(s);
+        const sessions = await db.selectFrom('sessions').select('id').where('id', '=', sid).execute();
+        const refreshTokens = await db.selectFrom('refresh_tokens').select('token_hash').where('session_id', '=', sid).execute();
+        return { sessions: sessions.length, refreshTokens: refreshTokens.length };
+      };
+      expect(await rowsOf(ended)).toEqual({ sessions: 1, refreshTokens: 2 });
+      clock.advanceMinutes(29 * 24 * 60);
+      const live = await login(email);
+      await t.app.services.auth.purge(clock.now());
+      expect((await rowsOf(ended)).sessions).toBe(1);
+      clock.advanceMinutes(2 * 24 * 60);
+      await t.app.services.auth.purge(clock.now());
+      expect(await rowsOf(ended)).toEqual({ sessions: 0, refreshTokens: 0 });
+      expect(await rowsOf(live)).toEqual({ sessions: 1, refreshTokens: 1 });
     });
   });
 
@@ -181,6 +204,30 @@ describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
     });
   });
 
+  describe('the security log', () => {
+    it('records a sign-in, a password change with the other sessions it ends, and a logout, with who, where and the request id', async () => {
+      const email = await newUser();
+      const since = t.security.length;
+      const res = await t.inject({ method: 'POST', url: '/api/v1/auth/login', headers: { 'user-agent': CHROME_ON_WINDOWS }, remoteAddress: '10.1.2.3', payload: { email, password: TEST_PASSWORD } });
+      const s = res.json<Session>();
+      const other = await login(email);
+      const changed = await t.inject({ method: 'POST', url: '/api/v1/auth/password', headers: bearer(s), payload: { currentPassword: TEST_PASSWORD, newPassword: 'lantern orbit kettle meadow' } });
+      expect(changed.statusCode).toBe(204);
+      const out = await t.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: bearer(s) });
+      expect(out.statusCode).toBe(204);
+      const events = t.security.slice(since);
+      const userId = s.user.id;
+      expect(events.find((e) => e.type === 'login.succeeded' && e.sessionId === sessionIdOf(s))).toMatchObject({
+        userId,
+        context: { ip: '10.1.2.3', requestId: res.headers['x-request-id'], userAgent: CHROME_ON_WINDOWS },
+      });
+      expect(events.find((e) => e.type === 'password.changed')).toMatchObject({ userId, sessionId: sessionIdOf(s), context: { requestId: changed.headers['x-request-id'] } });
+      expect(events.find((e) => e.type === 'sessions.ended')).toMatchObject({ userId, reason: 'password (1)' });
+      expect(await me(other)).toBe(401);
+      expect(events.find((e) => e.type === 'session.ended' && e.sessionId === sessionIdOf(s))).toMatchObject({ reason: 'logout' });
+    });
+  });
+
   describe('passwords', () => {
     it('changes mine with the current one, ending my other sessions and keeping this one', async () => {
       const email = await newUser();
@@ -257,6 +304,12 @@ describe.each(DIALECTS)('staff sessions on %s', (dialect) => {
       expect(asReception.statusCode).toBe(403);
       expect((await t.inject({ method: 'DELETE', url: `/api/v1/users/${id}/sessions`, headers: admin })).statusCode).toBe(204);
       expect(await me(s)).toBe(401);
+      // Nobody by that id: 404, not a success that ended nothing.
+      for (const method of ['GET', 'DELETE'] as const) {
+        const unknown = await t.inject({ method, url: '/api/v1/users/no-such-user/sessions', headers: admin });
+        expect(unknown.statusCode, method).toBe(404);
+        expect(problemOf(unknown).code).toBe('NOT_FOUND');
+      }
     });
 
     it('disables a user: refused from the next request and at sign-in; enabled again, they sign in', async () => {

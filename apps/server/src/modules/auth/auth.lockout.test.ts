@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildServer, type ChildServer } from '../../test/child-server.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../test/databases.js';
+import { StaffSignIn, fetchCall } from '../../test/admin-sign-in.js';
 import { TEST_PASSWORD, testEnv } from '../../test/test-app.js';
 
 const ADMIN_EMAIL = 'admin@lockout.test';
@@ -26,7 +27,7 @@ describe.each(DIALECTS)('the login lockout across two instances on %s', (dialect
     const env = testEnv(db, { ADMIN_EMAIL, ADMIN_PASSWORD: TEST_PASSWORD, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' });
     a = await startChildServer(env);
     b = await startChildServer(env);
-    const admin = (await (await login(a, ADMIN_EMAIL, TEST_PASSWORD)).json()) as { accessToken: string };
+    const admin = await new StaffSignIn(fetchCall(a.url)).signIn(ADMIN_EMAIL, TEST_PASSWORD);
     const created = await fetch(`${a.url}/api/v1/users`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin.accessToken}`, 'content-type': 'application/json' },

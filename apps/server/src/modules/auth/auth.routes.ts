@@ -4,50 +4,50 @@ import { z } from 'zod';
 import {
   changePasswordBodySchema,
   emptyBodySchema,
+  enableTwoFactorBodySchema,
   idSchema,
   loginBodySchema,
   logoutBodySchema,
   meSchema,
   problemSchema,
+  recoveryCodesSchema,
   refreshBodySchema,
   sessionInfoSchema,
   sessionResponseSchema,
+  twoFactorSetupSchema,
 } from '@smart-token/contracts';
 import { UnauthenticatedError } from '../../errors.js';
-import { ACCESS_COOKIE, CsrfError, REFRESH_COOKIE, requestContext, requirePrincipal } from './auth.plugin.js';
+import { CsrfError, requestContext, requirePrincipal } from './auth.plugin.js';
+import { REFRESH_COOKIE_PATH, cookiesFor } from './cookies.js';
 import { perMinute } from '../../plugins/rate-limit.js';
-import { ANY_STAFF } from '../roles.js';
 import { ACCESS_TOKEN_TTL_SECONDS, csrfTokenMatches } from './access-tokens.js';
 import type { AuthService, IssuedSession } from './auth.service.js';
 
-const REFRESH_PATH = '/api/v1/auth';
-const LOGIN_PER_MINUTE = 10;
+const REFRESH_PER_MINUTE = 120;
 
 export interface AuthRoutesOptions {
   auth: AuthService;
   jwtSecret: Uint8Array;
   secureCookies: boolean;
   rateLimitMultiplier: number;
+  /** Sign-ins a minute per address and account (RATE_LIMIT_LOGIN_PER_MINUTE), before the multiplier. */
+  loginPerMinute: number;
 }
 
 export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, opts) => {
   const { auth, jwtSecret, secureCookies } = opts;
-  const cookieBase = { httpOnly: true, sameSite: 'strict' as const, secure: secureCookies };
+  const cookies = cookiesFor(secureCookies);
 
   function sendSession(reply: FastifyReply, session: IssuedSession) {
-    reply.setCookie(ACCESS_COOKIE, session.accessToken, { ...cookieBase, path: '/', maxAge: ACCESS_TOKEN_TTL_SECONDS });
-    reply.setCookie(REFRESH_COOKIE, session.refreshToken, {
-      ...cookieBase,
-      path: REFRESH_PATH,
-      maxAge: session.refreshExpiresIn,
-    });
+    reply.setCookie(cookies.access, session.accessToken, cookies.flags('/', ACCESS_TOKEN_TTL_SECONDS));
+    reply.setCookie(cookies.refresh, session.refreshToken, cookies.flags(REFRESH_COOKIE_PATH, session.refreshExpiresIn));
     const { refreshExpiresIn: _unused, ...body } = session;
     return body;
   }
 
   function clearCookies(reply: FastifyReply) {
-    reply.clearCookie(ACCESS_COOKIE, { ...cookieBase, path: '/' });
-    reply.clearCookie(REFRESH_COOKIE, { ...cookieBase, path: REFRESH_PATH });
+    reply.clearCookie(cookies.access, cookies.flags('/'));
+    reply.clearCookie(cookies.refresh, cookies.flags(REFRESH_COOKIE_PATH));
   }
 
   /**
@@ -65,10 +65,10 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
   app.post(
     '/login',
     {
-      config: { public: true, rateLimit: perMinute(LOGIN_PER_MINUTE, opts.rateLimitMultiplier) },
+      config: { public: true, rateLimit: perMinute(opts.loginPerMinute, opts.rateLimitMultiplier) },
       schema: {
         tags: ['auth'],
-        summary: 'Sign in with email and password',
+        summary: 'Sign in with email and password (and otp when two-step sign-in is on: without it, 401 OTP_REQUIRED)',
         body: loginBodySchema,
         response: { 200: sessionResponseSchema, 400: problemSchema, 401: problemSchema, 429: problemSchema },
       },
@@ -79,7 +79,8 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
   app.post(
     '/refresh',
     {
-      config: { public: true, rateLimit: perMinute(LOGIN_PER_MINUTE * 6, opts.rateLimitMultiplier) },
+      // Keyed by address only (the refresh token is a secret, not a key): a ward's tabs refresh behind one NAT.
+      config: { public: true, rateLimit: perMinute(REFRESH_PER_MINUTE, opts.rateLimitMultiplier) },
       schema: {
         tags: ['auth'],
         summary: 'Exchange a refresh token (cookie or body) for a new pair; the old one is spent',
@@ -89,7 +90,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
     },
     async (request, reply) => {
       const fromBody = request.body?.refreshToken;
-      const fromCookie = request.cookies[REFRESH_COOKIE];
+      const fromCookie = request.cookies[cookies.refresh];
       const refreshToken = fromBody ?? fromCookie;
       if (!refreshToken) throw new UnauthenticatedError('No refresh token was sent; sign in again.');
       if (!fromBody && !(await csrfCheckedSession(request, refreshToken))) {
@@ -123,7 +124,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         sessionId = await auth.sessionOfRefreshToken(fromBody);
         if (!sessionId) throw new UnauthenticatedError('The refresh token is not valid; there is no session to end.');
       } else {
-        const refreshToken = request.cookies[REFRESH_COOKIE];
+        const refreshToken = request.cookies[cookies.refresh];
         sessionId = refreshToken ? await csrfCheckedSession(request, refreshToken) : undefined;
       }
       if (sessionId) await auth.logout(sessionId, context);
@@ -136,7 +137,6 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
   app.post(
     '/logout-all',
     {
-      config: { roles: ANY_STAFF },
       schema: { tags: ['auth'], summary: 'End every session of mine, this one included', body: emptyBodySchema, response: { 204: z.null(), 401: problemSchema } },
     },
     async (request, reply) => {
@@ -148,7 +148,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
 
   app.get(
     '/sessions',
-    { config: { roles: ANY_STAFF }, schema: { tags: ['auth'], summary: 'My sessions that have not ended', response: { 200: z.array(sessionInfoSchema), 401: problemSchema } } },
+    { schema: { tags: ['auth'], summary: 'My sessions that have not ended', response: { 200: z.array(sessionInfoSchema), 401: problemSchema } } },
     async (request) => {
       const principal = requirePrincipal(request);
       return auth.listSessions(principal.userId, principal.sessionId);
@@ -158,7 +158,6 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
   app.delete(
     '/sessions/:id',
     {
-      config: { roles: ANY_STAFF },
       schema: { tags: ['auth'], summary: 'End one of my sessions', params: z.strictObject({ id: idSchema }), response: { 204: z.null(), 401: problemSchema, 404: problemSchema } },
     },
     async (request, reply) => {
@@ -170,7 +169,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
   app.post(
     '/password',
     {
-      config: { roles: ANY_STAFF, rateLimit: perMinute(LOGIN_PER_MINUTE, opts.rateLimitMultiplier) },
+      config: { rateLimit: perMinute(opts.loginPerMinute, opts.rateLimitMultiplier) },
       schema: {
         tags: ['auth'],
         summary: 'Change my password (needs the current one); my other sessions end',
@@ -186,10 +185,55 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
 
   app.get(
     '/me',
-    { config: { roles: ANY_STAFF }, schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: meSchema, 401: problemSchema } } },
+    { schema: { tags: ['auth'], summary: 'The signed-in user', response: { 200: meSchema, 401: problemSchema } } },
     async (request) => {
       const p = requirePrincipal(request);
-      return { id: p.userId, email: p.email, name: p.name, role: p.role, ...(p.passwordChangeRequired && { passwordChangeRequired: true as const }) };
+      return {
+        id: p.userId,
+        email: p.email,
+        name: p.name,
+        role: p.role,
+        departmentIds: p.departmentIds ? [...p.departmentIds] : null,
+        ...(p.passwordChangeRequired && { passwordChangeRequired: true as const }),
+        ...(p.mfaEnrolmentRequired && { mfaEnrolmentRequired: true as const }),
+        twoFactorEnabled: await auth.twoFactorEnabled(p.userId),
+      };
+    },
+  );
+
+  // Who may enrol is in the role matrix (people, not devices).
+  app.post(
+    '/2fa/setup',
+    {
+      config: { rateLimit: perMinute(opts.loginPerMinute, opts.rateLimitMultiplier) },
+      schema: {
+        tags: ['auth'],
+        summary: 'Start two-step sign-in: a new TOTP secret (base32, and an otpauth:// URL for the QR code); again before enabling replaces it',
+        body: emptyBodySchema,
+        response: { 200: twoFactorSetupSchema, 401: problemSchema, 403: problemSchema, 409: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      // The secret must not be kept by a cache on the way.
+      reply.header('cache-control', 'no-store');
+      return auth.setupTwoFactor(requirePrincipal(request));
+    },
+  );
+
+  app.post(
+    '/2fa/enable',
+    {
+      config: { rateLimit: perMinute(opts.loginPerMinute, opts.rateLimitMultiplier) },
+      schema: {
+        tags: ['auth'],
+        summary: 'Turn two-step sign-in on with a code of the app: returns 10 one-time recovery codes, shown this once; my other sessions end',
+        body: enableTwoFactorBodySchema,
+        response: { 200: recoveryCodesSchema, 400: problemSchema, 401: problemSchema, 403: problemSchema, 409: problemSchema },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return auth.enableTwoFactor(requirePrincipal(request), request.body, requestContext(request));
     },
   );
 };

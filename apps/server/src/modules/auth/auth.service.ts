@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { ChangePasswordBody, LoginBody, Role, SessionInfo, User } from '@smart-token/contracts';
+import { DEFAULT_CLINIC_NAME, type ChangePasswordBody, type EnableTwoFactorBody, type LoginBody, type PrivacyProfile, type RecoveryCodes, type Role, type SessionInfo, type TwoFactorSetup, type User } from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
-import { InvalidCredentialsError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors.js';
+import { AppError, ConflictError, InvalidCredentialsError, NotFoundError, UnauthenticatedError, ValidationError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId, newSecret, sha256 } from '../../lib/ids.js';
 import { seal, unseal } from '../../lib/sealing.js';
@@ -11,9 +11,10 @@ import { createReadCache } from '../cache/read-cache.js';
 import { ACCOUNT_LOCKOUT, LOGIN_LOCKOUT, clearFailures, clearFailuresStartingWith, countFailureUnlessLocked } from '../lockouts/lockouts.js';
 import { ACCESS_TOKEN_TTL_SECONDS, csrfTokenFor, signAccessToken, verifyAccessToken } from './access-tokens.js';
 import * as repo from './auth.repository.js';
-import { assertStrongPassword } from './password-policy.js';
+import type { PasswordPolicy } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { deviceLabel, type RequestContext, type SecurityLog } from './security-log.js';
+import { TOTP_ISSUER, isRecoveryCode, matchingRecoveryCode, matchingStep, newRecoveryCodes, newTotpSecret, otpauthUrl, recoveryCodeRecord, totpSealingKey } from './two-factor.js';
 
 /** Sessions kept in memory per instance; past it the least recently used are read again. */
 const SESSION_CACHE_MAX_ENTRIES = 10_000;
@@ -39,6 +40,12 @@ export interface Principal {
   role: Role;
   /** An admin reset the password: only /auth/me and /auth/password until it is changed. */
   passwordChangeRequired: boolean;
+  /** The departments this principal may act in; undefined means every department. */
+  departmentIds?: readonly string[];
+  /** Set when a paired device (a board or a kiosk, by its API key) is asking, not a person. */
+  device?: { id: string; privacy: PrivacyProfile };
+  /** An admin who has not enrolled in 2FA: only /auth/me and the enrolment endpoints until done. */
+  mfaEnrolmentRequired?: boolean;
 }
 
 export interface IssuedSession {
@@ -51,6 +58,16 @@ export interface IssuedSession {
   csrfToken: string;
   user: User;
   passwordChangeRequired?: true;
+  mfaEnrolmentRequired?: true;
+}
+
+/** An admin must have 2FA on: until it is, their sessions may only enrol (auth.plugin.ts). */
+const mustEnrol = (role: Role, totpEnabledAt: number | null): boolean => role === 'admin' && totpEnabledAt === null;
+
+export class OtpRequiredError extends AppError {
+  constructor() {
+    super('OTP_REQUIRED', 401, 'Two-step sign-in is on for this account: send the 6-digit code of the authenticator app (or a recovery code) as otp.');
+  }
 }
 
 /** The whole-account lockout subject of an email (ACCOUNT_LOCKOUT). */
@@ -71,6 +88,9 @@ export async function clearLoginLocks(database: Database, email: string): Promis
   });
 }
 
+/** An ended session's rows (who was signed in where, until when) are kept a month for an inquiry, then deleted; the security log keeps its events. */
+export const ENDED_SESSIONS_KEPT_MS = 30 * 24 * 60 * 60_000;
+
 export function createAuthService(deps: {
   database: Database;
   clock: Clock;
@@ -78,6 +98,9 @@ export function createAuthService(deps: {
   invalidation: Pick<CacheInvalidationBus, 'publish' | 'subscribe' | 'catchUp'>;
   security: SecurityLog;
   session: { idleMs: number; maxMs: number };
+  /** Where a person may act (users/department-scope.ts): undefined for every department. */
+  departmentScope?: (userId: string, role: Role) => Promise<readonly string[] | undefined>;
+  passwordPolicy: PasswordPolicy;
 }) {
   const { database, clock, jwtSecret, invalidation, security } = deps;
   const { db } = database;
@@ -85,7 +108,10 @@ export function createAuthService(deps: {
   /** The key that seals a refresh token's successor: only the holder of the spent token can derive it. */
   const successorKey = (refreshToken: string) => createHmac('sha256', jwtSecret).update(`refresh-successor:${refreshToken}`).digest();
 
-  async function accessFor(user: User, sessionId: string, sessionExpiresAt: number, refreshToken: string, passwordChangeRequired: boolean): Promise<IssuedSession> {
+  /** Seals TOTP secrets at rest; derived from the app's secret. */
+  const totpKey = totpSealingKey(jwtSecret);
+
+  async function accessFor(user: User, sessionId: string, sessionExpiresAt: number, refreshToken: string, passwordChangeRequired: boolean, mfaEnrolmentRequired: boolean): Promise<IssuedSession> {
     const now = clock.now();
     return {
       accessToken: await signAccessToken(jwtSecret, { userId: user.id, sessionId, role: user.role }, Math.floor(now / 1000)),
@@ -96,6 +122,7 @@ export function createAuthService(deps: {
       csrfToken: csrfTokenFor(jwtSecret, sessionId),
       user,
       ...(passwordChangeRequired && { passwordChangeRequired: true as const }),
+      ...(mfaEnrolmentRequired && { mfaEnrolmentRequired: true as const }),
     };
   }
 
@@ -161,7 +188,17 @@ export function createAuthService(deps: {
     const now = clock.now();
     if (!session || session.revokedAt !== null || session.expiresAt <= now || session.disabledAt !== null) return undefined;
     if (!(await stillActive(session, now))) return undefined;
-    return { userId: session.userId, sessionId: session.sessionId, email: session.email, name: session.name, role: session.role, passwordChangeRequired: session.passwordResetAt !== null };
+    const departmentIds = await deps.departmentScope?.(session.userId, session.role);
+    return {
+      ...(departmentIds && { departmentIds }),
+      userId: session.userId,
+      sessionId: session.sessionId,
+      email: session.email,
+      name: session.name,
+      role: session.role,
+      passwordChangeRequired: session.passwordResetAt !== null,
+      ...(mustEnrol(session.role, session.totpEnabledAt) && { mfaEnrolmentRequired: true }),
+    };
   }
 
   /**
@@ -189,6 +226,9 @@ export function createAuthService(deps: {
       security.record({ type: locked ? 'login.locked' : 'login.failed', ...(user && { userId: user.id }), context });
       throw new InvalidCredentialsError();
     }
+    // The attempt stays counted against the lockouts until the second factor passes too: "OTP_REQUIRED"
+    // says the password was right, so it must not be free to ask.
+    if (user.totp_enabled_at !== null) await checkSecondFactor(user, input.otp, context);
     const sessionId = newId();
     const expiresAt = now + deps.session.maxMs;
     const refreshToken = newSecret();
@@ -199,7 +239,39 @@ export function createAuthService(deps: {
       await repo.insertRefreshToken(trx, { token_hash: sha256(refreshToken), session_id: sessionId, created_at: now, expires_at: expiresAt });
     });
     security.record({ type: 'login.succeeded', userId: user.id, sessionId, context });
-    return accessFor(toUser({ userId: user.id, email: user.email, name: user.name, role: user.role }), sessionId, expiresAt, refreshToken, user.password_reset_at !== null);
+    return accessFor(
+      toUser({ userId: user.id, email: user.email, name: user.name, role: user.role }),
+      sessionId,
+      expiresAt,
+      refreshToken,
+      user.password_reset_at !== null,
+      mustEnrol(user.role, user.totp_enabled_at),
+    );
+  }
+
+  /**
+   * The second factor of a user with 2FA on: a code of the current step (± one) that is later than
+   * the last one accepted, or an unused recovery code. Each is taken by a conditional update, so of
+   * two requests racing with one code only one gets in.
+   */
+  async function checkSecondFactor(user: repo.UserRow, otp: string | undefined, context: RequestContext): Promise<void> {
+    if (otp === undefined) throw new OtpRequiredError();
+    const now = clock.now();
+    const fail = (reason: string): never => {
+      security.record({ type: '2fa.failed', userId: user.id, reason, context });
+      throw new InvalidCredentialsError();
+    };
+    if (isRecoveryCode(otp)) {
+      const id = await matchingRecoveryCode(user.id, otp, await repo.unusedRecoveryCodes(db, user.id));
+      if (id === undefined || !(await database.transact((trx) => repo.spendRecoveryCode(trx, user.id, id, now)))) fail('recovery code unknown or already used');
+      const left = await repo.unusedRecoveryCodeCount(db, user.id);
+      security.record({ type: '2fa.recovery-used', userId: user.id, reason: `${left} recovery codes left`, context });
+      return;
+    }
+    if (user.totp_secret_sealed === null) return fail('no secret');
+    const step = matchingStep(unseal(user.totp_secret_sealed, totpKey), otp, now);
+    if (step === undefined) return fail('wrong code');
+    if (!(await database.transact((trx) => repo.acceptTotpStep(trx, user.id, step)))) fail('code already used (replay)');
   }
 
   /**
@@ -219,11 +291,12 @@ export function createAuthService(deps: {
     }
     const user = toUser(session);
     const changeRequired = session.passwordResetAt !== null;
+    const enrolmentRequired = mustEnrol(session.role, session.totpEnabledAt);
     if (stored.used_at !== null) {
       if (now - stored.used_at <= REFRESH_GRACE_MS && stored.successor_hash && stored.successor_sealed) {
         const successor = await repo.findRefreshToken(db, stored.successor_hash);
         if (successor && successor.used_at === null) {
-          return accessFor(user, session.sessionId, session.expiresAt, unseal(stored.successor_sealed, successorKey(refreshToken)), changeRequired);
+          return accessFor(user, session.sessionId, session.expiresAt, unseal(stored.successor_sealed, successorKey(refreshToken)), changeRequired, enrolmentRequired);
         }
       }
       await endSession(session.sessionId, 'reuse', { userId: session.userId, context });
@@ -241,7 +314,7 @@ export function createAuthService(deps: {
       if (retried) throw new UnauthenticatedError('The refresh token is not valid; sign in again.');
       return refresh(refreshToken, context, true);
     }
-    return accessFor(user, session.sessionId, session.expiresAt, next, changeRequired);
+    return accessFor(user, session.sessionId, session.expiresAt, next, changeRequired, enrolmentRequired);
   }
 
   async function authenticate(accessToken: string): Promise<Principal> {
@@ -253,6 +326,8 @@ export function createAuthService(deps: {
   }
 
   return {
+    /** Forgets sessions ended more than ENDED_SESSIONS_KEPT_MS ago (the security log keeps what happened). */
+    purge: (now: number) => database.transact((trx) => repo.purgeEndedSessions(trx, now - ENDED_SESSIONS_KEPT_MS, now)),
     login,
     refresh,
     principalOfSession,
@@ -305,11 +380,62 @@ export function createAuthService(deps: {
       if (input.newPassword === input.currentPassword) {
         throw new ValidationError('The new password must differ from the current one.', [{ path: 'newPassword', message: 'same as the current password' }]);
       }
-      await assertStrongPassword(input.newPassword, 'newPassword', [user.email, user.name]);
+      await deps.passwordPolicy.assertStrong(input.newPassword, 'newPassword', [user.email, user.name]);
       const passwordHash = await hashPassword(input.newPassword);
       await database.transact((trx) => repo.setPassword(trx, user.id, passwordHash, null));
       security.record({ type: 'password.changed', userId: user.id, sessionId: principal.sessionId, context });
       await endSessionsOfUser(user.id, 'password', { context, except: principal.sessionId });
+    },
+
+    async twoFactorEnabled(userId: string): Promise<boolean> {
+      return ((await repo.findUserById(db, userId))?.totp_enabled_at ?? null) !== null;
+    },
+
+    /**
+     * Starts enrolment: a new secret, kept sealed and pending until a code proves the app has it.
+     * Running it again before enabling replaces the pending secret (a QR code scanned into the wrong phone).
+     */
+    async setupTwoFactor(principal: Principal): Promise<TwoFactorSetup> {
+      const secret = newTotpSecret();
+      if (!(await database.transact((trx) => repo.setPendingTotpSecret(trx, principal.userId, seal(secret, totpKey))))) {
+        throw new ConflictError('Two-step sign-in is already on for this account.');
+      }
+      const clinic = await repo.clinicName(db);
+      const issuer = clinic && clinic !== DEFAULT_CLINIC_NAME ? `${TOTP_ISSUER} (${clinic})` : TOTP_ISSUER;
+      return { secret, otpauthUrl: otpauthUrl(secret, principal.email, issuer) };
+    },
+
+    /**
+     * Turns 2FA on with a code of the pending secret and returns 10 recovery codes (stored hashed,
+     * shown this once). The enrolling session has just proven the code, so it goes on unconfined (an
+     * admin's first sign-in continues without signing in again); my other sessions, opened with the
+     * password alone, end.
+     */
+    async enableTwoFactor(principal: Principal, input: EnableTwoFactorBody, context: RequestContext): Promise<RecoveryCodes> {
+      const user = await repo.findUserById(db, principal.userId);
+      if (!user) throw new UnauthenticatedError();
+      if (user.totp_enabled_at !== null) throw new ConflictError('Two-step sign-in is already on for this account.');
+      if (user.totp_secret_sealed === null) throw new ConflictError('There is no secret to confirm: start with POST /api/v1/auth/2fa/setup.');
+      const now = clock.now();
+      const step = matchingStep(unseal(user.totp_secret_sealed, totpKey), input.otp, now);
+      if (step === undefined) {
+        security.record({ type: '2fa.failed', userId: user.id, sessionId: principal.sessionId, reason: 'wrong code at enrolment', context });
+        throw new ValidationError('The code is not the current one of the authenticator app: check that the phone\'s clock is right and type the newest code.', [
+          { path: 'body.otp', message: 'not the current code' },
+        ]);
+      }
+      const recoveryCodes = newRecoveryCodes();
+      const records = await Promise.all(recoveryCodes.map(recoveryCodeRecord));
+      const enabled = await database.transact(async (trx) => {
+        if (!(await repo.enableTotp(trx, user.id, now, step))) return false;
+        await repo.replaceRecoveryCodes(trx, user.id, records, now);
+        return true;
+      });
+      if (!enabled) throw new ConflictError('Two-step sign-in is already on for this account.');
+      security.record({ type: '2fa.enrolled', userId: user.id, sessionId: principal.sessionId, context });
+      // Also forgets the cached sessions of this user everywhere, so this one is unconfined from its next request.
+      await endSessionsOfUser(user.id, '2fa-enabled', { context, except: principal.sessionId });
+      return { recoveryCodes };
     },
   };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startChildServer, type ChildServer } from '../../test/child-server.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../test/databases.js';
+import { StaffSignIn, fetchCall } from '../../test/admin-sign-in.js';
 import { TEST_PASSWORD, testEnv } from '../../test/test-app.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -21,6 +22,7 @@ describe.each(DIALECTS)('sessions ended on one instance, on %s + Redis', (dialec
   let a: ChildServer;
   let b: ChildServer;
   let users = 0;
+  let adminSignIn: StaffSignIn;
 
   const post = (server: ChildServer, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     fetch(`${server.url}/api/v1${path}`, {
@@ -41,7 +43,7 @@ describe.each(DIALECTS)('sessions ended on one instance, on %s + Redis', (dialec
   async function signedInEverywhere(): Promise<{ email: string; session: Session }> {
     users += 1;
     const email = `user${users}@sessions.test`;
-    const admin = await login(a, ADMIN_EMAIL);
+    const admin = await adminSignIn.signIn(ADMIN_EMAIL, TEST_PASSWORD);
     const created = await post(a, '/users', { email, name: `User ${users}`, role: 'receptionist', password: TEST_PASSWORD }, { authorization: `Bearer ${admin.accessToken}` });
     expect(created.status).toBe(201);
     const session = await login(a, email);
@@ -54,6 +56,7 @@ describe.each(DIALECTS)('sessions ended on one instance, on %s + Redis', (dialec
     env = testEnv(db, { REDIS_URL, ADMIN_EMAIL, ADMIN_PASSWORD: TEST_PASSWORD });
     a = await startChildServer(env);
     b = await startChildServer(env);
+    adminSignIn = new StaffSignIn(fetchCall(a.url));
   });
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);

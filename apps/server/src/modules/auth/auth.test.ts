@@ -66,6 +66,13 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
+  it('stores a password as argon2id at OWASP’s minimum (19 MiB, 2 passes, 1 lane), never as itself', async () => {
+    const email = await newUser();
+    const { password_hash: hash } = await t.app.database.db.selectFrom('users').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    expect(hash).not.toContain(TEST_PASSWORD);
+  });
+
   it('sets the session cookies HttpOnly and SameSite=Strict', async () => {
     const { res, body } = await session(await newUser());
     const access = cookie(res, 'st_access');
@@ -182,7 +189,7 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
     const { body } = await session(email);
     const res = await me(bearer(body.accessToken));
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual(body.user);
+    expect(res.json()).toEqual({ ...body.user, twoFactorEnabled: false, mfaEnrolmentRequired: true, departmentIds: null });
     expect(problemOf(await me({})).code).toBe('UNAUTHENTICATED');
   });
 
@@ -235,7 +242,9 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
     let cookies: Record<string, string>;
 
     beforeAll(async () => {
-      const { res, body } = await session(await newUser('admin'));
+      const email = await newUser('admin');
+      const { res, body } = await session(email);
+      await t.signIn.enrol(email, body.accessToken);
       admin = body;
       cookies = { st_access: cookie(res, 'st_access').value, st_refresh: cookie(res, 'st_refresh').value };
     });
@@ -246,7 +255,7 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
     it('reads with the cookie alone', async () => {
       const res = await me({}, { st_access: cookies.st_access! });
       expect(res.statusCode).toBe(200);
-      expect(res.json()).toEqual(admin.user);
+      expect(res.json()).toEqual({ ...admin.user, twoFactorEnabled: true, departmentIds: null });
     });
 
     it('refuses a cookie-authenticated write without the x-csrf-token header with 403 CSRF_FAILED', async () => {
@@ -419,5 +428,33 @@ describe.each(DIALECTS)('authentication on %s', (dialect) => {
       expect((await shifted.inject({ method: 'GET', url: ME, headers: bearer(accessToken) })).statusCode).toBe(401);
       expect((await shifted.inject({ method: 'POST', url: REFRESH, payload: { refreshToken } })).statusCode).toBe(401);
     });
+  });
+});
+
+describe.each(DIALECTS)('session cookies over HTTPS on %s', (dialect) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(dialect, { env: { PUBLIC_URL: 'https://queue.clinic.test' } });
+    await t.app.services.users.createUser({ email: 'tls@auth.test', name: 'Tls Nurse', role: 'receptionist', password: TEST_PASSWORD });
+  });
+  afterAll(() => t.close());
+
+  it('names them __Host- and __Secure- (Secure, no Domain), and reads them only under those names', async () => {
+    const res = await t.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'tls@auth.test', password: TEST_PASSWORD } });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json<Session & { csrfToken: string }>();
+    const access = cookie(res, '__Host-st_access');
+    const refresh = cookie(res, '__Secure-st_refresh');
+    expect(access).toMatchObject({ value: body.accessToken, secure: true, httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(refresh).toMatchObject({ value: body.refreshToken, secure: true, httpOnly: true, sameSite: 'Strict', path: '/api/v1/auth' });
+    expect(res.cookies.map((c) => c.name).sort()).toEqual(['__Host-st_access', '__Secure-st_refresh']);
+    expect(String(res.headers['set-cookie'])).not.toMatch(/domain=/i);
+
+    expect((await t.inject({ method: 'GET', url: ME, cookies: { '__Host-st_access': access.value } })).statusCode).toBe(200);
+    // The unprefixed name is what a subdomain or a plain-http page could plant: it is not read.
+    expect((await t.inject({ method: 'GET', url: ME, cookies: { st_access: access.value } })).statusCode).toBe(401);
+    const renewed = await t.inject({ method: 'POST', url: REFRESH, cookies: { '__Secure-st_refresh': refresh.value }, headers: { 'x-csrf-token': body.csrfToken } });
+    expect(renewed.statusCode, renewed.body).toBe(200);
+    expect(cookie(renewed, '__Secure-st_refresh').value).toBe(renewed.json<Session>().refreshToken);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Security events: sign-ins, locks, refresh-token reuse, sessions ended, password changes. Each goes
+ * Security events: sign-ins, locks, refresh-token reuse, sessions ended, password changes, 2FA enrolment and failures. Each goes
  * to the security log with who, from where and which request; the audit trail (issue 16) will take
  * the same events through this one interface.
  */
@@ -13,7 +13,17 @@ export type SecurityEventType =
   | 'password.changed'
   | 'password.reset'
   | 'account.unlocked'
-  | 'user.updated';
+  | 'user.updated'
+  | 'device.created'
+  | 'device.revoked'
+  | 'device.paired'
+  | 'device.refused'
+  | 'device.used'
+  | '2fa.enrolled'
+  | '2fa.failed'
+  | '2fa.recovery-used'
+  | '2fa.reset'
+  | 'input.suspicious';
 
 export interface RequestContext {
   ip: string;
@@ -28,6 +38,8 @@ export interface SecurityEvent {
   /** Who acted, when not the account itself (an admin). */
   actorId?: string;
   sessionId?: string;
+  /** The board or kiosk concerned (device events). */
+  deviceId?: string;
   /** Why a session ended, what changed. */
   reason?: string;
   context?: RequestContext;

@@ -8,7 +8,8 @@ import { sqliteDataVersion } from './cache.repository.js';
 
 /** What changed: every instance drops what it cached for this thing. */
 export const invalidationSchema = z.strictObject({
-  kind: z.enum(['session', 'user', 'department', 'counter']),
+  // 'keys': a data key was made, activated or retired (`keys rotate`): every instance reads data_keys again.
+  kind: z.enum(['session', 'user', 'department', 'counter', 'device', 'setting', 'board-settings', 'keys']),
   id: z.string().min(1).max(128),
 });
 export type Invalidation = z.infer<typeof invalidationSchema>;

@@ -7,6 +7,7 @@ import { systemClock } from '../../lib/clock.js';
 import { DIALECTS, freshDatabase } from '../../test/databases.js';
 import { TEST_PASSWORD, testEnv } from '../../test/test-app.js';
 import { createAuthService } from '../auth/auth.service.js';
+import { DEFAULT_PASSWORD_POLICY, createPasswordPolicy } from '../auth/password-policy.js';
 import { memorySecurityLog } from '../auth/security-log.js';
 import { createUsersService } from '../users/users.service.js';
 import {
@@ -16,6 +17,7 @@ import {
   type CacheInvalidationBus,
   type InvalidationMessage,
 } from './cache-invalidation.js';
+import { createAuditTrail } from '../audit/audit.service.js';
 import { createReadCache } from './read-cache.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -25,9 +27,11 @@ const nothingMissed = async () => undefined;
 /** The users service as the server builds it: ending sessions through the auth service, on this bus. */
 function usersOn(database: Database, invalidation: CacheInvalidationBus) {
   const security = memorySecurityLog();
-  const config = { jwtSecret: new Uint8Array(32).fill(7), session: { idleMs: 30 * 60_000, maxMs: 12 * 60 * 60_000 } };
+  const passwordPolicy = createPasswordPolicy(DEFAULT_PASSWORD_POLICY);
+  const config = { jwtSecret: new Uint8Array(32).fill(7), session: { idleMs: 30 * 60_000, maxMs: 12 * 60 * 60_000 }, passwordPolicy };
   const sessions = createAuthService({ database, clock: systemClock, invalidation, security, ...config });
-  return createUsersService({ database, clock: systemClock, invalidation, sessions, security });
+  const audit = createAuditTrail({ database, clock: systemClock, key: config.jwtSecret, onError: () => undefined });
+  return createUsersService({ database, clock: systemClock, invalidation, sessions, security, passwordPolicy, audit });
 }
 
 /** A loader that counts its calls and answers what the test says the row is now. */

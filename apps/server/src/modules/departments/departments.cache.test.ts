@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type App } from '../../app.js';
 import { loadConfig } from '../../config.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../test/databases.js';
+import { StaffSignIn, injectCall } from '../../test/admin-sign-in.js';
 import { TEST_PASSWORD, testEnv } from '../../test/test-app.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -27,8 +28,8 @@ describe.each(DIALECTS)('the departments and counters cache on %s + Redis', (dia
     a = await buildApp(config, { logger: false });
     b = await buildApp(config, { logger: false });
     await a.services.users.createUser({ email: 'admin@departments.test', name: 'Admin', role: 'admin', password: TEST_PASSWORD });
-    const login = await a.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'admin@departments.test', password: TEST_PASSWORD } });
-    admin = { authorization: `Bearer ${login.json<{ accessToken: string }>().accessToken}` };
+    const login = await new StaffSignIn(injectCall(a.inject.bind(a))).signIn('admin@departments.test', TEST_PASSWORD);
+    admin = { authorization: `Bearer ${login.accessToken}` };
   });
   afterAll(async () => {
     await a?.close();
@@ -90,5 +91,19 @@ describe.each(DIALECTS)('the departments and counters cache on %s + Redis', (dia
       .poll(async () => (await b.services.departments.countersOf(dept.id)).map((c) => c.name), { timeout: INVALIDATION_WAIT_MS })
       .toEqual(['Room 2', 'Room 1']);
     expect(await b.services.departments.counterName(added.id)).toBe('Room 1');
+  });
+
+  it('serves a board its settings from memory, and reads on B the ticker an admin set on A as soon as the invalidation arrives', async () => {
+    const dept = await department('BRD');
+    const first = await b.services.display.settings(dept.id);
+    expect(first).toMatchObject({ ticker: '', tileFadeMinutes: 10, updatedAt: null });
+    // The same frozen object: the second read did not go to the database.
+    expect(await b.services.display.settings(dept.id)).toBe(first);
+
+    const put = await a.inject({ method: 'PUT', url: `/api/v1/departments/${dept.id}/board-settings`, headers: admin, payload: { ticker: 'Flu shots at desk 4', tileFadeMinutes: 2 } });
+    expect(put.statusCode, put.body).toBe(200);
+    await expect.poll(() => b.services.display.settings(dept.id), { timeout: INVALIDATION_WAIT_MS }).toMatchObject({ ticker: 'Flu shots at desk 4', tileFadeMinutes: 2 });
+    const board = await b.inject({ method: 'GET', url: `/api/v1/departments/${dept.id}/board`, headers: admin });
+    expect(board.json()).toMatchObject({ ticker: 'Flu shots at desk 4', tileFadeMinutes: 2 });
   });
 });

@@ -15,6 +15,7 @@ import { isUniqueViolation } from '../../db/database.js';
 import { AppError, NotFoundError, ValidationError } from '../../errors.js';
 import { iso, type Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
+import { BY_SYSTEM, entryBy, type AuditBy, type AuditTrail } from '../audit/audit.js';
 import type { CacheInvalidationBus, Invalidation } from '../cache/cache-invalidation.js';
 import { createReadCache } from '../cache/read-cache.js';
 import * as repo from './departments.repository.js';
@@ -31,7 +32,8 @@ export function toDepartment(row: repo.DepartmentRow): Department {
     id: row.id,
     name: row.name,
     code: row.code,
-    selfCheckIn: row.self_check_in === 1,
+    selfCheckIn: row.self_check_in,
+    joinCodeRotation: row.join_code_rotation,
     maxWaitMinutes: row.max_wait_minutes,
     maxRecalls: row.max_recalls,
     parkReturnAfter: row.park_return_after,
@@ -78,8 +80,9 @@ export function createDepartmentsService(deps: {
   database: Database;
   clock: Clock;
   invalidation: Pick<CacheInvalidationBus, 'publish' | 'subscribe' | 'catchUp'>;
+  audit: AuditTrail;
 }) {
-  const { database, clock, invalidation } = deps;
+  const { database, clock, invalidation, audit } = deps;
   const { db } = database;
 
   // Read on every queue command and board; changed a few times a year by an admin.
@@ -177,12 +180,13 @@ export function createDepartmentsService(deps: {
       });
     },
 
-    async createDepartment(input: CreateDepartmentBody): Promise<Department> {
+    async createDepartment(input: CreateDepartmentBody, by: AuditBy = BY_SYSTEM): Promise<Department> {
       const row: repo.DepartmentRow = {
         id: newId(),
         code: input.code,
         name: input.name,
-        self_check_in: flag(input.selfCheckIn ?? DEPARTMENT_DEFAULTS.selfCheckIn),
+        self_check_in: input.selfCheckIn ?? DEPARTMENT_DEFAULTS.selfCheckIn,
+        join_code_rotation: input.joinCodeRotation ?? null,
         max_wait_minutes: input.maxWaitMinutes ?? DEPARTMENT_DEFAULTS.maxWaitMinutes,
         max_recalls: input.maxRecalls ?? DEPARTMENT_DEFAULTS.maxRecalls,
         park_return_after: input.parkReturnAfter ?? DEPARTMENT_DEFAULTS.parkReturnAfter,
@@ -198,6 +202,7 @@ export function createDepartmentsService(deps: {
             await assertDepartmentCodeFree(trx, row.code);
             await assertDepartmentNameFree(trx, row.name);
             await repo.insertDepartment(trx, row);
+            await audit.record(trx, entryBy(by, { type: 'admin.department.created', action: 'create', subject: { kind: 'department', id: row.id, label: row.code }, details: { name: row.name, code: row.code } }));
           }),
         () => `A department with code ${row.code} or name “${row.name}” already exists.`,
       );
@@ -205,7 +210,7 @@ export function createDepartmentsService(deps: {
       return toDepartment(row);
     },
 
-    async updateDepartment(id: string, input: UpdateDepartmentBody): Promise<Department> {
+    async updateDepartment(id: string, input: UpdateDepartmentBody, by: AuditBy = BY_SYSTEM): Promise<Department> {
       const updated = await uniquely(
         () =>
           database.transact(async (trx) => {
@@ -222,7 +227,8 @@ export function createDepartmentsService(deps: {
             const changes = {
               ...(input.name !== undefined && { name: input.name }),
               ...(input.code !== undefined && { code: input.code }),
-              ...(input.selfCheckIn !== undefined && { self_check_in: flag(input.selfCheckIn) }),
+              ...(input.selfCheckIn !== undefined && { self_check_in: input.selfCheckIn }),
+              ...(input.joinCodeRotation !== undefined && { join_code_rotation: input.joinCodeRotation }),
               ...(input.maxWaitMinutes !== undefined && { max_wait_minutes: input.maxWaitMinutes }),
               ...(input.maxRecalls !== undefined && { max_recalls: input.maxRecalls }),
               ...(input.parkReturnAfter !== undefined && { park_return_after: input.parkReturnAfter }),
@@ -232,6 +238,7 @@ export function createDepartmentsService(deps: {
               ...(input.names !== undefined && { name_hi: input.names.hi ?? null, name_ar: input.names.ar ?? null }),
             };
             if (Object.keys(changes).length > 0) await repo.updateDepartment(trx, id, changes);
+            await audit.record(trx, entryBy(by, { type: 'admin.department.updated', action: 'update', subject: { kind: 'department', id, label: current.code }, details: { changed: changes } }));
             return toDepartment({ ...current, ...changes });
           }),
         () => `Another department already has that name or code.`,
@@ -241,7 +248,7 @@ export function createDepartmentsService(deps: {
     },
 
     /** Deletes a department nothing refers to; one with tokens or counters is deactivated instead. */
-    async deleteDepartment(id: string): Promise<void> {
+    async deleteDepartment(id: string, by: AuditBy = BY_SYSTEM): Promise<void> {
       try {
         await database.transact(async (trx) => {
           const current = await repo.findDepartment(trx, id);
@@ -257,6 +264,7 @@ export function createDepartmentsService(deps: {
           }
           await repo.deleteDepartmentBookkeeping(trx, id);
           await repo.deleteDepartment(trx, id);
+          await audit.record(trx, entryBy(by, { type: 'admin.department.deleted', action: 'delete', subject: { kind: 'department', id, label: current.code }, details: { name: current.name } }));
         });
       } catch (error) {
         if (isForeignKeyViolation(error)) throw conflict(`The department is still in use (staff or screens are assigned to it); deactivate it instead.`, 'params.id', CONFLICT_REASONS.inUse);
@@ -271,7 +279,7 @@ export function createDepartmentsService(deps: {
 
     getDepartment: async (id: string) => toDepartment(await requireDepartment(id)),
 
-    async createCounter(input: CreateCounterBody): Promise<Counter> {
+    async createCounter(input: CreateCounterBody, by: AuditBy = BY_SYSTEM): Promise<Counter> {
       const row = await uniquely(
         () =>
           database.transact(async (trx) => {
@@ -286,6 +294,7 @@ export function createDepartmentsService(deps: {
               created_at: clock.now(),
             };
             await repo.insertCounter(trx, row);
+            await audit.record(trx, entryBy(by, { type: 'admin.counter.created', action: 'create', subject: { kind: 'counter', id: row.id, label: row.name }, details: { departmentId: row.department_id } }));
             return row;
           }),
         () => `Counter “${input.name}” already exists in that department.`,
@@ -294,7 +303,7 @@ export function createDepartmentsService(deps: {
       return toCounter(row);
     },
 
-    async updateCounter(id: string, input: UpdateCounterBody): Promise<Counter> {
+    async updateCounter(id: string, input: UpdateCounterBody, by: AuditBy = BY_SYSTEM): Promise<Counter> {
       const updated = await uniquely(
         () =>
           database.transact(async (trx) => {
@@ -314,6 +323,7 @@ export function createDepartmentsService(deps: {
               ...(input.sortOrder !== undefined && { sort_order: input.sortOrder }),
             };
             if (Object.keys(changes).length > 0) await repo.updateCounter(trx, id, changes);
+            await audit.record(trx, entryBy(by, { type: 'admin.counter.updated', action: 'update', subject: { kind: 'counter', id, label: current.name }, details: { changed: changes } }));
             return toCounter({ ...current, ...changes });
           }),
         () => `Counter “${input.name ?? ''}” already exists in that department.`,
@@ -324,13 +334,14 @@ export function createDepartmentsService(deps: {
     },
 
     /** Deletes a counter that never served anyone; one with history is deactivated instead. */
-    async deleteCounter(id: string): Promise<void> {
+    async deleteCounter(id: string, by: AuditBy = BY_SYSTEM): Promise<void> {
       try {
         await database.transact(async (trx) => {
           const current = await repo.findCounter(trx, id);
           if (!current) throw new NotFoundError(`Counter ${id} does not exist.`);
           if (await repo.counterInUse(trx, id)) throw conflict(`${current.name} has called patients; deactivate it instead.`, 'params.id', CONFLICT_REASONS.hasTokens);
           await repo.deleteCounter(trx, id);
+          await audit.record(trx, entryBy(by, { type: 'admin.counter.deleted', action: 'delete', subject: { kind: 'counter', id, label: current.name }, details: { departmentId: current.department_id } }));
         });
       } catch (error) {
         if (isForeignKeyViolation(error)) throw conflict(`The counter is still in use; deactivate it instead.`, 'params.id', CONFLICT_REASONS.inUse);
@@ -340,7 +351,7 @@ export function createDepartmentsService(deps: {
     },
 
     /** Puts a department's counters in the order given (every one of them, once). */
-    async orderCounters(departmentId: string, input: CounterOrderBody): Promise<Counter[]> {
+    async orderCounters(departmentId: string, input: CounterOrderBody, by: AuditBy = BY_SYSTEM): Promise<Counter[]> {
       const ordered = await database.transact(async (trx) => {
         const department = await repo.findDepartment(trx, departmentId);
         if (!department) throw new NotFoundError(`Department ${departmentId} does not exist.`);
@@ -359,6 +370,7 @@ export function createDepartmentsService(deps: {
           if (row.sort_order !== position) await repo.updateCounter(trx, counterId, { sort_order: position });
           rows.push({ ...row, sort_order: position });
         }
+        await audit.record(trx, entryBy(by, { type: 'admin.counter.updated', action: 'reorder', subject: { kind: 'department', id: departmentId, label: department.code }, details: { counterIds: input.counterIds } }));
         return rows;
       });
       await publish(...ordered.map((c) => ({ kind: 'counter' as const, id: c.id })));

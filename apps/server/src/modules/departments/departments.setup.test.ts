@@ -141,7 +141,8 @@ describe.each(DIALECTS)('setting up departments and counters on %s', (dialect) =
     const issue = await t.inject({ method: 'POST', url: '/api/v1/tokens', headers: await t.as('receptionist'), payload: { departmentId: d.id, patient: { name: 'Late Patient', phone: '+919812345678' } } });
     expect(issue.statusCode).toBe(409);
     expect(problemOf(issue).detail).toBe('Closed Clinic is deactivated and takes no new tokens; choose another department.');
-    const checkIn = await t.inject({ method: 'POST', url: '/api/v1/public/check-in', payload: { departmentId: d.id, name: 'Kiosk Patient', phone: '+919812345679' } });
+    // The department's kiosk (self check-in in kiosk mode needs one) is refused too.
+    const checkIn = await t.inject({ method: 'POST', url: '/api/v1/public/check-in', headers: await t.as('kiosk'), payload: { departmentId: d.id, name: 'Kiosk Patient', phone: '+919812345679' } });
     expect(checkIn.statusCode).toBe(409);
     // Whoever already waits there is still served.
     expect((await q.callNext(d.counters[0]!.id))?.id).toBe(waiting.id);

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
-import { ANY_STAFF } from '../roles.js';
+import type { DisplayService } from '../display/display.service.js';
 import type { DepartmentsService } from './departments.service.js';
 
 /** Keeps proxies from closing a quiet stream. */
@@ -11,34 +11,42 @@ const COALESCE_MS = 50;
 const RETRY_MS = 3000;
 
 /**
- * Server-sent events that say "departments or counters changed" (on any instance: fed by the cache
- * invalidation bus), so the screens that list them reload the lists at once. The message carries
- * no data; the screens read the lists through the API as the signed-in user.
+ * Server-sent events that say "departments or counters changed" (`setup`) or "a board's ticker or
+ * fade time changed" (`board`), on any instance (fed by the cache invalidation bus), so the screens
+ * that show them reload at once. The message carries no data; the screens read through the API as
+ * the signed-in user.
  * Hidden from the OpenAPI document: a stream that never ends cannot be described or probed there.
  */
-export const setupEventsRoutes: FastifyPluginAsync<{ departments: DepartmentsService }> = async (app, { departments }) => {
+export const setupEventsRoutes: FastifyPluginAsync<{ departments: DepartmentsService; display: Pick<DisplayService, 'onChange'> }> = async (app, { departments, display }) => {
   const streams = new Set<ServerResponse>();
-  let pending: NodeJS.Timeout | undefined;
+  const pending = new Map<string, NodeJS.Timeout>();
   const send = (text: string) => streams.forEach((stream) => stream.write(text));
+  const announce = (event: 'setup' | 'board') => () => {
+    if (pending.has(event)) return;
+    pending.set(
+      event,
+      setTimeout(() => {
+        pending.delete(event);
+        send(`event: ${event}\ndata: {}\n\n`);
+      }, COALESCE_MS),
+    );
+  };
 
-  departments.onChange(() => {
-    pending ??= setTimeout(() => {
-      pending = undefined;
-      send('event: setup\ndata: {}\n\n');
-    }, COALESCE_MS);
-  });
+  departments.onChange(announce('setup'));
+  display.onChange(announce('board'));
   const heartbeat = setInterval(() => send(': still here\n\n'), HEARTBEAT_MS);
   heartbeat.unref();
 
   app.addHook('preClose', async () => {
     clearInterval(heartbeat);
-    clearTimeout(pending);
+    pending.forEach((timer) => clearTimeout(timer));
+    pending.clear();
     // Destroyed, not ended: the server's close would otherwise wait for each open stream's socket.
     streams.forEach((stream) => stream.destroy());
     streams.clear();
   });
 
-  app.get('/setup/events', { config: { roles: ANY_STAFF }, schema: { hide: true } }, (_request, reply) => {
+  app.get('/setup/events', { schema: { hide: true } }, (_request, reply) => {
     reply.hijack();
     const stream = reply.raw;
     // The headers other hooks set (request id, security headers): a hijacked reply does not send them itself.

@@ -54,6 +54,23 @@ describe.each(DIALECTS)('the setup change stream on %s', (dialect) => {
     }
   });
 
+  it('tells an open board at once that its ticker or fade time changed, and the board reads the new settings', async () => {
+    const d = await t.department({ code: 'TKR', counters: 1 });
+    const board = async () => (await t.inject({ method: 'GET', url: `/api/v1/departments/${d.id}/board`, headers: await t.as('display') })).json<{ ticker: string; tileFadeMinutes: number }>();
+    // Read once so the settings are cached: the change must reach past the cache.
+    expect(await board()).toMatchObject({ ticker: '', tileFadeMinutes: 10 });
+    const stream = await listen(`${base}/api/v1/setup/events`, await t.as('display'));
+    try {
+      await expect.poll(() => stream.events).toEqual(['ready']);
+      const res = await t.inject({ method: 'PUT', url: `/api/v1/departments/${d.id}/board-settings`, headers: await t.as('admin'), payload: { ticker: 'Lab closes at 2 pm', tileFadeMinutes: 3 } });
+      expect(res.statusCode, res.body).toBe(200);
+      await expect.poll(() => stream.events, { timeout: 2000 }).toEqual(['ready', 'board']);
+      expect(await board()).toMatchObject({ ticker: 'Lab closes at 2 pm', tileFadeMinutes: 3 });
+    } finally {
+      stream.close();
+    }
+  });
+
   it('is refused without a login', async () => {
     const res = await listen(`${base}/api/v1/setup/events`, {});
     res.close();

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { columns, prepared, type Params } from '../../db/prepared.js';
 import type { DB } from '../../db/schema.js';
+import { cipherOf, idempotencyAad } from '../keys/encrypted-columns.js';
 
 type Db = Kysely<DB>;
 
@@ -39,8 +40,9 @@ const storeResultQuery = prepared((db, p: Params<'scope' | 'key' | 'statusCode' 
   db.updateTable('idempotency_keys').set({ status_code: p.statusCode, body: p.body }).where('scope', '=', p.scope).where('key', '=', p.key),
 );
 
+/** Remembers the answer, encrypted under the keyring as well (it names the patient): sealed with the client's key alone, a guessable key would open it. */
 export async function storeResult(db: Db, scope: string, key: string, statusCode: number, body: string): Promise<void> {
-  await storeResultQuery(db, { scope, key, statusCode, body });
+  await storeResultQuery(db, { scope, key, statusCode, body: cipherOf(db).encrypt(body, idempotencyAad(scope, key)) });
 }
 
 export async function deleteKeysBefore(db: Db, before: number): Promise<number> {

@@ -175,7 +175,8 @@ describe.each(DIALECTS)('Idempotency-Key on %s', (dialect) => {
     const kiosk = await t.department({ code: 'KIO', counters: 1, selfCheckIn: true });
     const key = freshKey('kiosk');
     const body = { departmentId: kiosk.id, name: 'Meera Das', phone: nextPhone() };
-    const checkIn = () => t.inject({ method: 'POST', url: '/api/v1/public/check-in', headers: { 'idempotency-key': key }, payload: body });
+    const kioskHeaders = await t.as('kiosk');
+    const checkIn = () => t.inject({ method: 'POST', url: '/api/v1/public/check-in', headers: { ...kioskHeaders, 'idempotency-key': key }, payload: body });
 
     const first = await checkIn();
     expect(first.statusCode, first.body).toBe(201);
@@ -184,7 +185,7 @@ describe.each(DIALECTS)('Idempotency-Key on %s', (dialect) => {
     expect(again.json()).toEqual(first.json());
     expect(await tokensIn(kiosk.id)).toBe(1);
 
-    const changed = await t.inject({ method: 'POST', url: '/api/v1/public/check-in', headers: { 'idempotency-key': key }, payload: { ...body, name: 'Someone Else' } });
+    const changed = await t.inject({ method: 'POST', url: '/api/v1/public/check-in', headers: { ...kioskHeaders, 'idempotency-key': key }, payload: { ...body, name: 'Someone Else' } });
     expect(changed.statusCode).toBe(422);
     expect(problemOf(changed).code).toBe('IDEMPOTENCY_KEY_REUSED');
   });

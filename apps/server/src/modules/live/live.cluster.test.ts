@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildServer, type ChildServer } from '../../test/child-server.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../test/databases.js';
 import { openSocket } from '../../test/live-client.js';
+import { StaffSignIn, fetchCall } from '../../test/admin-sign-in.js';
 import { TEST_PASSWORD, nextPhone, testEnv } from '../../test/test-app.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -22,12 +23,8 @@ describe.runIf(DIALECTS.includes('postgres'))('live events across two instances 
     const env = { ...testEnv(db), REDIS_URL, ADMIN_EMAIL: 'admin@cluster.test', ADMIN_PASSWORD: TEST_PASSWORD };
     a = await startChildServer(env);
     b = await startChildServer(env);
-    const login = await fetch(`${a.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'admin@cluster.test', password: TEST_PASSWORD }),
-    });
-    headers = { authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}`, 'content-type': 'application/json' };
+    const login = await new StaffSignIn(fetchCall(a.url)).signIn('admin@cluster.test', TEST_PASSWORD);
+    headers = { authorization: `Bearer ${login.accessToken}`, 'content-type': 'application/json' };
   });
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);

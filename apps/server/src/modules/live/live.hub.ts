@@ -17,6 +17,9 @@ export interface LiveSocket {
 export interface LivePrincipal {
   sessionId: string;
   role: Role;
+  /** A board or kiosk device: its departments and its fixed privacy profile. */
+  departmentIds?: readonly string[] | undefined;
+  device?: { id: string; privacy: PrivacyProfile } | undefined;
 }
 
 export interface WaitingSnapshot {
@@ -219,6 +222,21 @@ export function createLiveHub(deps: HubDeps) {
     send(client, `{"type":${JSON.stringify(type)},"at":"${new Date().toISOString()}","topic":"status","status":${text}}`);
   }
 
+  /** Closes the socket of a signed-in client whose session or device key is no longer good. */
+  function checkSession(client: Client): void {
+    const principal = client.principal;
+    if (!principal) return;
+    deps.sessionAlive(principal.sessionId).then(
+      (alive) => {
+        if (!alive && clients.has(client)) {
+          drop(client);
+          client.socket.close(1008, 'session ended');
+        }
+      },
+      (error: unknown) => deps.onError(error, 'live session check'),
+    );
+  }
+
   const heartbeat = setInterval(() => {
     for (const client of clients) {
       if (!client.alive) {
@@ -228,18 +246,7 @@ export function createLiveHub(deps: HubDeps) {
       }
       client.alive = false;
       client.socket.ping();
-      const principal = client.principal;
-      if (principal) {
-        deps.sessionAlive(principal.sessionId).then(
-          (alive) => {
-            if (!alive) {
-              drop(client);
-              client.socket.close(1008, 'session ended');
-            }
-          },
-          (error: unknown) => deps.onError(error, 'live session check'),
-        );
-      }
+      checkSession(client);
     }
   }, HEARTBEAT_MS);
   heartbeat.unref();
@@ -264,8 +271,13 @@ export function createLiveHub(deps: HubDeps) {
       if (!STAFF_ROLES.has(principal.role) && principal.role !== 'display') {
         throw new LiveError('FORBIDDEN', `The ${principal.role} role may not follow a department.`);
       }
+      if (principal.device && !(principal.departmentIds ?? []).includes(departmentId)) {
+        throw new LiveError('FORBIDDEN', `This board may not follow department ${departmentId}; an admin chooses its departments.`);
+      }
       if (!client.departments.has(departmentId)) ensureRoom(client);
-      const view = STAFF_ROLES.has(principal.role) ? 'staff' : privacy === 'initials' ? 'display-initials' : 'display';
+      // A board device shows what its key allows, whatever it asks for.
+      const shown = principal.device ? principal.device.privacy : privacy;
+      const view = STAFF_ROLES.has(principal.role) ? 'staff' : shown === 'initials' ? 'display-initials' : 'display';
       const start = since === undefined ? currentSeq : Math.min(since, currentSeq);
       const sub: DepartmentSub = { lastSeq: start, view, chain: Promise.resolve() };
       client.departments.set(departmentId, sub);
@@ -322,6 +334,27 @@ export function createLiveHub(deps: HubDeps) {
         }
       }
       if (patientsByToken.size > 0) refreshPatients(events).catch((error: unknown) => deps.onError(error, 'live patient status'));
+    },
+
+    /**
+     * Checks again, now rather than at the next heartbeat, the sessions of the signed-in sockets
+     * (of one session, or all): a session ended or a user disabled on any instance closes its sockets
+     * within the second.
+     */
+    recheckSessions(sessionId?: string): void {
+      for (const client of [...clients]) if (sessionId === undefined || client.principal?.sessionId === sessionId) checkSession(client);
+    },
+
+    /** Closes every socket of this session or device at once (a revoked device key, on every instance). */
+    closeSession(sessionId: string, reason: string): number {
+      let closed = 0;
+      for (const client of [...clients]) {
+        if (client.principal?.sessionId !== sessionId) continue;
+        drop(client);
+        client.socket.close(1008, reason);
+        closed += 1;
+      }
+      return closed;
     },
 
     stats: () => ({ clients: clients.size, departments: byDepartment.size, patients: patientsByToken.size }),

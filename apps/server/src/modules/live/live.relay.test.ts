@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildServer, type ChildServer } from '../../test/child-server.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../test/databases.js';
 import { openSocket, type TestSocket } from '../../test/live-client.js';
+import { StaffSignIn, fetchCall } from '../../test/admin-sign-in.js';
 import { TEST_PASSWORD, nextPhone, testEnv } from '../../test/test-app.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -84,12 +85,8 @@ describe.runIf(DIALECTS.includes('postgres'))('a committed live event whose publ
     const env = { ...testEnv(db), ADMIN_EMAIL: 'admin@relay.test', ADMIN_PASSWORD: TEST_PASSWORD };
     a = await startChildServer({ ...env, REDIS_URL: proxy.url });
     b = await startChildServer({ ...env, REDIS_URL });
-    const login = await fetch(`${b.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'admin@relay.test', password: TEST_PASSWORD }),
-    });
-    headers = { authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}`, 'content-type': 'application/json' };
+    const login = await new StaffSignIn(fetchCall(b.url)).signIn('admin@relay.test', TEST_PASSWORD);
+    headers = { authorization: `Bearer ${login.accessToken}`, 'content-type': 'application/json' };
   });
   afterAll(async () => {
     staff?.close();

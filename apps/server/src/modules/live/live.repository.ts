@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { columns, prepared, type Params } from '../../db/prepared.js';
 import type { Dialect } from '../../db/database.js';
 import type { DB, LiveEventsTable } from '../../db/schema.js';
+import { cipherOf, eventAad, type ValueCipher } from '../keys/encrypted-columns.js';
 import type { PendingEvent } from './live-events.js';
 
 type Db = Kysely<DB>;
@@ -72,24 +73,25 @@ export async function lastEventSeqs(db: Db): Promise<{ departmentId: string; seq
 
 export const EVENT_COLUMNS = ['department_id', 'seq', 'type', 'token_id', 'payload', 'at'] as const satisfies readonly (keyof LiveEventsTable)[];
 
-/** The outbox row of an event: the full token (and where it stands in its line) as JSON. */
-export function eventRow(event: PendingEvent): LiveEventsTable {
+/** The outbox row of an event: the full token (and where it stands in its line) as JSON, encrypted (it names the patient). */
+export function eventRow(cipher: ValueCipher, event: PendingEvent): LiveEventsTable {
+  const payload = JSON.stringify({
+    token: event.token,
+    ...(event.counterName !== undefined && { counterName: event.counterName }),
+    ...(event.order !== undefined && { order: event.order }),
+  });
   return {
     department_id: event.departmentId,
     seq: event.seq,
     type: event.type,
     token_id: event.token.id,
-    payload: JSON.stringify({
-      token: event.token,
-      ...(event.counterName !== undefined && { counterName: event.counterName }),
-      ...(event.order !== undefined && { order: event.order }),
-    }),
+    payload: cipher.encrypt(payload, eventAad(event.departmentId, event.seq)),
     at: event.at,
   };
 }
 
 export async function insertEvent(db: Db, event: PendingEvent): Promise<void> {
-  await insertEventQuery(db, eventRow(event));
+  await insertEventQuery(db, eventRow(cipherOf(db), event));
 }
 
 /** Events after `since`, oldest first, at most `limit`. */

@@ -1,6 +1,7 @@
 import type { PublicStatus } from '@smart-token/contracts';
 import { LIVE_TICKET_TTL_SECONDS } from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
+import { ValidationError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import { newSecret, sha256 } from '../../lib/ids.js';
 import type { AuthService, Principal } from '../auth/auth.service.js';
@@ -42,6 +43,9 @@ export function createLiveService(deps: {
   return {
     /** A one-time ticket for opening the socket without putting an access token in the URL. */
     async issueTicket(principal: Principal): Promise<{ ticket: string; expiresIn: number }> {
+      if (principal.device) {
+        throw new ValidationError('A device opens /api/v1/live with its own credentials (the ApiKey header, or its paired screen’s cookie); it needs no ticket.');
+      }
       const ticket = newSecret();
       await database.transact((trx) =>
         repo.insertTicket(trx, { ticket_hash: sha256(ticket), session_id: principal.sessionId, expires_at: clock.now() + LIVE_TICKET_TTL_SECONDS * 1000 }),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../test/databases.js';
 import { openSocket, type TestSocket } from '../../test/live-client.js';
 import { queueApi } from '../../test/queue-api.js';
-import { nextPhone, problemOf, startTestApp, type TestApp } from '../../test/test-app.js';
+import { TEST_PASSWORD, nextPhone, problemOf, startTestApp, type TestApp } from '../../test/test-app.js';
 
 describe.each(DIALECTS)('live updates on %s', (dialect) => {
   let t: TestApp;
@@ -205,5 +205,44 @@ describe.each(DIALECTS)('live updates on %s', (dialect) => {
     const socket = await connect();
     socket.send({ action: 'ping', pad: 'x'.repeat(10_000) });
     expect((await socket.closed).code).toBe(1009);
+  });
+
+  it('closes a staff socket as soon as its session ends, not at the next heartbeat 30 s later', async () => {
+    await t.app.services.users.createUser({ email: 'leaving@live.test', name: 'Leaving Doctor', role: 'doctor', password: TEST_PASSWORD, departmentIds: [dept.id] });
+    const login = await t.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'leaving@live.test', password: TEST_PASSWORD } });
+    const headers = { authorization: `Bearer ${login.json<{ accessToken: string }>().accessToken}` };
+    const { ticket: own } = (await t.inject({ method: 'POST', url: '/api/v1/live/ticket', headers })).json<{ ticket: string }>();
+    const socket = await connect(`?ticket=${own}`);
+    socket.send({ action: 'subscribe', topic: 'department', departmentId: dept.id });
+    await socket.next((m) => m.type === 'subscribed');
+    // The heartbeat pings every socket before it checks sessions: a close with no ping before it came from the logout.
+    let pinged = false;
+    socket.ws.on('ping', () => (pinged = true));
+    expect((await t.inject({ method: 'POST', url: '/api/v1/auth/logout', headers })).statusCode).toBe(204);
+    expect((await socket.closed).code).toBe(1008);
+    expect(pinged).toBe(false);
+  });
+
+  it('closes the sockets of a user an admin disables, at once', async () => {
+    await t.app.services.users.createUser({ email: 'disabled@live.test', name: 'Disabled Doctor', role: 'doctor', password: TEST_PASSWORD, departmentIds: [dept.id] });
+    const login = await t.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'disabled@live.test', password: TEST_PASSWORD } });
+    const session = login.json<{ accessToken: string; user: { id: string } }>();
+    const { ticket: own } = (await t.inject({ method: 'POST', url: '/api/v1/live/ticket', headers: { authorization: `Bearer ${session.accessToken}` } })).json<{ ticket: string }>();
+    const socket = await connect(`?ticket=${own}`);
+    socket.send({ action: 'subscribe', topic: 'department', departmentId: dept.id });
+    await socket.next((m) => m.type === 'subscribed');
+    let pinged = false;
+    socket.ws.on('ping', () => (pinged = true));
+    const disabled = await t.inject({ method: 'PATCH', url: `/api/v1/users/${session.user.id}`, headers: await t.as('admin'), payload: { disabled: true } });
+    expect(disabled.statusCode, disabled.body).toBe(200);
+    expect((await socket.closed).code).toBe(1008);
+    expect(pinged).toBe(false);
+  });
+
+  it('lets only the clinic’s own pages open a live socket: another site’s Origin is refused before the upgrade', async () => {
+    const own = new URL(base).host;
+    await expect(openSocket(base, { origin: 'https://evil.example' })).rejects.toThrow(/403/);
+    sockets.push(await openSocket(base, { origin: `http://${own}` }));
+    sockets.push(await openSocket(base, { origin: 'http://clinic.test' }));
   });
 });

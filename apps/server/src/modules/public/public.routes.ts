@@ -1,9 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import {
   checkInBodySchema,
   checkInResponseSchema,
   displayQuerySchema,
   displaySchema,
+  idSchema,
+  joinPageSchema,
   problemSchema,
   publicStatusSchema,
   statusKeyParamsSchema,
@@ -14,11 +17,21 @@ import { idempotencyFrom } from '../idempotency/idempotency-header.js';
 import type { QueueService } from '../queue/queue.service.js';
 import type { PublicService } from './public.service.js';
 
-/** Per-address limits: generous, since a waiting room shares one address behind the hospital's NAT. */
-const LIMITS = { status: 60, checkIn: 10, display: 120 } as const;
+const joinParamsSchema = z.strictObject({ departmentId: idSchema });
 
-export const publicRoutes: FastifyPluginAsyncZod<{ publicService: PublicService; queue: QueueService; rateLimitMultiplier: number }> = async (app, opts) => {
+const DISPLAY_PER_MINUTE = 120;
+
+export interface PublicRoutesOptions {
+  publicService: PublicService;
+  queue: QueueService;
+  rateLimitMultiplier: number;
+  /** Per minute, per address and target (the token, the phone), before the multiplier: config.routeRateLimits. */
+  limits: { status: number; checkIn: number };
+}
+
+export const publicRoutes: FastifyPluginAsyncZod<PublicRoutesOptions> = async (app, opts) => {
   const { publicService, queue, rateLimitMultiplier: m } = opts;
+  const LIMITS = { ...opts.limits, display: DISPLAY_PER_MINUTE };
   const errors = { 400: problemSchema, 404: problemSchema, 429: problemSchema };
 
   app.post(
@@ -42,15 +55,25 @@ export const publicRoutes: FastifyPluginAsyncZod<{ publicService: PublicService;
   app.post(
     '/check-in',
     {
-      config: { public: true, rateLimit: perMinute(LIMITS.checkIn, m) },
+      // A kiosk sends its device key (or session); a phone sends the join code. Both may come.
+      config: { public: true, optionalAuth: true, rateLimit: perMinute(LIMITS.checkIn, m) },
       schema: {
         tags: ['public'],
-        summary: 'Self check-in where the department allows it (honours Idempotency-Key)',
+        summary: 'Self check-in where the department allows it: `kiosk` with a kiosk key of the department, `phone` with the join code (honours Idempotency-Key)',
         body: checkInBodySchema,
         response: { 201: checkInResponseSchema, ...errors, 403: problemSchema, 422: problemSchema },
       },
     },
-    async (request, reply) => reply.status(201).send(await publicService.checkIn(request.body, idempotencyFrom(request, 'public'))),
+    async (request, reply) => reply.status(201).send(await publicService.checkIn(request.body, idempotencyFrom(request, 'public'), request.principal)),
+  );
+
+  app.get(
+    '/join/:departmentId',
+    {
+      config: { public: true, rateLimit: perMinute(LIMITS.status, m) },
+      schema: { tags: ['public'], summary: 'The phone join page’s department (404 unless it takes check-in by phone)', params: joinParamsSchema, response: { 200: joinPageSchema, ...errors } },
+    },
+    async (request) => publicService.joinPage(request.params.departmentId),
   );
 
   app.get(

@@ -1,14 +1,17 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { CheckInResponse, PublicStatus } from '@smart-token/contracts';
+import type { CheckInResponse, JoinPage, PublicStatus } from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
-import { AppError, NotFoundError, RateLimitedError, ValidationError } from '../../errors.js';
+import { AppError, ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from '../../errors.js';
+import type { Principal } from '../auth/auth.service.js';
+import type { JoinCodes } from '../departments/join-codes.js';
 import type { Clock } from '../../lib/clock.js';
 import type { DepartmentsService } from '../departments/departments.service.js';
 import type { IdempotencyRequest } from '../idempotency/idempotency.js';
 import { STATUS_LOOKUP_LOCKOUT, countFailureUnlessLocked, lockedFor } from '../lockouts/lockouts.js';
 import type { Actor, QueueService } from '../queue/queue.service.js';
+import { SELF_CHECK_IN_ACTOR } from '../queue/tokens.js';
 
-const SELF_CHECK_IN: Actor = { id: null, label: 'self check-in' };
+const SELF_CHECK_IN: Actor = SELF_CHECK_IN_ACTOR;
 /** Compared against when no token has the number, so a wrong number costs what wrong digits cost. */
 const NO_DIGITS = '\u0000\u0000\u0000\u0000';
 
@@ -21,8 +24,18 @@ const sameDigits = (a: string, b: string): boolean => {
 const lockedOut = (number: string, lockedMs: number) =>
   new RateLimitedError(`Too many wrong tries for token ${number}; ask at the desk or try again later.`, lockedMs / 1000);
 
-export function createPublicService(deps: { database: Database; clock: Clock; queue: QueueService; departments: Pick<DepartmentsService, 'findDepartment'> }) {
-  const { database, clock, queue, departments } = deps;
+export function createPublicService(deps: {
+  database: Database;
+  clock: Clock;
+  queue: QueueService;
+  departments: Pick<DepartmentsService, 'findDepartment'>;
+  joinCodes: Pick<JoinCodes, 'accepts'>;
+}) {
+  const { database, clock, queue, departments, joinCodes } = deps;
+
+  /** A kiosk (device or signed-in kiosk account) whose departments include this one. */
+  const isKioskOf = (caller: Principal | undefined, departmentId: string): boolean =>
+    caller?.role === 'kiosk' && (caller.departmentIds === undefined || caller.departmentIds.includes(departmentId));
 
   /** The token behind a number + digits lookup (for the live status topic too), under the same lockout. */
   async function findToken(number: string, phoneLast4: string) {
@@ -43,6 +56,13 @@ export function createPublicService(deps: { database: Database; clock: Clock; qu
   return {
     findToken,
 
+    /** What the phone join page shows: only for a department that takes phone check-in. */
+    async joinPage(departmentId: string): Promise<JoinPage> {
+      const dept = await departments.findDepartment(departmentId);
+      if (!dept || dept.self_check_in !== 'phone' || dept.active !== 1) throw new NotFoundError('This department does not take check-in by phone; please go to reception.');
+      return { departmentName: dept.name, names: { ...(dept.name_hi !== null && { hi: dept.name_hi }), ...(dept.name_ar !== null && { ar: dept.name_ar }) } };
+    },
+
     /**
      * Token number + last four phone digits. A wrong number and wrong digits take the same path and
      * the same answer; five failures for one number lock its lookup, whoever is asking.
@@ -57,11 +77,25 @@ export function createPublicService(deps: { database: Database; clock: Clock; qu
       return status;
     },
 
-    async checkIn(input: { departmentId: string; name: string; phone: string; notify?: { channel: 'sms' | 'whatsapp'; consent: true } }, idempotency?: IdempotencyRequest): Promise<CheckInResponse> {
+    /**
+     * Self check-in as the department allows it: `off` nobody; `kiosk` a kiosk of the department;
+     * `phone` anyone with the current join code from the waiting area's poster (or a kiosk of the department).
+     */
+    async checkIn(
+      input: { departmentId: string; name: string; phone: string; notify?: { channel: 'sms' | 'whatsapp'; consent: true }; joinCode?: string },
+      idempotency?: IdempotencyRequest,
+      caller?: Principal,
+    ): Promise<CheckInResponse> {
       const dept = await departments.findDepartment(input.departmentId);
       if (!dept) throw new ValidationError('That department does not exist.', [{ path: 'departmentId', message: 'no such department' }]);
-      if (dept.self_check_in !== 1) {
+      if (dept.self_check_in === 'off') {
         throw new AppError('SELF_CHECK_IN_DISABLED', 403, `${dept.name} does not take self check-in; please go to reception.`);
+      }
+      if (!isKioskOf(caller, dept.id)) {
+        if (dept.self_check_in === 'kiosk') throw new AppError('SELF_CHECK_IN_DISABLED', 403, `${dept.name} takes self check-in at its kiosks only; please use the kiosk or go to reception.`);
+        if (input.joinCode === undefined || !joinCodes.accepts(dept, input.joinCode)) {
+          throw new ForbiddenError(`The join code for ${dept.name} is missing or out of date; scan the QR code in the waiting area again.`);
+        }
       }
       const token = await queue.issue(
         SELF_CHECK_IN,

@@ -12,7 +12,7 @@ interface IssuedToken {
   statusUrl: string;
 }
 
-const STATUS_FIELDS = ['departmentName', 'estimatedWait', 'number', 'peopleAhead', 'position', 'status', 'updatedAt'];
+const STATUS_FIELDS = ['departmentName', 'departmentNames', 'estimatedWait', 'number', 'peopleAhead', 'position', 'status', 'updatedAt'];
 const CHECK_IN_FIELDS = ['estimatedWait', 'number', 'position', 'statusKey', 'statusUrl'];
 const LOCK_MINUTES = 15;
 const PATIENT = 'Asha Rao';
@@ -44,7 +44,7 @@ describe.each(DIALECTS)('public endpoints on %s', (dialect) => {
   beforeAll(async () => {
     // A huge multiplier lifts every per-minute limit; the lookup lockout must hold regardless.
     t = await startTestApp(dialect, { clock, env: { RATE_LIMIT_MULTIPLIER: '1000000' } });
-    gen = await t.department({ code: 'GEN', name: 'General OPD', counters: 2 });
+    gen = await t.department({ code: 'GEN', name: 'General OPD', counters: 2, selfCheckIn: 'off' });
     kiosk = await t.department({ code: 'KIO', name: 'Walk-in Clinic', counters: 1, selfCheckIn: true });
   });
   afterAll(() => t.close());
@@ -85,6 +85,19 @@ describe.each(DIALECTS)('public endpoints on %s', (dialect) => {
     }
     // The number is read however the patient types it.
     expect((await lookup(` ${token.number.toLowerCase()} `, '7391')).statusCode).toBe(200);
+  });
+
+  it('gives the department’s Hindi and Arabic names beside its name, so the page shows the patient’s language, and follows a rename', async () => {
+    const named = await t.department({ code: 'ENT', name: 'ENT Clinic', counters: 1, names: { hi: 'ईएनटी क्लिनिक' } });
+    const token = await issue(named.id);
+    const read = async () => (await t.inject({ method: 'GET', url: `/api/v1/public/status/${token.statusKey}` })).json<Record<string, unknown>>();
+    expect(await read()).toMatchObject({ departmentName: 'ENT Clinic', departmentNames: { hi: 'ईएनटी क्लिनिक' } });
+    expect((await read()).departmentNames).not.toHaveProperty('ar');
+    const res = await t.inject({ method: 'PATCH', url: `/api/v1/departments/${named.id}`, headers: await t.as('admin'), payload: { names: { hi: 'ईएनटी', ar: 'عيادة الأنف والأذن' } } });
+    expect(res.statusCode, res.body).toBe(200);
+    expect((await read()).departmentNames).toEqual({ hi: 'ईएनटी', ar: 'عيادة الأنف والأذن' });
+    // A department without other names still sends the field, empty.
+    expect((await lookup((await issue(gen.id, '+91 98765 47311')).number, '7311')).json<Record<string, unknown>>().departmentNames).toEqual({});
   });
 
   it('names the counter once the token is called, and still while it is served', async () => {
@@ -209,7 +222,8 @@ describe.each(DIALECTS)('public endpoints on %s', (dialect) => {
 
   it('checks a patient in where the department allows it, and refuses with 403 where it does not', async () => {
     const phone = nextPhone();
-    const res = await t.inject({ method: 'POST', url: '/api/v1/public/check-in', payload: { departmentId: kiosk.id, name: 'Meera Das', phone } });
+    // The department takes self check-in at its kiosks: a signed-in kiosk here.
+    const res = await t.inject({ method: 'POST', url: '/api/v1/public/check-in', headers: await t.as('kiosk'), payload: { departmentId: kiosk.id, name: 'Meera Das', phone } });
     expect(res.statusCode, res.body).toBe(201);
     expectPublicHeaders(res);
     const body = res.json<{ number: string; statusKey: string; statusUrl: string; position: number; estimatedWait: object }>();
@@ -224,7 +238,7 @@ describe.each(DIALECTS)('public endpoints on %s', (dialect) => {
     expect(byKey.json()).toMatchObject({ number: body.number, status: 'waiting', departmentName: 'Walk-in Clinic' });
     expect((await lookup(body.number, phone.slice(-4))).statusCode).toBe(200);
 
-    const refused = await t.inject({ method: 'POST', url: '/api/v1/public/check-in', payload: { departmentId: gen.id, name: 'Meera Das', phone: nextPhone() } });
+    const refused = await t.inject({ method: 'POST', url: '/api/v1/public/check-in', headers: await t.as('kiosk'), payload: { departmentId: gen.id, name: 'Meera Das', phone: nextPhone() } });
     expect(refused.statusCode).toBe(403);
     const problem = problemOf(refused);
     expect(problem.code).toBe('SELF_CHECK_IN_DISABLED');
@@ -270,8 +284,8 @@ describe.each(DIALECTS)('public endpoints on %s', (dialect) => {
   it('does not find yesterday’s number today, by the clinic’s day (Asia/Kolkata), not UTC', async () => {
     // 23:50 in Kolkata is 18:20 UTC: twenty minutes later it is a new local day but the same UTC day.
     clock.set(Math.floor(clock.now() / DAY_MS) * DAY_MS + 2 * DAY_MS + (18 * 60 + 20) * 60_000);
-    const checkIn = (phone: string) =>
-      t.inject({ method: 'POST', url: '/api/v1/public/check-in', payload: { departmentId: kiosk.id, name: 'Meera Das', phone } });
+    const checkIn = async (phone: string) =>
+      t.inject({ method: 'POST', url: '/api/v1/public/check-in', headers: await t.as('kiosk'), payload: { departmentId: kiosk.id, name: 'Meera Das', phone } });
     const yesterdayPhone = nextPhone();
     const yesterday = (await checkIn(yesterdayPhone)).json<{ number: string }>();
     expect((await lookup(yesterday.number, yesterdayPhone.slice(-4))).statusCode).toBe(200);

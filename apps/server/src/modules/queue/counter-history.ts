@@ -4,6 +4,7 @@ import { NotFoundError } from '../../errors.js';
 import { iso, type Clock } from '../../lib/clock.js';
 import * as repo from './counter-history.repository.js';
 import type { DepartmentLookup } from './department-lookup.js';
+import { inScope, notYourDepartment, type Scope } from './department-scope.js';
 import { toToken, type TokenState } from './tokens.js';
 
 /** A console offers to undo or call back what its counter did within this long (a working day). */
@@ -34,12 +35,17 @@ const atCounter = (row: repo.HistoryRow, counterId: string) => row.counter_id ==
  * survives a reload and works the same on every screen of that counter) and the patients it finished
  * lately (so one can be called back where the state machine allows).
  */
-export function createCounterHistory(deps: { database: Database; clock: Clock; lookup: Pick<DepartmentLookup, 'counter'> }) {
+export function createCounterHistory(deps: { database: Database; clock: Clock; lookup: Pick<DepartmentLookup, 'counter' | 'department'> }) {
   const { database, clock, lookup } = deps;
   const { db } = database;
 
-  async function read(counterId: string) {
-    if (!(await lookup.counter(counterId))) throw new NotFoundError(`Counter ${counterId} does not exist.`);
+  async function read(counterId: string, scope: Scope) {
+    const counter = await lookup.counter(counterId);
+    if (!counter) throw new NotFoundError(`Counter ${counterId} does not exist.`);
+    if (!inScope(scope, counter.department_id)) {
+      const dept = await lookup.department(counter.department_id);
+      throw notYourDepartment(dept?.name ?? `department ${counter.department_id}`, `read the history of ${counter.name}`);
+    }
     const rows = await repo.recentTransitionsOfCounterTokens(db, counterId, clock.now() - COUNTER_HISTORY_WINDOW_MS, COUNTER_TRANSITIONS_SCANNED);
     const tokens = new Map((await repo.tokensWithIds(db, [...new Set(rows.map((r) => r.token_id))])).map((t) => [t.id, t]));
     // Newest first: the counter's actions, each with the token as it is now.
@@ -68,8 +74,8 @@ export function createCounterHistory(deps: { database: Database; clock: Clock; l
      * The counter's latest action that can still be undone: after one undo, the one before it (each
      * token's last change, newest first), so U pressed again walks back through the counter's work.
      */
-    async lastAction(counterId: string): Promise<CounterAction | null> {
-      const { actions, toAction } = await read(counterId);
+    async lastAction(counterId: string, scope: Scope = {}): Promise<CounterAction | null> {
+      const { actions, toAction } = await read(counterId, scope);
       const last = actions.find(({ row, token }) => row.version === token.version);
       return last ? toAction(last) : null;
     },
@@ -78,8 +84,8 @@ export function createCounterHistory(deps: { database: Database; clock: Clock; l
      * Patients the counter finished lately, latest first, one entry each: the action that took them
      * away from the counter (completed, sent on, parked, transferred, no-show), with the token now.
      */
-    async recentlyServed(counterId: string): Promise<CounterAction[]> {
-      const { actions, toAction } = await read(counterId);
+    async recentlyServed(counterId: string, scope: Scope = {}): Promise<CounterAction[]> {
+      const { actions, toAction } = await read(counterId, scope);
       const seen = new Set<string>();
       const served: CounterAction[] = [];
       for (const entry of actions) {

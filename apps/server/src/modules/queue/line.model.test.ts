@@ -34,9 +34,7 @@ describe.each(DIALECTS)('the in-memory line on two instances on %s', (dialect) =
     db = await freshDatabase(dialect);
     const env = testEnv(db, { ADMIN_EMAIL: 'admin@line.test', ADMIN_PASSWORD: TEST_PASSWORD, ...(dialect === 'postgres' && { REDIS_URL }) });
     const first = await buildApp(loadConfig(env), { logger: false, clock });
-    await first.services.users.createUser({ email: 'doctor@line.test', name: 'Dr Line', role: 'doctor', password: TEST_PASSWORD }).catch(() => undefined);
     apps = [first, await buildApp(loadConfig(env), { logger: false, clock })];
-    await signIn();
     for (const code of ['LNA', 'LNB']) {
       const dept = await first.services.departments.createDepartment({ name: `${code} clinic`, code, maxWaitMinutes: 30 });
       const counters = [];
@@ -45,6 +43,9 @@ describe.each(DIALECTS)('the in-memory line on two instances on %s', (dialect) =
       // Both lines are in memory from the start, so the mix below keeps them by events alone.
       for (const app of apps) expect(await app.services.queue.line.ready(dept.id)).toBeDefined();
     }
+    // A doctor acts only in their departments: this one works in both.
+    await first.services.users.createUser({ email: 'doctor@line.test', name: 'Dr Line', role: 'doctor', password: TEST_PASSWORD, departmentIds: departments.map((d) => d.id) });
+    await signIn();
   });
   /** Access tokens last 30 minutes of the manual clock: sign in again as the mix moves it on. */
   async function signIn() {

@@ -2,6 +2,7 @@ import type { IssueTokenBody, Token } from '@smart-token/contracts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { DB } from '../../db/schema.js';
+import type { AuditTrail } from '../audit/audit.js';
 import { AppError, ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from '../../errors.js';
 import { localDay, type Clock } from '../../lib/clock.js';
 import { newId, newSecret, sha256 } from '../../lib/ids.js';
@@ -11,11 +12,12 @@ import type { PendingEvent } from '../live/live-events.js';
 import * as liveRepo from '../live/live.repository.js';
 import { LANE, laneFor } from './call-order.js';
 import type { DepartmentLookup } from './department-lookup.js';
+import { inScope, notYourDepartment } from './department-scope.js';
 import type { QueueReads } from './queue.reads.js';
 import * as repo from './queue.repository.js';
 import * as writes from './token-writes.repository.js';
 import type { TokenState } from './tokens.js';
-import { SYSTEM_ACTOR, toToken, type Actor } from './tokens.js';
+import { SYSTEM_ACTOR, auditActorOf, toToken, type Actor } from './tokens.js';
 // Commands check a step with assertStep before their other lookups, so an illegal step is the answer first.
 import { LostRace, assertStep, createTokenWriter, type Events } from './token-writer.js';
 
@@ -29,6 +31,7 @@ export interface QueueContext {
   publicUrl: string;
   defaultPhoneRegion: string;
   lookup: DepartmentLookup;
+  audit: AuditTrail;
 }
 
 export interface QueueCommandDeps extends QueueContext {
@@ -43,7 +46,7 @@ type Counter = NonNullable<Awaited<ReturnType<DepartmentLookup['counter']>>>;
 /** Everything that changes a token: each command is one transaction, retried whole when it loses a race. */
 export function createQueueCommands(deps: QueueCommandDeps) {
   const { database, clock, timeZone, publicUrl, defaultPhoneRegion, lookup, reads } = deps;
-  const { transition, eventOf } = createTokenWriter({ clock, lookup, dialect: database.dialect });
+  const { transition, eventOf } = createTokenWriter({ clock, lookup, dialect: database.dialect, audit: deps.audit });
 
   /**
    * Runs work in a transaction, again from the start if it lost a race for a token (or, on
@@ -99,6 +102,19 @@ export function createQueueCommands(deps: QueueCommandDeps) {
     if (!row) throw new NotFoundError(`Token ${id} does not exist.`);
     return row;
   }
+
+  /**
+   * The department rule, checked here for every command: a person acts only on tokens of their
+   * departments (read in the transaction, so the token is theirs when they act) and calls only at
+   * their departments' counters. Sending a token on to another department is theirs to do.
+   */
+  async function assertMayActIn(actor: Actor, departmentId: string, doing: string, trx?: Kysely<DB>): Promise<void> {
+    if (inScope(actor, departmentId)) return;
+    const dept = await lookup.department(departmentId, trx);
+    throw notYourDepartment(dept?.name ?? `department ${departmentId}`, doing);
+  }
+
+  const assertMayActOn = (actor: Actor, token: repo.TokenRow, trx: Kysely<DB>) => assertMayActIn(actor, token.department_id, `act on token ${token.number}`, trx);
 
   /**
    * Calls a token to a counter; each call in a department brings parked tokens one place nearer.
@@ -178,14 +194,20 @@ export function createQueueCommands(deps: QueueCommandDeps) {
     return done;
   }
 
-  async function act(tokenId: string, decide: (trx: Kysely<DB>, events: Events, token: repo.TokenRow) => Promise<repo.TokenRow>): Promise<Token> {
-    return transact(async (trx, events) => reads.withPlace(trx, await decide(trx, events, await requireToken(trx, tokenId))));
+  /** One transaction on one token of the actor's departments. */
+  async function act(actor: Actor, tokenId: string, decide: (trx: Kysely<DB>, events: Events, token: repo.TokenRow) => Promise<repo.TokenRow>): Promise<Token> {
+    return transact(async (trx, events) => {
+      const token = await requireToken(trx, tokenId);
+      await assertMayActOn(actor, token, trx);
+      return reads.withPlace(trx, await decide(trx, events, token));
+    });
   }
 
   return {
     async issue(actor: Actor, input: IssueTokenBody, idempotency?: IdempotencyRequest): Promise<Token> {
       const phone = toE164(input.patient.phone, defaultPhoneRegion, 'patient.phone');
       const dept = await requireOpenDepartment(input.departmentId, 'departmentId');
+      await assertMayActIn(actor, dept.id, 'issue tokens there');
       return transact(async (trx, events) =>
         once(trx, idempotency, clock.now(), async () => {
           const now = clock.now();
@@ -243,6 +265,14 @@ export function createQueueCommands(deps: QueueCommandDeps) {
             return { token, history, event: eventOf(dept.id, eventSeq, 'token.issued', token, undefined) };
           });
           events.push(event);
+          await deps.audit.record(trx, {
+            type: 'patient.token.issued',
+            action: 'issue',
+            actor: auditActorOf(actor),
+            subject: { kind: 'token', id: tokenId, label: row.number },
+            ...(actor.request && { ip: actor.request.ip, requestId: actor.request.requestId }),
+            details: { departmentId: dept.id, priority },
+          });
           const place = await reads.placeOfNewcomer(trx, dept, row.lane, event.seq, now);
           return { ...toToken(row, place), statusKey, statusUrl: `${publicUrl}/s/${statusKey}` };
         }),
@@ -252,6 +282,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
     async callNext(actor: Actor, counterId: string, idempotency?: IdempotencyRequest): Promise<{ token: Token | null }> {
       const counter = await requireWorkingCounter(counterId);
       const dept = await requireDepartment(counter.department_id);
+      if (!inScope(actor, dept.id)) throw notYourDepartment(dept.name, `call patients at ${counter.name}`);
       return transact(async (trx, events) => once(trx, idempotency, clock.now(), async () => ({ token: await callNextIn(trx, events, counter, dept, actor) })));
     },
 
@@ -267,6 +298,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
     ): Promise<{ completed: Token | null; token: Token | null }> {
       const counter = await requireWorkingCounter(counterId);
       const dept = await requireDepartment(counter.department_id);
+      if (!inScope(actor, dept.id)) throw notYourDepartment(dept.name, `call patients at ${counter.name}`);
       const onward = nextDepartmentId === undefined ? undefined : await requireOpenDepartment(nextDepartmentId, 'nextDepartmentId');
       return transact(async (trx, events) =>
         once(trx, idempotency, clock.now(), async () => {
@@ -278,7 +310,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
     },
 
     callToken: (actor: Actor, tokenId: string, counterId: string) =>
-      act(tokenId, async (trx, events, token) => {
+      act(actor, tokenId, async (trx, events, token) => {
         assertStep(token, 'call');
         const counter = await requireWorkingCounter(counterId, 'counterId', trx);
         if (counter.department_id !== token.department_id) {
@@ -290,7 +322,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
       }),
 
     recall: (actor: Actor, tokenId: string) =>
-      act(tokenId, async (trx, events, token) => {
+      act(actor, tokenId, async (trx, events, token) => {
         assertStep(token, 'recall');
         const dept = await requireDepartment(token.department_id, undefined, trx);
         if (token.recall_count >= dept.max_recalls) {
@@ -299,12 +331,13 @@ export function createQueueCommands(deps: QueueCommandDeps) {
         return transition(trx, events, token, 'recall', { recall_count: token.recall_count + 1, called_at: clock.now() }, actor);
       }),
 
-    start: (actor: Actor, tokenId: string) => act(tokenId, (trx, events, token) => transition(trx, events, token, 'start', { started_at: clock.now() }, actor)),
+    start: (actor: Actor, tokenId: string) => act(actor, tokenId, (trx, events, token) => transition(trx, events, token, 'start', { started_at: clock.now() }, actor)),
 
     complete: (actor: Actor, tokenId: string, nextDepartmentId?: string, idempotency?: IdempotencyRequest) =>
       transact(async (trx, events) =>
         once(trx, idempotency, clock.now(), async () => {
           const token = await requireToken(trx, tokenId);
+          await assertMayActOn(actor, token, trx);
           assertStep(token, 'complete');
           const onward = nextDepartmentId === undefined ? undefined : await requireOpenDepartment(nextDepartmentId, 'nextDepartmentId', trx);
           return reads.withPlace(trx, await completeIn(trx, events, token, actor, onward));
@@ -312,7 +345,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
       ),
 
     transfer: (actor: Actor, tokenId: string, departmentId: string) =>
-      act(tokenId, async (trx, events, token) => {
+      act(actor, tokenId, async (trx, events, token) => {
         assertStep(token, 'transfer');
         if (departmentId === token.department_id && token.status === 'waiting') {
           throw new InvalidTransitionError(`Token ${token.number} is already waiting in that department.`);
@@ -322,18 +355,22 @@ export function createQueueCommands(deps: QueueCommandDeps) {
       }),
 
     park: (actor: Actor, tokenId: string) =>
-      act(tokenId, async (trx, events, token) => {
+      act(actor, tokenId, async (trx, events, token) => {
         const dept = await requireDepartment(token.department_id, undefined, trx);
         return transition(trx, events, token, 'park', { park_remaining: dept.park_return_after, counter_id: null }, actor);
       }),
 
-    noShow: (actor: Actor, tokenId: string) => act(tokenId, (trx, events, token) => transition(trx, events, token, 'no_show', {}, actor)),
+    noShow: (actor: Actor, tokenId: string) => act(actor, tokenId, (trx, events, token) => transition(trx, events, token, 'no_show', {}, actor)),
 
-    cancel: (actor: Actor, tokenId: string, reason?: string) => act(tokenId, (trx, events, token) => transition(trx, events, token, 'cancel', {}, actor, reason ? { reason } : {})),
+    cancel: (actor: Actor, tokenId: string, reason?: string) => act(actor, tokenId, (trx, events, token) => transition(trx, events, token, 'cancel', {}, actor, reason ? { reason } : {})),
 
     undo: (actor: Actor, tokenId: string) =>
-      act(tokenId, async (trx, events, token) => {
+      transact(async (trx, events) => {
+        const token = await requireToken(trx, tokenId);
         const last = await repo.lastTransition(trx, token.id);
+        // My own transfer or sending on out of my department is mine to take back, though the token now waits elsewhere.
+        const sentOnByMe = last?.actor_id != null && last.actor_id === actor.id && last.from_department_id !== null && inScope(actor, last.from_department_id);
+        if (!sentOnByMe) await assertMayActOn(actor, token, trx);
         if (!last || last.action === 'issue' || !last.before_state) {
           throw new InvalidTransitionError(`Token ${token.number} has nothing to undo: it was only issued.`);
         }
@@ -342,7 +379,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
         }
         const before = JSON.parse(last.before_state) as TokenState;
         if (last.action === 'complete') await repo.deleteService(trx, last.id);
-        return transition(trx, events, token, 'undo', {}, actor, { reason: `undid ${last.action}`, restore: before });
+        return reads.withPlace(trx, await transition(trx, events, token, 'undo', {}, actor, { reason: `undid ${last.action}`, restore: before }));
       }),
   };
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../test/databases.js';
 import { startChildServer, type ChildServer } from '../../test/child-server.js';
+import { StaffSignIn, fetchCall } from '../../test/admin-sign-in.js';
 import { TEST_PASSWORD, nextPhone, startTestApp, testEnv, type TestApp } from '../../test/test-app.js';
 
 const TOKENS = 300;
@@ -84,12 +85,8 @@ describe.runIf(DIALECTS.includes('postgres'))('two server processes on one Postg
     const env = { ...testEnv(db), ADMIN_EMAIL: 'admin@two.test', ADMIN_PASSWORD: TEST_PASSWORD };
     a = await startChildServer(env);
     b = await startChildServer(env);
-    const login = await fetch(`${a.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'admin@two.test', password: TEST_PASSWORD }),
-    });
-    headers = { authorization: `Bearer ${((await login.json()) as { accessToken: string }).accessToken}` };
+    const login = await new StaffSignIn(fetchCall(a.url)).signIn('admin@two.test', TEST_PASSWORD);
+    headers = { authorization: `Bearer ${login.accessToken}` };
   });
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);

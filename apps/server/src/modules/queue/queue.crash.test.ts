@@ -4,6 +4,7 @@ import { loadConfig } from '../../config.js';
 import { createDatabase } from '../../db/database.js';
 import { startChildServer, type ChildServer } from '../../test/child-server.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../test/databases.js';
+import { StaffSignIn, fetchCall } from '../../test/admin-sign-in.js';
 import { TEST_PASSWORD, nextPhone, testEnv } from '../../test/test-app.js';
 
 /** Requests kept in flight at once: one worker in CALLER_EVERY calls the next patient, the rest issue. */
@@ -44,13 +45,13 @@ describe.each(DIALECTS)('a crash of the server process on %s', (dialect) => {
     await db.drop();
   });
 
+  /** The admin signs in again on each restarted server (same database): the helper keeps their 2FA secret. */
+  let signingInAt = '';
+  const staff = new StaffSignIn(fetchCall(() => signingInAt));
   async function login(s: ChildServer): Promise<Record<string, string>> {
-    const res = await fetch(`${s.url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'admin@crash.test', password: TEST_PASSWORD }),
-    });
-    return { authorization: `Bearer ${((await res.json()) as { accessToken: string }).accessToken}`, 'content-type': 'application/json' };
+    signingInAt = s.url;
+    const { accessToken } = await staff.signIn('admin@crash.test', TEST_PASSWORD);
+    return { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' };
   }
 
   async function post<T>(s: ChildServer, headers: Record<string, string>, path: string, body: unknown): Promise<T> {

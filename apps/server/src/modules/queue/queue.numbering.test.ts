@@ -34,7 +34,7 @@ describe.each(DIALECTS)('token numbers past three digits on %s', (dialect) => {
       ['NUM-1000', 1000],
       ['NUM-1001', 1001],
     ]);
-    const events = await db.selectFrom('live_events').select(['seq', 'token_id', 'payload']).where('department_id', '=', dept.id).orderBy('seq').execute();
+    const events = await db.selectFrom('live_events').select(['department_id', 'seq', 'token_id', 'payload']).where('department_id', '=', dept.id).orderBy('seq').execute();
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
     expect(events.map((e) => (JSON.parse(e.payload) as { token: { number: string } }).token.number)).toEqual(['NUM-001', 'NUM-999', 'NUM-1000', 'NUM-1001']);
     expect(events.map((e) => e.token_id)).toEqual(rows.map((r) => r.id));

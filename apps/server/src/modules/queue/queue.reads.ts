@@ -9,10 +9,11 @@ import { sha256 } from '../../lib/ids.js';
 import { initialsOf } from '../../lib/names.js';
 import { LANES_HIGH_TO_LOW, compareCallOrder, orderReason, type OrderRules } from './call-order.js';
 import type { DepartmentLookup } from './department-lookup.js';
+import { inScope, notYourDepartment, type Scope } from './department-scope.js';
 import type { LineEntry } from './line.js';
 import type { LineModel } from './line-model.js';
 import * as repo from './queue.repository.js';
-import { toToken } from './tokens.js';
+import { actorKindOf, toToken } from './tokens.js';
 import { ACTIVE_COUNTER_WINDOW_MS, SAMPLE_SIZE, estimateWait, serviceStats, type ServiceStats } from './wait-estimate.js';
 
 const DISPLAY_NEXT = 5;
@@ -115,7 +116,13 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
 
   async function publicStatusOf(trx: Kysely<DB>, token: repo.TokenRow): Promise<PublicStatus> {
     const dept = await requireDepartment(token.department_id, trx);
-    const base = { number: token.number, status: token.status, departmentName: dept.name, updatedAt: iso(token.updated_at) };
+    const base = {
+      number: token.number,
+      status: token.status,
+      departmentName: dept.name,
+      departmentNames: { ...(dept.name_hi !== null && { hi: dept.name_hi }), ...(dept.name_ar !== null && { ar: dept.name_ar }) },
+      updatedAt: iso(token.updated_at),
+    };
     if (token.status === 'waiting') {
       const place = await placeInLine(trx, token, dept, clock.now());
       return { ...base, position: place.position, peopleAhead: place.peopleAhead, estimatedWait: place.estimatedWait };
@@ -181,9 +188,14 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
       return { position: peopleAhead + 1, estimatedWait: await estimateFor(trx, dept.id, peopleAhead, now) };
     },
 
-    async getToken(tokenId: string): Promise<TokenWithHistory> {
+    /** A token with its history, for the staff of the department it is in (`scope`: who asks; every department by default). */
+    async getToken(tokenId: string, scope: Scope = {}): Promise<TokenWithHistory> {
       const token = await repo.findToken(db, tokenId);
       if (!token) throw new NotFoundError(`Token ${tokenId} does not exist.`);
+      if (!inScope(scope, token.department_id)) {
+        const dept = await lookup.department(token.department_id);
+        throw notYourDepartment(dept?.name ?? `department ${token.department_id}`, `read token ${token.number}`);
+      }
       const history = await repo.listTransitions(db, tokenId);
       return {
         ...(await withPlace(db, token)),
@@ -191,6 +203,7 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
           action: h.action,
           at: iso(h.at),
           by: h.actor_label,
+          byKind: actorKindOf(h),
           fromStatus: h.from_status,
           toStatus: h.to_status,
           departmentId: h.department_id,
@@ -201,8 +214,9 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
     },
 
     /** The waiting list in exactly the order call-next takes it, with the reason for each place. */
-    async getQueue(departmentId: string, limit = QUEUE_LIST_DEFAULT): Promise<Queue> {
+    async getQueue(departmentId: string, limit = QUEUE_LIST_DEFAULT, scope: Scope = {}): Promise<Queue> {
       const dept = await requireDepartment(departmentId);
+      if (!inScope(scope, dept.id)) throw notYourDepartment(dept.name, 'read its queue');
       const now = clock.now();
       const rules = rulesFor(dept, now);
       const [first, s, called, serving, parked] = await Promise.all([

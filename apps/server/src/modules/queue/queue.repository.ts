@@ -5,7 +5,8 @@ import { prepared, type Params } from '../../db/prepared.js';
 import type { DB, TokensTable, TokenTransitionsTable } from '../../db/schema.js';
 import { LANE, LANES_HIGH_TO_LOW as LANES, type OrderRules, agedBefore } from './call-order.js';
 
-export type TokenRow = Selectable<TokensTable>;
+/** A token as the queue works with it: its patient's identifiers in plaintext (decrypted on read, encrypted on write); the blind indexes are the writer's. */
+export type TokenRow = Omit<Selectable<TokensTable>, 'phone_index' | 'last4_index'>;
 export type TransitionRow = Selectable<TokenTransitionsTable>;
 
 type Db = Kysely<DB>;

@@ -6,6 +6,8 @@ import { DIALECTS, freshDatabase, type TestDatabase } from '../../test/databases
 import { ManualClock, nextPhone } from '../../test/test-app.js';
 import * as departmentsRepo from '../departments/departments.repository.js';
 import type { PendingEvent } from '../live/live-events.js';
+import { createAuditTrail, type AuditTrailService } from '../audit/audit.service.js';
+import { openKeyring, type Keyring } from '../keys/keyring.js';
 import { createQueueService, type QueueService } from './queue.service.js';
 
 const STAFF = { id: null, label: 'Dr Test' };
@@ -14,12 +16,16 @@ describe.runIf(DIALECTS.includes('postgres'))('a PostgreSQL transaction retried 
   let db: TestDatabase;
   let database: Database;
   let queue: QueueService;
+  let keyring: Keyring | undefined;
+  let audit: AuditTrailService;
   const published: PendingEvent[][] = [];
 
   beforeAll(async () => {
     db = await freshDatabase('postgres');
     database = createDatabase({ kind: 'postgres', url: db.url });
     await migrateToLatest(database.db);
+    // Patients' names and phones are written encrypted: the database needs its keyring open.
+    keyring = await openKeyring({ database, masterKey: Buffer.alloc(32, 9), secretsFile: '', production: true });
     // The first service record ever written fails as a serialization failure would (40001), after the
     // completion's event was already written in that attempt; the retry then succeeds.
     await sql`create sequence fail_once`.execute(database.db);
@@ -33,9 +39,12 @@ describe.runIf(DIALECTS.includes('postgres'))('a PostgreSQL transaction retried 
       )
       .execute(database.db);
     await sql`create trigger fail_first_service before insert on services for each row execute function fail_first_service()`.execute(database.db);
+    const clock = new ManualClock();
+    audit = createAuditTrail({ database, clock, key: Buffer.alloc(32, 7), onError: (error) => { throw error; } });
     queue = createQueueService({
       database,
-      clock: new ManualClock(),
+      clock,
+      audit,
       timeZone: 'Asia/Kolkata',
       publicUrl: 'http://clinic.test',
       defaultPhoneRegion: 'IN',
@@ -48,12 +57,13 @@ describe.runIf(DIALECTS.includes('postgres'))('a PostgreSQL transaction retried 
     });
   });
   afterAll(async () => {
+    keyring?.close();
     await database?.close();
     await db?.drop();
   });
 
   it('publishes only the committed attempt’s events: one per change, each seq once', async () => {
-    const dept = { id: 'dept-retry', code: 'RTY', name: 'Retry', self_check_in: 0, max_wait_minutes: 45, max_recalls: 3, park_return_after: 3, created_at: 0 };
+    const dept = { id: 'dept-retry', code: 'RTY', name: 'Retry', self_check_in: 'off' as const, max_wait_minutes: 45, max_recalls: 3, park_return_after: 3, created_at: 0 };
     await departmentsRepo.insertDepartment(database.db, dept);
     await departmentsRepo.insertCounter(database.db, { id: 'counter-retry', department_id: dept.id, name: 'Room 1', created_at: 0 });
     const token = await queue.issue(STAFF, { departmentId: dept.id, patient: { name: 'Asha', phone: nextPhone() } });
@@ -68,5 +78,13 @@ describe.runIf(DIALECTS.includes('postgres'))('a PostgreSQL transaction retried 
     // The retry really happened: the sequence was drawn by the failed attempt and by the one that committed.
     const { rows } = await sql<{ last_value: string }>`select last_value from fail_once`.execute(database.db);
     expect(Number(rows[0]!.last_value)).toBe(2);
+    // The audit trail keeps one entry per change: the rolled-back attempt's entry went with it.
+    await audit.settle();
+    const trail = await database.db.selectFrom('audit_entries').select(['type', 'action']).where('subject_id', '=', token.id).orderBy('seq').execute();
+    expect(trail).toEqual([
+      { type: 'patient.token.issued', action: 'issue' },
+      { type: 'queue.transition', action: 'call' },
+      { type: 'queue.transition', action: 'complete' },
+    ]);
   });
 });

@@ -19,23 +19,20 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { requirePrincipal } from '../auth/auth.plugin.js';
 import { idempotencyFrom } from '../idempotency/idempotency-header.js';
-import { QUEUE_STAFF } from '../roles.js';
 import type { Actor, QueueService } from './queue.service.js';
 
-const actorOf = (request: FastifyRequest): Actor => {
+/** The signed-in person as the queue records them: in the token's history by name, in the audit trail by account and request. */
+export const actorOf = (request: FastifyRequest): Actor => {
   const p = requirePrincipal(request);
-  return { id: p.userId, label: p.name };
+  return { id: p.userId, label: p.name, ...(p.departmentIds && { departmentIds: p.departmentIds }), request: { ip: request.ip, requestId: request.id, email: p.email } };
 };
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema };
 
 export const queueRoutes: FastifyPluginAsyncZod<{ queue: QueueService }> = async (app, { queue }) => {
-  const config = { roles: QUEUE_STAFF };
-
   app.post(
     '/tokens',
     {
-      config,
       schema: {
         tags: ['queue'],
         summary: 'Issue a token: the patient joins the department’s line (honours Idempotency-Key)',
@@ -51,23 +48,22 @@ export const queueRoutes: FastifyPluginAsyncZod<{ queue: QueueService }> = async
 
   app.get(
     '/tokens/:id',
-    { config, schema: { tags: ['queue'], summary: 'A token with its history', params: idParamsSchema, response: { 200: tokenWithHistorySchema, ...errors } } },
-    async (request) => queue.getToken(request.params.id),
+    { config: { recordAccess: 'patient.record.viewed' }, schema: { tags: ['queue'], summary: 'A token with its history', params: idParamsSchema, response: { 200: tokenWithHistorySchema, ...errors } } },
+    async (request) => queue.getToken(request.params.id, requirePrincipal(request)),
   );
 
   app.get(
     '/departments/:id/queue',
     {
-      config,
+      config: { recordAccess: 'patient.list.viewed' },
       schema: { tags: ['queue'], summary: 'The department’s line, waiting tokens in call order with the reason', params: idParamsSchema, querystring: queueQuerySchema, response: { 200: queueSchema, ...errors } },
     },
-    async (request) => queue.getQueue(request.params.id, request.query.limit),
+    async (request) => queue.getQueue(request.params.id, request.query.limit, requirePrincipal(request)),
   );
 
   app.post(
     '/counters/:id/call-next',
     {
-      config,
       schema: {
         tags: ['queue'],
         summary: 'Call the next token to this counter, or { token: null } when nobody waits (honours Idempotency-Key)',
@@ -85,7 +81,6 @@ export const queueRoutes: FastifyPluginAsyncZod<{ queue: QueueService }> = async
   app.post(
     '/counters/:id/complete-and-call-next',
     {
-      config,
       schema: {
         tags: ['queue'],
         summary: 'Complete (or send on) the counter’s current patient and call the next, in one step (honours Idempotency-Key)',
@@ -103,7 +98,6 @@ export const queueRoutes: FastifyPluginAsyncZod<{ queue: QueueService }> = async
   app.post(
     '/tokens/:id/call',
     {
-      config,
       schema: { tags: ['queue'], summary: 'Call this waiting token to a counter', params: idParamsSchema, body: callTokenBodySchema, response: { 200: tokenEnvelopeSchema, ...errors } },
     },
     async (request) => ({ token: await queue.callToken(actorOf(request), request.params.id, request.body.counterId) }),
@@ -119,7 +113,7 @@ export const queueRoutes: FastifyPluginAsyncZod<{ queue: QueueService }> = async
   for (const [path, summary, action] of simpleActions) {
     app.post(
       `/tokens/:id/${path}`,
-      { config, schema: { tags: ['queue'], summary, params: idParamsSchema, body: emptyBodySchema, response: { 200: tokenEnvelopeSchema, ...errors } } },
+      { schema: { tags: ['queue'], summary, params: idParamsSchema, body: emptyBodySchema, response: { 200: tokenEnvelopeSchema, ...errors } } },
       async (request) => ({ token: await action(actorOf(request), request.params.id) }),
     );
   }
@@ -127,7 +121,6 @@ export const queueRoutes: FastifyPluginAsyncZod<{ queue: QueueService }> = async
   app.post(
     '/tokens/:id/cancel',
     {
-      config,
       schema: {
         tags: ['queue'],
         summary: 'Cancel the token; an optional reason is kept in its history',
@@ -142,7 +135,6 @@ export const queueRoutes: FastifyPluginAsyncZod<{ queue: QueueService }> = async
   app.post(
     '/tokens/:id/complete',
     {
-      config,
       schema: {
         tags: ['queue'],
         summary: 'Complete the visit here, or send the token on to another department with the same number (honours Idempotency-Key)',
@@ -160,7 +152,6 @@ export const queueRoutes: FastifyPluginAsyncZod<{ queue: QueueService }> = async
   app.post(
     '/tokens/:id/transfer',
     {
-      config,
       schema: { tags: ['queue'], summary: 'Move the token to another department’s line, same number', params: idParamsSchema, body: transferBodySchema, response: { 200: tokenEnvelopeSchema, ...errors } },
     },
     async (request) => ({ token: await queue.transfer(actorOf(request), request.params.id, request.body.departmentId) }),

@@ -1,6 +1,7 @@
 import { ACTIVE_STATUSES, type HistoryAction, type TokenAction } from '@smart-token/contracts';
 import { sql, type Kysely } from 'kysely';
 import type { DB, TokenTransitionsTable } from '../../db/schema.js';
+import { cipherOf } from '../keys/encrypted-columns.js';
 import type { TokenRow } from './queue.repository.js';
 
 type Db = Kysely<DB>;
@@ -8,7 +9,11 @@ type Db = Kysely<DB>;
 /** A history row of any action, reprint included. */
 export type HistoryRow = Omit<TokenTransitionsTable, 'action'> & { action: HistoryAction };
 
-/** What one search asks for among a day's tokens; each part present widens the match (OR). */
+/**
+ * What one search asks for among a day's tokens, in SQL; each part present widens the match (OR).
+ * A name is matched by the service on the decrypted names (`dayNames`): the database holds no
+ * plaintext name to search.
+ */
 export interface TokenSearch {
   day: string;
   /** An exact token number (`GEN-004`). */
@@ -17,10 +22,10 @@ export interface TokenSearch {
   numberPrefix?: string;
   /** The sequence part of a number in any department (`4` finds GEN-004 and LAB-004). */
   seq?: number;
+  /** Found through the phone's blind index. */
   phoneE164?: string;
+  /** Found through the last four digits' blind index. */
   phoneLast4?: string;
-  /** Part of the patient's name, already lower-cased. */
-  nameContains?: string;
   limit: number;
 }
 
@@ -29,6 +34,7 @@ const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\$
 
 /** A day's tokens matching any part of the search, newest first. */
 export async function searchDay(db: Db, search: TokenSearch): Promise<TokenRow[]> {
+  const cipher = cipherOf(db);
   return db
     .selectFrom('tokens')
     .selectAll()
@@ -38,11 +44,8 @@ export async function searchDay(db: Db, search: TokenSearch): Promise<TokenRow[]
       if (search.number !== undefined) any.push(eb('number', '=', search.number));
       if (search.numberPrefix !== undefined) any.push(eb('number', 'like', sql<string>`${`${escapeLike(search.numberPrefix)}-%`} escape '\\'`));
       if (search.seq !== undefined) any.push(eb('seq', '=', search.seq));
-      if (search.phoneE164 !== undefined) any.push(eb('phone_e164', '=', search.phoneE164));
-      if (search.phoneLast4 !== undefined) any.push(eb('phone_last4', '=', search.phoneLast4));
-      if (search.nameContains !== undefined) {
-        any.push(eb(eb.fn('lower', ['patient_name']), 'like', sql<string>`${`%${escapeLike(search.nameContains)}%`} escape '\\'`));
-      }
+      if (search.phoneE164 !== undefined) any.push(eb('phone_index', '=', cipher.blindIndex('phone', search.phoneE164)));
+      if (search.phoneLast4 !== undefined) any.push(eb('last4_index', '=', cipher.blindIndex('last4', search.phoneLast4)));
       return any.length > 0 ? eb.or(any) : sql<boolean>`1 = 0`;
     })
     .orderBy('issued_at', 'desc')
@@ -51,12 +54,24 @@ export async function searchDay(db: Db, search: TokenSearch): Promise<TokenRow[]
     .execute();
 }
 
+/** The names of a day's newest tokens (at most `limit`), newest first: the candidates of a search by name. */
+export async function dayNames(db: Db, day: string, limit: number): Promise<{ id: string; patient_name: string }[]> {
+  return db
+    .selectFrom('tokens')
+    .select(['id', 'patient_name'])
+    .where('issue_day', '=', day)
+    .orderBy('issued_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(sql.lit(limit))
+    .execute();
+}
+
 /** A day's tokens of one phone that are still in a line (waiting, called, serving, parked), oldest first. */
 export async function activeTokensOfPhone(db: Db, phoneE164: string, day: string): Promise<TokenRow[]> {
   return db
     .selectFrom('tokens')
     .selectAll()
-    .where('phone_e164', '=', phoneE164)
+    .where('phone_index', '=', cipherOf(db).blindIndex('phone', phoneE164))
     .where('issue_day', '=', day)
     .where('status', 'in', [...ACTIVE_STATUSES])
     .orderBy('issued_at')

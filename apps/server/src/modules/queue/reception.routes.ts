@@ -1,19 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { emptyBodySchema, idParamsSchema, problemSchema, reprintResponseSchema, tokenSearchBodySchema, tokenSearchResponseSchema } from '@smart-token/contracts';
 import { requirePrincipal } from '../auth/auth.plugin.js';
-import { QUEUE_STAFF } from '../roles.js';
+import { actorOf } from './queue.routes.js';
 import type { ReceptionService } from './reception.service.js';
 
 const errors = { 400: problemSchema, 401: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema };
 
 /** Reception mends today's tokens: find (the query travels in the body: it may hold phone digits), reprint. */
 export const receptionRoutes: FastifyPluginAsyncZod<{ reception: ReceptionService }> = async (app, { reception }) => {
-  const config = { roles: QUEUE_STAFF };
-
   app.post(
     '/tokens/search',
     {
-      config,
+      config: { recordAccess: 'patient.search' },
       schema: {
         tags: ['queue'],
         summary: 'Today’s tokens by number, phone (whole, or its last 4 digits) or name, newest first',
@@ -21,13 +19,17 @@ export const receptionRoutes: FastifyPluginAsyncZod<{ reception: ReceptionServic
         response: { 200: tokenSearchResponseSchema, ...errors },
       },
     },
-    async (request) => ({ tokens: await reception.search(request.body.query) }),
+    async (request) => {
+      const p = requirePrincipal(request);
+      // Reception and admins see every patient; others only those of their departments.
+      const viewer = { seesEveryPatient: p.role === 'admin' || p.role === 'receptionist', ...(p.departmentIds && { departmentIds: p.departmentIds }) };
+      return { tokens: await reception.search(request.body.query, viewer) };
+    },
   );
 
   app.post(
     '/tokens/:id/reprint',
     {
-      config,
       schema: {
         tags: ['queue'],
         summary: 'A new ticket for a token still in a line: a new status key and link (the old key stops working), recorded in the history',
@@ -37,8 +39,7 @@ export const receptionRoutes: FastifyPluginAsyncZod<{ reception: ReceptionServic
       },
     },
     async (request) => {
-      const p = requirePrincipal(request);
-      return reception.reprint({ id: p.userId, label: p.name }, request.params.id);
+      return reception.reprint(actorOf(request), request.params.id);
     },
   );
 };

@@ -4,6 +4,7 @@ import type { Dialect } from '../../db/database.js';
 import type { DB } from '../../db/schema.js';
 import { InvalidTransitionError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
+import type { AuditTrail } from '../audit/audit.js';
 import { newId } from '../../lib/ids.js';
 import * as liveRepo from '../live/live.repository.js';
 import { eventTypeOf, type PendingEvent } from '../live/live-events.js';
@@ -11,7 +12,7 @@ import type { DepartmentLookup } from './department-lookup.js';
 import * as repo from './queue.repository.js';
 import * as writes from './token-writes.repository.js';
 import { TRANSITIONS, stepAllowed, transitionRefusal, type TransitionName } from './state-machine.js';
-import { snapshot, toToken, type Actor, type TokenState } from './tokens.js';
+import { auditActorOf, snapshot, toToken, type Actor, type TokenState } from './tokens.js';
 
 /** Another request changed the token between our read and our write; the whole work is retried. */
 export class LostRace extends Error {}
@@ -41,8 +42,8 @@ export interface TransitionOptions {
  * table, writes the change with a version check, its history row, the lane counts and the outbox
  * events, all in the caller's transaction.
  */
-export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup; dialect: Dialect }) {
-  const { clock, lookup, dialect } = deps;
+export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup; dialect: Dialect; audit: AuditTrail }) {
+  const { clock, lookup, dialect, audit } = deps;
 
   async function counterNameOf(trx: Kysely<DB>, counterId: string | null): Promise<string | undefined> {
     return counterId ? (await lookup.counter(counterId, trx))?.name : undefined;
@@ -124,6 +125,23 @@ export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup
       events: written,
     });
     if (!ok) throw new LostRace();
+    // The trail's entry commits with the change or not at all. The reason is staff's free text: kept in
+    // the token's history, only flagged here (the trail is kept for years, outside the encryption).
+    await audit.record(trx, {
+      type: 'queue.transition',
+      action: rule.action,
+      actor: auditActorOf(actor),
+      subject: { kind: 'token', id: token.id, label: token.number },
+      ...(actor.request && { ip: actor.request.ip, requestId: actor.request.requestId }),
+      details: {
+        from: token.status,
+        to: next.status,
+        departmentId: next.department_id,
+        ...(next.department_id !== token.department_id && { fromDepartmentId: token.department_id }),
+        ...(next.counter_id && { counterId: next.counter_id }),
+        ...(options.reason && { reasonGiven: true }),
+      },
+    });
     events.push(...written);
     return next;
   }

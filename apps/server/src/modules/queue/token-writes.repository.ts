@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable, type Updateable } from 'kysely';
 import { isUniqueViolation, type Dialect } from '../../db/database.js';
 import { columns, insertList, prepared, type Params } from '../../db/prepared.js';
 import type { DB, TokensTable, TokenTransitionsTable } from '../../db/schema.js';
+import { lastFour } from '../../lib/phone.js';
+import { cipherOf, tokenAad, type ValueCipher } from '../keys/encrypted-columns.js';
 import * as liveRepo from '../live/live.repository.js';
 import type { PendingEvent } from '../live/live-events.js';
 import type { TokenRow, TransitionRow } from './queue.repository.js';
@@ -31,14 +32,26 @@ async function nextSequence(db: Db, departmentId: string, day: string): Promise<
 
 const TOKEN_COLUMNS = [
   'id', 'number', 'issue_day', 'issued_department_id', 'seq', 'status', 'department_id', 'priority', 'lane', 'queued_at',
-  'park_remaining', 'counter_id', 'recall_count', 'patient_name', 'phone_e164', 'phone_last4', 'language', 'notify_channel',
-  'status_key_hash', 'issued_at', 'called_at', 'started_at', 'completed_at', 'updated_at', 'version',
+  'park_remaining', 'counter_id', 'recall_count', 'patient_name', 'phone_e164', 'phone_last4', 'phone_index', 'last4_index', 'language',
+  'notify_channel', 'status_key_hash', 'issued_at', 'called_at', 'started_at', 'completed_at', 'updated_at', 'version',
 ] as const satisfies readonly (keyof TokensTable)[];
+
+/** The token as stored: its patient's identifiers encrypted (bound to the token's id), and the blind indexes that find it by phone. */
+function storedToken(cipher: ValueCipher, token: TokenRow): Selectable<TokensTable> {
+  return {
+    ...token,
+    patient_name: cipher.encrypt(token.patient_name, tokenAad('patient_name', token.id)),
+    phone_e164: cipher.encrypt(token.phone_e164, tokenAad('phone_e164', token.id)),
+    phone_last4: cipher.encrypt(token.phone_last4, tokenAad('phone_last4', token.id)),
+    phone_index: cipher.blindIndex('phone', token.phone_e164),
+    last4_index: cipher.blindIndex('last4', lastFour(token.phone_e164)),
+  };
+}
 
 const insertTokenQuery = prepared((db, p: Params<(typeof TOKEN_COLUMNS)[number]>) => db.insertInto('tokens').values(columns(p, TOKEN_COLUMNS)));
 
 async function insertToken(db: Db, token: TokenRow): Promise<void> {
-  await insertTokenQuery(db, token);
+  await insertTokenQuery(db, storedToken(cipherOf(db), token));
 }
 
 type TokenColumn = keyof TokensTable;
@@ -97,10 +110,11 @@ async function adjustLaneCount(db: Db, departmentId: string, lane: number, delta
 
 /*
  * Issue. On PostgreSQL in one statement: the day's number and the department's event seq are bumped
- * (taking the department's two contended row locks), the token, its lane count, its history's first
- * row and its outbox event written with them, so the locks are held for that statement and what
- * follows it in the transaction, not for a chain of round trips. SQLite runs the same steps as
- * separate in-process statements.
+ * (taking the department's two contended row locks), the token, its lane count and its history's
+ * first row written with them, so the locks are held for that statement and what follows it in the
+ * transaction, not for a chain of round trips. The outbox event follows in a second statement: its
+ * payload is encrypted (bound to its seq) and carries the number, both known only once the first has
+ * run. SQLite runs the same steps as separate in-process statements.
  */
 
 /** What an issue's rows are built from: taken inside the write. */
@@ -116,24 +130,16 @@ export interface IssueRows {
   event: PendingEvent;
 }
 
-/** Stands for the number in the event's JSON until PostgreSQL knows it; unguessable, so no name holds it. */
-const NUMBER_PLACEHOLDER = `~number:${randomUUID()}~`;
+/** Stands for the number in the draft built before PostgreSQL takes it (the statement writes the real one). */
+const NUMBER_PLACEHOLDER = '';
 
 type Prefixed<P extends string, C extends string> = `${P}${C}`;
-type IssueParams =
-  | 'code'
-  | 'day'
-  | 'placeholder'
-  | Prefixed<'t_', (typeof TOKEN_COLUMNS)[number]>
-  | Prefixed<'h_', (typeof TRANSITION_COLUMNS)[number]>
-  | Prefixed<'e_', (typeof liveRepo.EVENT_COLUMNS)[number]>;
+type IssueParams = 'code' | 'day' | Prefixed<'t_', (typeof TOKEN_COLUMNS)[number]> | Prefixed<'h_', (typeof TRANSITION_COLUMNS)[number]>;
 
 const issuePg = prepared((_db, p: Params<IssueParams>) => {
   const param = p as Readonly<Record<string, never>>;
   const fromN = (column: 'seq' | 'number' | 'event_seq') => sql`(select ${sql.ref(column)} from n)`;
   const tokenValue = (column: (typeof TOKEN_COLUMNS)[number]) => (column === 'seq' || column === 'number' ? fromN(column) : param[`t_${column}`]);
-  const eventValue = (column: (typeof liveRepo.EVENT_COLUMNS)[number]) =>
-    column === 'seq' ? fromN('event_seq') : column === 'payload' ? sql`replace(${p.e_payload}::text, ${p.placeholder}::text, ${fromN('number')})` : param[`e_${column}`];
   return sql<{ seq: number; event_seq: number }>`
     with s as (
       insert into daily_sequences (department_id, day, last_value) values (${p.t_department_id}, ${p.day}, 1)
@@ -153,8 +159,7 @@ const issuePg = prepared((_db, p: Params<IssueParams>) => {
       insert into queue_lane_counts (department_id, lane, waiting) values (${p.t_department_id}, ${p.t_lane}, 1)
       on conflict (department_id, lane) do update set waiting = queue_lane_counts.waiting + 1
     ),
-    h as (insert into token_transitions ${insertList(p, TRANSITION_COLUMNS, 'h_')}),
-    ev as (insert into live_events (${sql.join(liveRepo.EVENT_COLUMNS.map((c) => sql.ref(c)))}) values (${sql.join(liveRepo.EVENT_COLUMNS.map(eventValue))}))
+    h as (insert into token_transitions ${insertList(p, TRANSITION_COLUMNS, 'h_')})
     select seq, event_seq from n`;
 });
 
@@ -172,9 +177,11 @@ function prefixed(prefix: string, row: object): Record<string, unknown> {
 export async function writeIssue(db: Db, dialect: Dialect, at: { departmentId: string; code: string; day: string }, build: (numbers: IssueNumbers) => IssueRows): Promise<IssueRows> {
   if (dialect === 'postgres') {
     const draft = build({ seq: 0, number: NUMBER_PLACEHOLDER, eventSeq: 0 });
-    const values = { code: at.code, day: at.day, placeholder: NUMBER_PLACEHOLDER, ...prefixed('t_', draft.token), ...prefixed('h_', draft.history), ...prefixed('e_', liveRepo.eventRow(draft.event)) };
+    const values = { code: at.code, day: at.day, ...prefixed('t_', storedToken(cipherOf(db), draft.token)), ...prefixed('h_', draft.history) };
     const { seq, event_seq: eventSeq } = (await issuePg(db, values as Record<IssueParams, unknown>)).rows[0]!;
-    return build({ seq, number: formatNumber(at.code, seq), eventSeq });
+    const rows = build({ seq, number: formatNumber(at.code, seq), eventSeq });
+    await liveRepo.insertEvent(db, rows.event);
+    return rows;
   }
   const seq = await nextSequence(db, at.departmentId, at.day);
   const rows = build({ seq, number: formatNumber(at.code, seq), eventSeq: await liveRepo.nextEventSeq(db, at.departmentId) });
@@ -236,7 +243,8 @@ export async function writeTransition(db: Db, dialect: Dialect, w: TransitionWri
     if (!write) transitionWritesPg.set(signature, (write = prepareTransitionWritePg(changed, w.laneMoves.length, w.events.length)));
     const values: Record<string, unknown> = { id: w.tokenId, expectedVersion: w.version, ...prefixed('u_', { ...w.changes, version: w.version + 1 }), ...prefixed('h_', w.history) };
     w.laneMoves.forEach((move, i) => Object.assign(values, { [`l${i}_department_id`]: move.departmentId, [`l${i}_lane`]: move.lane, [`l${i}_delta`]: move.delta }));
-    w.events.forEach((event, i) => Object.assign(values, prefixed(`e${i}_`, liveRepo.eventRow(event))));
+    const cipher = cipherOf(db);
+    w.events.forEach((event, i) => Object.assign(values, prefixed(`e${i}_`, liveRepo.eventRow(cipher, event))));
     try {
       return (await write(db, values)).rows[0]!.updated === 1;
     } catch (error) {

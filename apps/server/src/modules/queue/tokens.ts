@@ -1,14 +1,38 @@
-import type { EstimatedWait, Token } from '@smart-token/contracts';
+import type { ActorKind, EstimatedWait, Token } from '@smart-token/contracts';
 import { iso, isoOrUndefined } from '../../lib/clock.js';
+import type { AuditActor } from '../audit/audit.js';
 import type { TokenRow } from './queue.repository.js';
 
 /** Who did it, as the history shows it. */
 export interface Actor {
   id: string | null;
   label: string;
+  /** The departments the actor may act in; undefined: every department (department-scope.ts). */
+  departmentIds?: readonly string[];
+  /** The request it came through (address, request id, the signed-in account's email), for the audit trail. */
+  request?: { ip: string; requestId: string; email: string };
 }
 
 export const SYSTEM_ACTOR: Actor = { id: null, label: 'system' };
+/** A patient who checked themselves in (kiosk, phone). */
+export const SELF_CHECK_IN_ACTOR: Actor = { id: null, label: 'self check-in' };
+
+/**
+ * The kind of a stored actor: a person has an id; the two actors without one are the server's own
+ * (above), told apart by the label it wrote for them. Anything else is shown by its label.
+ */
+export function actorKindOf(row: { actor_id: string | null; actor_label: string }): ActorKind {
+  if (row.actor_id === null && row.actor_label === SYSTEM_ACTOR.label) return 'system';
+  if (row.actor_id === null && row.actor_label === SELF_CHECK_IN_ACTOR.label) return 'self-check-in';
+  return 'person';
+}
+
+/** The actor as the audit trail records it: a person (or device) by id, else the server or a patient checking in. */
+export function auditActorOf(actor: Actor): AuditActor {
+  // The trail names people by their account (as every other entry does), the history by their name.
+  if (actor.id !== null) return { kind: 'user', id: actor.id, label: actor.request?.email ?? actor.label };
+  return { kind: actor.label === SELF_CHECK_IN_ACTOR.label ? 'patient' : 'system', label: actor.label };
+}
 
 export const NUMBER_DIGITS = 3;
 

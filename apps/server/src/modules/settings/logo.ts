@@ -19,8 +19,8 @@ const SIGNATURES: Record<LogoType, (b: Buffer) => boolean> = {
 
 const refuse = (detail: string, message: string) => new ValidationError(detail, [{ path: 'logoDataUrl', message }]);
 
-/** A logo from the admin's data URL, or a 400 that says what is wrong with it. */
-export function parseLogo(dataUrl: string): Logo {
+/** A logo from the admin's data URL, or a 400 that says what is wrong with it (LOGO_MAX_KB caps its size). */
+export function parseLogo(dataUrl: string, maxBytes = MAX_LOGO_BYTES): Logo {
   const match = DATA_URL.exec(dataUrl);
   if (!match) throw refuse('The logo must be a picture file (PNG, JPEG or WebP).', 'must be a data: URL of a PNG, JPEG or WebP picture');
   const type = match[1]!.toLowerCase();
@@ -28,7 +28,7 @@ export function parseLogo(dataUrl: string): Logo {
   if (!(LOGO_TYPES as readonly string[]).includes(type)) throw refuse('The logo must be a PNG, JPEG or WebP picture.', 'must be a PNG, JPEG or WebP picture');
   const bytes = Buffer.from(match[2]!, 'base64');
   if (bytes.length === 0) throw refuse('The logo file is empty.', 'is empty');
-  if (bytes.length > MAX_LOGO_BYTES) throw refuse(`The logo is too large (${Math.ceil(bytes.length / 1024)} KB); it may be at most ${MAX_LOGO_BYTES / 1024} KB.`, `must be at most ${MAX_LOGO_BYTES / 1024} KB`);
+  if (bytes.length > maxBytes) throw refuse(`The logo is too large (${Math.ceil(bytes.length / 1024)} KB); it may be at most ${Math.floor(maxBytes / 1024)} KB.`, `must be at most ${Math.floor(maxBytes / 1024)} KB`);
   if (!SIGNATURES[type as LogoType](bytes)) throw refuse(`The logo file is not a ${type.slice('image/'.length).toUpperCase()} picture.`, `is not a ${type} picture`);
   return { type: type as LogoType, bytes };
 }

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { MAX_LOGO_DATA_URL_LENGTH, brandingBodySchema, brandingSchema, logoQuerySchema, problemSchema, publicBrandingSchema, statusAddressSchema } from '@smart-token/contracts';
+import { MAX_LOGO_DATA_URL_LENGTH, accessSettingsSchema, brandingBodySchema, brandingSchema, logoQuerySchema, problemSchema, publicBrandingSchema, statusAddressSchema } from '@smart-token/contracts';
 import { NotFoundError } from '../../errors.js';
 import { perMinute } from '../../plugins/rate-limit.js';
-import { ADMIN_ONLY } from '../roles.js';
 import type { SettingsService } from './settings.service.js';
+import { auditBy } from '../auth/auth.plugin.js';
 
 /** The branding body carries the logo: room for it and the name, far under what would strain anything. */
 const BRANDING_BODY_LIMIT_BYTES = MAX_LOGO_DATA_URL_LENGTH + 4096;
@@ -16,7 +16,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 export const settingsRoutes: FastifyPluginAsyncZod<{ settings: SettingsService }> = async (app, { settings }) => {
   app.get(
     '/settings/branding',
-    { config: { roles: ADMIN_ONLY }, schema: { tags: ['settings'], summary: 'The clinic’s name and logo, as the admin set them', response: { 200: brandingSchema } } },
+    { schema: { tags: ['settings'], summary: 'The clinic’s name and logo, as the admin set them', response: { 200: brandingSchema } } },
     async () => settings.branding(),
   );
 
@@ -24,7 +24,6 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ settings: SettingsService }
     '/settings/branding',
     {
       bodyLimit: BRANDING_BODY_LIMIT_BYTES,
-      config: { roles: ADMIN_ONLY },
       schema: {
         tags: ['settings'],
         summary: 'Set the clinic’s name and logo (PNG, JPEG or WebP data URL up to 96 KB, or null); shown on the board, kiosk, ticket and status page',
@@ -32,16 +31,34 @@ export const settingsRoutes: FastifyPluginAsyncZod<{ settings: SettingsService }
         response: { 200: brandingSchema, 400: problemSchema },
       },
     },
-    async (request) => settings.setBranding(request.body),
+    async (request) => settings.setBranding(request.body, auditBy(request)),
   );
 
   app.get(
     '/settings/status-address',
     {
-      config: { roles: ADMIN_ONLY },
       schema: { tags: ['settings'], summary: 'The status address phones are given (QR codes, SMS) and whether a phone can reach it', response: { 200: statusAddressSchema } },
     },
     async () => settings.statusAddress(),
+  );
+
+  app.get(
+    '/settings/access',
+    { schema: { tags: ['settings'], summary: 'Who works where: whether receptionists act in every department or only in their own', response: { 200: accessSettingsSchema } } },
+    async () => settings.access(),
+  );
+
+  app.put(
+    '/settings/access',
+    {
+      schema: {
+        tags: ['settings'],
+        summary: 'Let receptionists act in every department (the default) or only in those assigned to them; effective from their next request',
+        body: accessSettingsSchema,
+        response: { 200: accessSettingsSchema, 400: problemSchema },
+      },
+    },
+    async (request) => settings.setAccess(request.body, auditBy(request)),
   );
 };
 

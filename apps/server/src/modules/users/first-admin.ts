@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js';
 import { AppError } from '../../errors.js';
-import { newSecret } from '../../lib/ids.js';
+import { generatedPassword } from '../auth/password-policy.js';
 import type { UsersService } from './users.service.js';
 
 export const DEFAULT_ADMIN_EMAIL = 'admin@smart-token.local';
@@ -13,7 +13,7 @@ export async function ensureFirstAdmin(users: UsersService, config: Config): Pro
   if ((await users.countUsers()) > 0) return undefined;
   const email = config.admin?.email ?? DEFAULT_ADMIN_EMAIL;
   const given = config.admin?.password;
-  const password = given ?? newSecret(12);
+  const password = given ?? generatedPassword(config.passwordPolicy);
   try {
     await users.createUser({ email, name: 'Administrator', role: 'admin', password });
   } catch (error) {

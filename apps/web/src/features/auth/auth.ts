@@ -25,10 +25,18 @@ export function useMe() {
 export function useLogin() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (input: { email: string; password: string }) => post<SessionResponse>('/auth/login', input),
-    onSuccess: (session) => {
+    /** `otp`: the second step, after the server answered OTP_REQUIRED (a code of the app, or a recovery code). */
+    mutationFn: (input: { email: string; password: string; otp?: string }) => post<SessionResponse>('/auth/login', input),
+    onSuccess: (session, input) => {
       csrfToken.set(session.csrfToken);
-      client.setQueryData(authKeys.me, { ...session.user, ...(session.passwordChangeRequired && { passwordChangeRequired: true }) });
+      // Enough to route by at once; /auth/me, read again a moment later, says the rest (departments, 2FA).
+      client.setQueryData(authKeys.me, {
+        ...session.user,
+        ...(session.passwordChangeRequired && { passwordChangeRequired: true }),
+        ...(session.mfaEnrolmentRequired && { mfaEnrolmentRequired: true }),
+        twoFactorEnabled: input.otp !== undefined,
+      });
+      void client.invalidateQueries({ queryKey: authKeys.me });
     },
   });
 }
@@ -36,8 +44,10 @@ export function useLogin() {
 /** After this tab's session ended: nothing it knew is kept, and it is signed out. */
 export function forgetSession(client: QueryClient): void {
   csrfToken.clear();
-  client.clear();
+  // The signed-in user's query stays (as null), so the screens watching it see the sign-out and go to
+  // the sign-in page; clear() would drop it from under them and they would keep showing the old user.
   client.setQueryData(authKeys.me, null);
+  client.removeQueries({ predicate: (query) => !(query.queryKey[0] === authKeys.me[0] && query.queryKey[1] === authKeys.me[1]) });
 }
 
 export function useLogout() {
@@ -47,6 +57,9 @@ export function useLogout() {
     onSettled: () => forgetSession(client),
   });
 }
+
+/** The server asks for the second factor: the sign-in form shows its second step. */
+export const needsOtp = (error: unknown): boolean => error instanceof ApiError && error.code === 'OTP_REQUIRED';
 
 /** Where each role lands after signing in. */
 export const HOME_OF: Record<Role, string> = {

@@ -6,6 +6,7 @@ import type { LiveState } from '../../lib/live';
 import './messages';
 import { useQueue } from './queue';
 import './queue.css';
+import { useDepartmentNames } from '../setup/setup';
 
 /** Connection state for staff: quiet when live, visible when the screen may be out of date. */
 export function LiveBadge({ state }: { state: LiveState }) {
@@ -58,6 +59,7 @@ const NEXT_SHOWN = 6;
 export function DepartmentQueueCard({ department, counters }: { department: Department; counters: Counter[] }) {
   const { t } = useTranslation('queue');
   const queue = useQueue(department.id);
+  const names = useDepartmentNames();
   const headingId = useId();
   const counterName = (token: Token) => counters.find((c) => c.id === token.counterId)?.name ?? t('aCounter');
   const data = queue.data;
@@ -66,7 +68,7 @@ export function DepartmentQueueCard({ department, counters }: { department: Depa
   return (
     <article className="qcard" aria-labelledby={headingId}>
       <h3 id={headingId} className="qcard-title">
-        {department.name} <span className="qcard-code">{department.code}</span>
+        {names.of(department)} <span className="qcard-code">{department.code}</span>
       </h3>
       {queue.isError && <p className="field-error">{t('loadFailed')}</p>}
       {data && (

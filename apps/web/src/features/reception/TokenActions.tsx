@@ -2,11 +2,14 @@ import type { Department, Token } from '@smart-token/contracts';
 import { useState, type ReactNode } from 'react';
 import { Dialog, Heading, Menu, MenuItem, MenuTrigger, Modal, ModalOverlay, Popover, Button as AriaButton } from 'react-aria-components';
 import { useTranslation } from 'react-i18next';
-import { Button, Field, Select } from '../../components/ui/ui';
+import { ComboField } from '../../components/ui/ComboField';
+import { showToast } from '../../components/ui/Toasts';
+import { Button, Field } from '../../components/ui/ui';
 import { ProblemAlert, fieldErrors } from '../errors/ProblemAlert';
 import './messages';
 import { canCancel, canMove, isActive, issuable, useCancelToken, useMoveToken } from './reception';
 import './reception.css';
+import { useDepartmentNames } from '../setup/setup';
 
 type Open = 'move' | 'cancel' | null;
 
@@ -79,8 +82,9 @@ function MoveDialog({ token, departments, onClose }: { token: Token; departments
   const { t: common } = useTranslation();
   const move = useMoveToken();
   const others = issuable(departments).filter((d) => d.id !== token.departmentId);
-  const [departmentId, setDepartmentId] = useState(others[0]?.id ?? '');
-  const from = departments.find((d) => d.id === token.departmentId)?.name ?? '';
+  const [departmentId, setDepartmentId] = useState('');
+  const names = useDepartmentNames(departments);
+  const from = names.byId(token.departmentId);
   const fields = { departmentId: { label: common('department'), kind: 'choice' as const } };
   return (
     <ActionDialog title={t('moveTitle', { number: token.number })} onClose={onClose}>
@@ -89,20 +93,22 @@ function MoveDialog({ token, departments, onClose }: { token: Token; departments
           onSubmit={(event) => {
             event.preventDefault();
             if (!departmentId || move.isPending) return;
-            move.mutate({ token, departmentId }, { onSuccess: close });
+            move.mutate(
+              { token, departmentId },
+              {
+                onSuccess: () => {
+                  showToast({ title: t('movedToast', { number: token.number, department: names.byId(departmentId) }) });
+                  close();
+                },
+              },
+            );
           }}
         >
           <p>{t('moveFrom', { name: token.patient.name, department: from })}</p>
           {others.length === 0 ? (
             <p className="field-error">{t('noOtherDepartment')}</p>
           ) : (
-            <Select label={t('moveTo')} value={departmentId} onChange={(e) => setDepartmentId(e.target.value)}>
-              {others.map((d) => (
-                <option key={d.id} value={d.id}>
-                  {d.name} ({d.code})
-                </option>
-              ))}
-            </Select>
+            <ComboField label={t('moveTo')} choices={others.map((d) => ({ id: d.id, label: `${names.of(d)} (${d.code})` }))} value={departmentId} onChange={setDepartmentId} />
           )}
           <p className="field-hint">{t('moveHint', { number: token.number })}</p>
           <ProblemAlert error={move.error} fields={fields} />
@@ -132,7 +138,15 @@ function CancelDialog({ token, onClose }: { token: Token; onClose: () => void })
           onSubmit={(event) => {
             event.preventDefault();
             if (cancel.isPending) return;
-            cancel.mutate({ token, reason }, { onSuccess: close });
+            cancel.mutate(
+              { token, reason },
+              {
+                onSuccess: () => {
+                  showToast({ title: t('cancelledToast', { number: token.number }) });
+                  close();
+                },
+              },
+            );
           }}
         >
           <p>{t('cancelWho', { name: token.patient.name })}</p>

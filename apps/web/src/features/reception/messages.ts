@@ -20,6 +20,8 @@ registerMessages('tokenActions', {
     cancelConfirm: 'Cancel token',
     keep: 'Keep as it is',
     working: 'Saving…',
+    movedToast: 'Token {{number}} now waits in {{department}}.',
+    cancelledToast: 'Token {{number}} was cancelled.',
   },
   hi: {
     actions: 'कार्रवाई',
@@ -40,6 +42,8 @@ registerMessages('tokenActions', {
     cancelConfirm: 'टोकन रद्द करें',
     keep: 'जैसा है रहने दें',
     working: 'सहेजा जा रहा है…',
+    movedToast: 'टोकन {{number}} अब {{department}} में प्रतीक्षा कर रहा है।',
+    cancelledToast: 'टोकन {{number}} रद्द कर दिया गया।',
   },
   ar: {
     actions: 'إجراءات',
@@ -60,5 +64,7 @@ registerMessages('tokenActions', {
     cancelConfirm: 'ألغِ الرقم',
     keep: 'اتركه كما هو',
     working: 'جارٍ الحفظ…',
+    movedToast: 'التذكرة {{number}} تنتظر الآن في {{department}}.',
+    cancelledToast: 'أُلغيت التذكرة {{number}}.',
   },
 });

@@ -1,4 +1,4 @@
-import type { ChangePasswordBody, SessionInfo, StaffUser } from '@smart-token/contracts';
+import type { ChangePasswordBody, RecoveryCodes, SessionInfo, StaffUser, TwoFactorSetup } from '@smart-token/contracts';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, get, post } from '../../lib/api';
 import { authKeys, forgetSession } from '../auth/auth';
@@ -30,6 +30,21 @@ export function useChangePassword() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: (body: ChangePasswordBody) => post<void>('/auth/password', body),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: authKeys.me });
+      void client.invalidateQueries({ queryKey: securityKeys.mine });
+    },
+  });
+}
+
+/** Starts (or restarts) two-step sign-in: a new secret for the authenticator app; nothing is on until enabled. */
+export const useTwoFactorSetup = () => useMutation({ mutationFn: () => post<TwoFactorSetup>('/auth/2fa/setup') });
+
+/** Turns two-step sign-in on with a code of the app: the recovery codes come back this once. My other sessions end. */
+export function useEnableTwoFactor() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (otp: string) => post<RecoveryCodes>('/auth/2fa/enable', { otp }),
     onSuccess: () => {
       void client.invalidateQueries({ queryKey: authKeys.me });
       void client.invalidateQueries({ queryKey: securityKeys.mine });

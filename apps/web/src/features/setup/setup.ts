@@ -1,5 +1,7 @@
 import type { Counter, Department } from '@smart-token/contracts';
 import { useQuery } from '@tanstack/react-query';
+import { useCallback } from 'react';
+import { useTranslation } from 'react-i18next';
 import { get } from '../../lib/api';
 import { useSetupChanges } from './setup-live';
 
@@ -31,3 +33,24 @@ export function departmentName(department: Pick<Department, 'name' | 'names'>, l
   const names = department.names as Partial<Record<string, string>> | undefined;
   return names?.[language] ?? department.name;
 }
+
+/**
+ * The department's name in the screen's language, by its id in `departments` or as given: every
+ * screen that names a department (not only admin) shows the admin's Hindi or Arabic name.
+ */
+export function useDepartmentNames(departments: readonly Pick<Department, 'id' | 'name' | 'names'>[] = []) {
+  const { i18n } = useTranslation();
+  const language = i18n.language;
+  const of = useCallback((department: Pick<Department, 'name' | 'names'>) => departmentName(department, language), [language]);
+  const byId = useCallback(
+    (id: string) => {
+      const department = departments.find((d) => d.id === id);
+      return department ? departmentName(department, language) : '';
+    },
+    [departments, language],
+  );
+  return { of, byId };
+}
+
+/** Where a new token or call may go: deactivated departments and counters take none (the server refuses them too). */
+export const activeOnly = <T extends { active: boolean }>(items: readonly T[]): T[] => items.filter((item) => item.active);

@@ -2,17 +2,20 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Tab, TabList, TabPanel, Tabs, type Key } from 'react-aria-components';
 import { Shell } from '../../app/Shell';
+import { AuditTrail } from '../../features/audit/AuditTrail';
 import { ProblemAlert } from '../../features/errors/ProblemAlert';
 import { useCounters, useDepartments } from '../../features/setup/setup';
 import { Branding } from './Branding';
 import { Counters } from './Counters';
 import { Departments } from './Departments';
 import { Today } from './Today';
+import { SecurityFeed } from './SecurityFeed';
+import { Devices } from './Devices';
 import { Users } from './Users';
 import './admin.css';
 import './messages';
 
-const SECTIONS = ['today', 'departments', 'counters', 'users', 'branding'] as const;
+const SECTIONS = ['today', 'departments', 'counters', 'users', 'devices', 'branding', 'security', 'audit'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The tab named in the address (`/admin#counters`), so a section can be bookmarked and survives a reload. */
@@ -62,9 +65,21 @@ export function AdminScreen() {
           <h2>{t('counters')}</h2>
           {departments.data && counters.data && <Counters departments={list} counters={counters.data} />}
         </TabPanel>
+        <TabPanel id="devices" className="card admin-panel">
+          <h2>{t('tab.devices')}</h2>
+          {departments.data && <Devices departments={list} />}
+        </TabPanel>
         <TabPanel id="users" className="card admin-panel">
           <h2>{t('users')}</h2>
           <Users />
+        </TabPanel>
+        <TabPanel id="security" className="card admin-panel">
+          <h2>{t('tab.security')}</h2>
+          <SecurityFeed />
+        </TabPanel>
+        <TabPanel id="audit" className="card admin-panel">
+          <h2>{t('tab.audit')}</h2>
+          <AuditTrail />
         </TabPanel>
         <TabPanel id="branding" className="card admin-panel">
           <h2>{t('tab.branding')}</h2>

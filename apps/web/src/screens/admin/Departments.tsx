@@ -1,7 +1,9 @@
-import type { DEPARTMENT_DEFAULTS as SERVER_DEFAULTS, Department } from '@smart-token/contracts';
+import type { DEPARTMENT_DEFAULTS as SERVER_DEFAULTS, Department, JoinCodeRotation, SelfCheckInMode } from '@smart-token/contracts';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Badge, Button, Field } from '../../components/ui/ui';
+import { Badge, Button, Field, Select } from '../../components/ui/ui';
+import { JoinPosterButton } from '../../features/devices/JoinPoster';
+import '../../features/devices/messages';
 import { fieldErrors, type FieldSpecs } from '../../features/errors/ProblemAlert';
 import { useCreateDepartment, useDeleteDepartment, useUpdateDepartment } from '../../features/setup/mutations';
 import { Check } from './Check';
@@ -9,14 +11,16 @@ import { ConfirmDialog, Notice } from './ConfirmDialog';
 import { SetupProblem } from './SetupProblem';
 
 /** The server's defaults (the type keeps them in step); not imported as a value, which would bundle zod. */
-const DEPARTMENT_DEFAULTS: typeof SERVER_DEFAULTS = { maxWaitMinutes: 45, maxRecalls: 3, parkReturnAfter: 3, selfCheckIn: false };
+const DEPARTMENT_DEFAULTS: typeof SERVER_DEFAULTS = { maxWaitMinutes: 45, maxRecalls: 3, parkReturnAfter: 3, selfCheckIn: 'kiosk' };
+const SELF_CHECK_IN_MODES: readonly SelfCheckInMode[] = ['off', 'kiosk', 'phone'];
 
 interface Values {
   code: string;
   name: string;
   nameHi: string;
   nameAr: string;
-  selfCheckIn: boolean;
+  selfCheckIn: SelfCheckInMode;
+  joinCodeRotation: JoinCodeRotation | '';
   isEntry: boolean;
   maxWaitMinutes: string;
   maxRecalls: string;
@@ -29,6 +33,7 @@ const valuesOf = (d?: Department): Values => ({
   nameHi: d?.names.hi ?? '',
   nameAr: d?.names.ar ?? '',
   selfCheckIn: d?.selfCheckIn ?? DEPARTMENT_DEFAULTS.selfCheckIn,
+  joinCodeRotation: d?.joinCodeRotation ?? '',
   isEntry: d?.isEntry ?? false,
   maxWaitMinutes: String(d?.maxWaitMinutes ?? DEPARTMENT_DEFAULTS.maxWaitMinutes),
   maxRecalls: String(d?.maxRecalls ?? DEPARTMENT_DEFAULTS.maxRecalls),
@@ -42,6 +47,7 @@ const settingsOf = (v: Values) => ({
   name: v.name,
   code: v.code.trim(),
   selfCheckIn: v.selfCheckIn,
+  joinCodeRotation: v.joinCodeRotation === '' ? null : v.joinCodeRotation,
   isEntry: v.isEntry,
   names: { ...(v.nameHi.trim() && { hi: v.nameHi }), ...(v.nameAr.trim() && { ar: v.nameAr }) },
   maxWaitMinutes: numberOf(v.maxWaitMinutes),
@@ -51,6 +57,7 @@ const settingsOf = (v: Values) => ({
 
 function DepartmentForm({ department, onDone, onCancel }: { department?: Department; onDone: (d: Department) => void; onCancel?: () => void }) {
   const { t } = useTranslation('admin');
+  const { t: td } = useTranslation('devices');
   const create = useCreateDepartment();
   const update = useUpdateDepartment();
   const mutation = department ? update : create;
@@ -62,7 +69,8 @@ function DepartmentForm({ department, onDone, onCancel }: { department?: Departm
     name: t('name'),
     'names.hi': t('nameHi'),
     'names.ar': t('nameAr'),
-    selfCheckIn: t('selfCheckIn'),
+    selfCheckIn: td('selfCheckIn'),
+    joinCodeRotation: td('rotation'),
     isEntry: t('isEntry'),
     maxWaitMinutes: { label: t('maxWait'), kind: 'number' },
     maxRecalls: { label: t('maxRecalls'), kind: 'number' },
@@ -139,7 +147,22 @@ function DepartmentForm({ department, onDone, onCancel }: { department?: Departm
         />
       </div>
       <Check label={t('isEntry')} checked={values.isEntry} onChange={(checked) => set({ isEntry: checked })} />
-      <Check label={t('selfCheckIn')} checked={values.selfCheckIn} onChange={(checked) => set({ selfCheckIn: checked })} />
+      <div className="form-grid">
+        <Select label={td('selfCheckIn')} value={values.selfCheckIn} onChange={(e) => set({ selfCheckIn: e.target.value as SelfCheckInMode })}>
+          {SELF_CHECK_IN_MODES.map((mode) => (
+            <option key={mode} value={mode}>
+              {td(`mode.${mode}`)}
+            </option>
+          ))}
+        </Select>
+        {values.selfCheckIn === 'phone' && (
+          <Select label={td('rotation')} value={values.joinCodeRotation} onChange={(e) => set({ joinCodeRotation: e.target.value as JoinCodeRotation | '' })}>
+            <option value="">{td('rotation.default')}</option>
+            <option value="daily">{td('rotation.daily')}</option>
+            <option value="hourly">{td('rotation.hourly')}</option>
+          </Select>
+        )}
+      </div>
       <SetupProblem error={mutation.error} fields={fields} kind="department" name={values.name.trim() || values.code.trim()} />
       <div className="button-row">
         <Button type="submit" disabled={mutation.isPending}>
@@ -160,6 +183,7 @@ type Pending = { kind: 'toggle' | 'delete'; department: Department } | null;
 
 export function Departments({ departments }: { departments: Department[] }) {
   const { t } = useTranslation('admin');
+  const { t: td } = useTranslation('devices');
   const [editing, setEditing] = useState<Department | null>(null);
   const [pending, setPending] = useState<Pending>(null);
   const [notice, setNotice] = useState('');
@@ -242,7 +266,10 @@ export function Departments({ departments }: { departments: Department[] }) {
                       {d.active ? <Badge>{t('active')}</Badge> : <Badge tone="warn">{t('inactive')}</Badge>}
                     </div>
                   </td>
-                  <td>{d.selfCheckIn ? t('yes') : t('no')}</td>
+                  <td>
+                    {td(`short.${d.selfCheckIn}`)}
+                    {d.selfCheckIn === 'phone' && <JoinPosterButton department={d} />}
+                  </td>
                   <td>{t('minutes', { count: d.maxWaitMinutes })}</td>
                   <td>{d.maxRecalls}</td>
                   <td>{d.parkReturnAfter}</td>

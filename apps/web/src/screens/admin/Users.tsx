@@ -1,17 +1,23 @@
-import type { MIN_PASSWORD_LENGTH as SERVER_MIN_PASSWORD_LENGTH, Role, StaffUser } from '@smart-token/contracts';
+import type { Department, MIN_PASSWORD_LENGTH as SERVER_MIN_PASSWORD_LENGTH, Role, StaffUser, StaffUserWithDepartments } from '@smart-token/contracts';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Badge, Button, Field, Select } from '../../components/ui/ui';
 import { ProblemAlert, fieldErrors } from '../../features/errors/ProblemAlert';
 import { useUserAction } from '../../features/security/security';
-import { useCreateUser, useUsers } from '../../features/users/users';
+import { departmentName, useDepartments } from '../../features/setup/setup';
+import { DepartmentPicker } from '../../features/users/DepartmentPicker';
+import { useAccessSettings, useCreateUser, useSetAccessSettings, useSetUserDepartments, useUsers } from '../../features/users/users';
+import '../../features/users/messages';
+import { Check } from './Check';
 import { ConfirmDialog, Notice } from './ConfirmDialog';
 
 // Values, not imports: a value import from the contracts would pull zod into the staff bundle.
 const ROLES: readonly Role[] = ['admin', 'receptionist', 'doctor', 'display', 'kiosk'];
 const MIN_PASSWORD_LENGTH: typeof SERVER_MIN_PASSWORD_LENGTH = 12;
 
-const EMPTY = { email: '', name: '', role: 'receptionist' as Role, password: '' };
+const EMPTY = { email: '', name: '', role: 'receptionist' as Role, password: '', departmentIds: [] as string[] };
+/** Roles whose work is bound to departments (admins work everywhere; devices are bound by their keys). */
+const PEOPLE_WITH_DEPARTMENTS = new Set<Role>(['doctor', 'receptionist']);
 
 type UserAction = 'disable' | 'enable' | 'unlock' | 'reset' | 'endSessions';
 /** Actions that are hard to take back ask first. */
@@ -68,9 +74,88 @@ function UserActions({ user, onDone }: { user: StaffUser; onDone: (message: stri
   );
 }
 
+/** Where a person works, as the list shows it; a doctor with none is warned about (they cannot call anyone). */
+function DepartmentsCell({ user, departments, receptionEverywhere }: { user: StaffUserWithDepartments; departments: Department[]; receptionEverywhere: boolean }) {
+  const { t, i18n } = useTranslation('userDepartments');
+  if (user.role === 'admin' || (user.role === 'receptionist' && receptionEverywhere)) return <>{t('everyDepartment')}</>;
+  if (!PEOPLE_WITH_DEPARTMENTS.has(user.role)) return null;
+  if (user.departmentIds.length === 0) {
+    return user.role === 'doctor' ? <Badge tone="warn">{t('noDepartmentWarning')}</Badge> : <>{t('none')}</>;
+  }
+  const names = user.departmentIds.map((id) => {
+    const d = departments.find((x) => x.id === id);
+    return d ? departmentName(d, i18n.language) : id;
+  });
+  return <>{names.join(', ')}</>;
+}
+
+/** Changes the departments of one person (doctors and receptionists), in a dialog. */
+function EditDepartments({ user, departments, onDone }: { user: StaffUserWithDepartments; departments: Department[]; onDone: (message: string) => void }) {
+  const { t, i18n } = useTranslation('userDepartments');
+  const save = useSetUserDepartments();
+  const [open, setOpen] = useState(false);
+  const [chosen, setChosen] = useState<string[]>(user.departmentIds);
+  if (!PEOPLE_WITH_DEPARTMENTS.has(user.role)) return null;
+  const names = (ids: string[]) => ids.map((id) => departments.find((d) => d.id === id)).flatMap((d) => (d ? [departmentName(d, i18n.language)] : []));
+  return (
+    <>
+      <Button
+        tone="secondary"
+        onClick={() => {
+          setChosen(user.departmentIds);
+          save.reset();
+          setOpen(true);
+        }}
+      >
+        {t('editDepartments')}
+      </Button>
+      {open && (
+        <ConfirmDialog
+          title={t('editTitle', { name: user.name })}
+          confirmLabel={t('save')}
+          pending={save.isPending}
+          onCancel={() => setOpen(false)}
+          onConfirm={() =>
+            save.mutate(
+              { userId: user.id, departmentIds: chosen },
+              {
+                onSuccess: (saved) => {
+                  setOpen(false);
+                  onDone(saved.departmentIds.length ? t('saved', { name: user.name, departments: names(saved.departmentIds).join(', ') }) : t('savedNone', { name: user.name }));
+                },
+              },
+            )
+          }
+        >
+          <DepartmentPicker departments={departments} value={chosen} onChange={setChosen} disabled={save.isPending} />
+          <ProblemAlert error={save.error} />
+        </ConfirmDialog>
+      )}
+    </>
+  );
+}
+
+/** The clinic's choice: receptionists everywhere (the default) or only in their departments. */
+function ReceptionScope() {
+  const { t } = useTranslation('userDepartments');
+  const access = useAccessSettings();
+  const set = useSetAccessSettings();
+  if (!access.data) return <ProblemAlert error={access.error} />;
+  return (
+    <div>
+      <Check label={t('receptionEverywhere')} checked={access.data.receptionistsEverywhere} onChange={(receptionistsEverywhere) => set.mutate({ receptionistsEverywhere })} />
+      <p className="field-hint">{t('receptionEverywhereHint')}</p>
+      <ProblemAlert error={set.error} />
+    </div>
+  );
+}
+
 export function Users() {
   const { t } = useTranslation('admin');
+  const { t: td } = useTranslation('userDepartments');
   const users = useUsers();
+  const departments = useDepartments().data ?? [];
+  const receptionEverywhere = useAccessSettings().data?.receptionistsEverywhere ?? true;
   const create = useCreateUser();
   const [values, setValues] = useState(EMPTY);
   const [notice, setNotice] = useState('');
@@ -82,7 +167,7 @@ export function Users() {
     event.preventDefault();
     if (create.isPending) return;
     setNotice('');
-    create.mutate(values, {
+    create.mutate({ ...values, departmentIds: PEOPLE_WITH_DEPARTMENTS.has(values.role) ? values.departmentIds : [] }, {
       onSuccess: (user) => {
         setNotice(t('userCreated', { name: user.name, email: user.email }));
         setValues(EMPTY);
@@ -102,6 +187,7 @@ export function Users() {
                 <th scope="col">{t('colName')}</th>
                 <th scope="col">{t('colEmail')}</th>
                 <th scope="col">{t('colRole')}</th>
+                <th scope="col">{td('colDepartments')}</th>
                 <th scope="col">{t('colStatus')}</th>
                 <th scope="col">{t('colActions')}</th>
               </tr>
@@ -113,9 +199,13 @@ export function Users() {
                   <td>{u.email}</td>
                   <td>{t(`role.${u.role}`)}</td>
                   <td>
+                    <DepartmentsCell user={u} departments={departments} receptionEverywhere={receptionEverywhere} />
+                  </td>
+                  <td>
                     {u.disabled ? <Badge tone="warn">{t('statusDisabled')}</Badge> : u.locked ? <Badge tone="warn">{t('statusLocked')}</Badge> : <Badge tone="ok">{t('statusActive')}</Badge>}
                   </td>
                   <td>
+                    <EditDepartments user={u} departments={departments} onDone={setUserNotice} />
                     <UserActions user={u} onDone={setUserNotice} />
                   </td>
                 </tr>
@@ -125,6 +215,7 @@ export function Users() {
         </div>
       )}
       <Notice text={userNotice} />
+      <ReceptionScope />
       <form onSubmit={submit} noValidate className="admin-form" aria-labelledby="new-user-heading">
         <h3 id="new-user-heading">{t('newUser')}</h3>
         <div className="form-grid">
@@ -149,7 +240,10 @@ export function Users() {
             error={errors.password}
           />
         </div>
-        <ProblemAlert error={create.error} labels={{ email: t('email'), name: t('userName'), role: t('role'), password: t('password') }} />
+        {PEOPLE_WITH_DEPARTMENTS.has(values.role) && departments.length > 0 && (
+          <DepartmentPicker departments={departments} value={values.departmentIds} onChange={(departmentIds) => set({ departmentIds })} />
+        )}
+        <ProblemAlert error={create.error} labels={{ email: t('email'), name: t('userName'), role: t('role'), password: t('password'), departmentIds: td('departments') }} />
         <Button type="submit" disabled={create.isPending}>
           {create.isPending ? t('creating') : t('create')}
         </Button>

@@ -2,6 +2,7 @@ import { canTransition, type Department, type Token } from '@smart-token/contrac
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button, Select } from '../../components/ui/ui';
+import { useDepartmentNames } from '../../features/setup/setup';
 import { ConsoleDialog } from './ConsoleDialog';
 
 /** What becomes of the patient still at the counter when its staff call the next one. */
@@ -27,6 +28,7 @@ export function CallNextDialog({
 }) {
   const { t } = useTranslation('counter');
   const { t: common } = useTranslation();
+  const names = useDepartmentNames();
   const [sendTo, setSendTo] = useState('');
   const firstRef = useRef<HTMLButtonElement>(null);
   // The usual answer has the focus: Enter completes the patient and calls the next.
@@ -47,7 +49,7 @@ export function CallNextDialog({
               <option value="">{t('chooseDepartment')}</option>
               {others.map((d) => (
                 <option key={d.id} value={d.id}>
-                  {d.name}
+                  {names.of(d)}
                 </option>
               ))}
             </Select>

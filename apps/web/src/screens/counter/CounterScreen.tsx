@@ -11,7 +11,9 @@ import { useCallNext, useCompleteAndCallNext, useIdempotencyKey, useTokenAction,
 import { LiveBadge } from '../../features/queue/components';
 import { useLastAction, useRecentlyServed, useRefreshCounterHistory } from '../../features/queue/counter-history';
 import { useLiveDepartments, useQueue } from '../../features/queue/queue';
-import { useCounters, useDepartments } from '../../features/setup/setup';
+import { activeOnly, useCounters, useDepartmentNames, useDepartments } from '../../features/setup/setup';
+import { useMe } from '../../features/auth/auth';
+import '../../features/users/messages';
 import { CallNextDialog, type CurrentFate } from './CallNextDialog';
 import { CurrentPatient } from './CurrentPatient';
 import { Journey } from './Journey';
@@ -31,11 +33,17 @@ function atCounter(counterId: string, called: Token[], serving: Token[]): Token[
 
 export function CounterScreen() {
   const { t } = useTranslation('counter');
+  const { t: tu } = useTranslation('userDepartments');
   const counters = useCounters();
   const departments = useDepartments();
+  const me = useMe();
   const [counterId, setCounterId] = useState(() => localStorage.getItem(COUNTER_KEY) ?? '');
-  const counter = counters.data?.find((c) => c.id === counterId);
+  // Only a working counter of my departments is offered or opened: the server refuses the others.
+  const mine = me.data?.departmentIds;
+  const working = useMemo(() => activeOnly(counters.data ?? []).filter((c) => !mine || mine.includes(c.departmentId)), [counters.data, mine]);
+  const counter = working.find((c) => c.id === counterId);
   const department = departments.data?.find((d) => d.id === counter?.departmentId);
+  const deactivated = Boolean(counterId) && !counter && counters.data?.some((c) => c.id === counterId);
 
   function chooseCounter(id: string) {
     setCounterId(id);
@@ -49,9 +57,17 @@ export function CounterScreen() {
         <h1>{t('title')}</h1>
       </div>
       <ProblemAlert error={counters.error ?? departments.error} />
-      {counters.data && departments.data && (
-        <CounterPicker counters={counters.data} departments={departments.data} value={counter ? counterId : ''} onChange={chooseCounter} />
+      {deactivated && (
+        <p className="alert alert-info" role="status">
+          {t('counterDeactivated')}
+        </p>
       )}
+      {mine && mine.length === 0 && (
+        <p className="alert alert-info" role="status">
+          {tu('noCountersOfMine')}
+        </p>
+      )}
+      {counters.data && departments.data && me.data !== undefined && !(mine && mine.length === 0) && <CounterPicker counters={working} departments={departments.data} value={counter ? counterId : ''} onChange={chooseCounter} />}
       {counter && department && departments.data && <Console key={counter.id} counter={counter} department={department} departments={departments.data} />}
     </Shell>
   );
@@ -59,6 +75,7 @@ export function CounterScreen() {
 
 function CounterPicker({ counters, departments, value, onChange }: { counters: Counter[]; departments: Department[]; value: string; onChange: (id: string) => void }) {
   const { t } = useTranslation('counter');
+  const names = useDepartmentNames();
   if (counters.length === 0) return <p className="alert alert-info">{t('noCounters')}</p>;
   return (
     <div className={value ? 'counter-picker' : 'counter-picker card'}>
@@ -67,7 +84,7 @@ function CounterPicker({ counters, departments, value, onChange }: { counters: C
         {departments.map((d) => {
           const own = counters.filter((c) => c.departmentId === d.id);
           return own.length === 0 ? null : (
-            <optgroup key={d.id} label={`${d.name} (${d.code})`}>
+            <optgroup key={d.id} label={`${names.of(d)} (${d.code})`}>
               {own.map((c) => (
                 <option key={c.id} value={c.id}>
                   {c.name}
@@ -120,7 +137,8 @@ function Console({ counter, department, departments }: { counter: Counter; depar
   // Undo reverses the counter's last change as the server's history has it: it survives a reload.
   const undoTarget: CounterAction | null = lastAction.data ?? null;
   const busy = callNext.isPending || completeAndNext.isPending || action.isPending;
-  const nameOf = (id: string) => departments.find((d) => d.id === id)?.name ?? '';
+  const names = useDepartmentNames(departments);
+  const nameOf = names.byId;
   const keys = useShortcutKeys();
   const announce: Announce = (text) => setMessage(text);
 
@@ -308,14 +326,15 @@ function Console({ counter, department, departments }: { counter: Counter; depar
     { code: 'KeyU', run: actions.askUndo, enabled: !busy && Boolean(undoTarget) },
   ]);
 
-  const others = departments.filter((d) => d.id !== department.id);
+  // Where a patient may be sent on or transferred: departments that take new tokens.
+  const others = activeOnly(departments).filter((d) => d.id !== department.id);
 
   return (
     <>
       <div className="console-bar">
         <div className="console-where-next">
           <p className="console-where">
-            <strong>{counter.name}</strong> · {department.name} <LiveBadge state={live} />
+            <strong>{counter.name}</strong> · {names.of(department)} <LiveBadge state={live} />
           </p>
           <NextUp token={queue.data?.waiting[0]} />
         </div>

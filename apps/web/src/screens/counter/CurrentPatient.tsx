@@ -5,6 +5,7 @@ import { Button, Select } from '../../components/ui/ui';
 import { KeyHint } from '../../features/keyboard/ShortcutList';
 import { PriorityBadge, StatusBadge } from '../../features/queue/components';
 import { useToken } from '../../features/queue/queue';
+import { useDepartmentNames } from '../../features/setup/setup';
 
 interface Props {
   token: Token | undefined;
@@ -52,6 +53,7 @@ export function CurrentPatient({
 }: Props) {
   const { t, i18n } = useTranslation('counter');
   const { t: queueText } = useTranslation('queue');
+  const names = useDepartmentNames();
   const details = useToken(token?.id);
   // The stage before this department, for "coming from Laboratory".
   const from = token ? details.data?.history.findLast((entry) => entry.departmentId !== token.departmentId) : undefined;
@@ -106,7 +108,7 @@ export function CurrentPatient({
                 <option value="">{t('finishVisit')}</option>
                 {others.map((d) => (
                   <option key={d.id} value={d.id}>
-                    {t('sendToDepartment', { name: d.name })}
+                    {t('sendToDepartment', { name: names.of(d) })}
                   </option>
                 ))}
               </Select>
@@ -119,7 +121,7 @@ export function CurrentPatient({
                 <option value="">{t('chooseDepartment')}</option>
                 {others.map((d) => (
                   <option key={d.id} value={d.id}>
-                    {d.name}
+                    {names.of(d)}
                   </option>
                 ))}
               </Select>

@@ -2,6 +2,7 @@ import { TRANSITIONS, type Department, type HistoryAction, type TokenStatus } fr
 import { useTranslation } from 'react-i18next';
 import { useToken } from '../../features/queue/queue';
 import { actorText, reasonText } from './journey-messages';
+import { useDepartmentNames } from '../../features/setup/setup';
 
 /**
  * The status an action normally leads to: its first step in the state machine (a recall's is
@@ -22,7 +23,7 @@ export function Journey({ tokenId, departments }: { tokenId: string | undefined;
   const { t: journeyText } = useTranslation('journey');
   const actionText = (action: string) => queueText(`action.${action}`, { defaultValue: action });
   const token = useToken(tokenId);
-  const nameOf = (id: string) => departments.find((d) => d.id === id)?.name ?? '';
+  const nameOf = useDepartmentNames(departments).byId;
   const time = (iso: string) => new Date(iso).toLocaleTimeString(i18n.language, { hour: '2-digit', minute: '2-digit' });
   const history = tokenId ? token.data?.history : undefined;
 
@@ -35,7 +36,7 @@ export function Journey({ tokenId, departments }: { tokenId: string | undefined;
           {history.map((entry, index) => {
             // Completed here and sent on: the entry names the next department, and says so.
             const sentOn = entry.action === 'complete' && entry.toStatus === 'waiting';
-            const reason = !sentOn && entry.reason ? reasonText(entry.reason, journeyText, actionText) : undefined;
+            const reason = !sentOn && entry.reason ? reasonText(entry.reason, journeyText, actionText, nameOf(entry.departmentId)) : undefined;
             return (
               <li key={`${entry.at}-${index}`} className={`journey-step journey-${sentOn ? 'sent' : entry.action}`}>
                 <time dateTime={entry.at}>{time(entry.at)}</time>
@@ -44,7 +45,7 @@ export function Journey({ tokenId, departments }: { tokenId: string | undefined;
                   {!sentOn && usualStatus(entry.action) !== entry.toStatus && ` · ${common(`status.${entry.toStatus}`)}`}
                   {reason && <span className="muted"> ({reason})</span>}
                 </span>
-                <span className="journey-by">{actorText(entry.by, journeyText) ?? t('by', { name: entry.by })}</span>
+                <span className="journey-by">{actorText(entry.byKind, journeyText) ?? t('by', { name: entry.by })}</span>
               </li>
             );
           })}

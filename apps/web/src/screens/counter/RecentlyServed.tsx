@@ -2,6 +2,7 @@ import { canTransition, type Counter, type CounterAction, type Department } from
 import { useTranslation } from 'react-i18next';
 import { Button } from '../../components/ui/ui';
 import { StatusBadge } from '../../features/queue/components';
+import { useDepartmentNames } from '../../features/setup/setup';
 
 /** How a past patient can be brought back to this counter, as the state machine allows; or why not. */
 export type CallBack = { kind: 'undo' } | { kind: 'call' } | { kind: 'none'; why: string };
@@ -26,7 +27,7 @@ export function RecentlyServed({
 }) {
   const { t, i18n } = useTranslation('counter');
   const { t: common } = useTranslation();
-  const nameOf = (id: string) => departments.find((d) => d.id === id)?.name ?? '';
+  const nameOf = useDepartmentNames(departments).byId;
   const time = (iso: string) => new Date(iso).toLocaleTimeString(i18n.language, { hour: '2-digit', minute: '2-digit' });
 
   function howBack(entry: CounterAction): CallBack {

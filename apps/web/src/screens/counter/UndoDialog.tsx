@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { Button } from '../../components/ui/ui';
 import { useToken } from '../../features/queue/queue';
 import { ConsoleDialog } from './ConsoleDialog';
+import { useDepartmentNames } from '../../features/setup/setup';
 
 /**
  * Asks before an undo, naming the change that will be reversed (read from the token's history, so
@@ -29,7 +30,8 @@ export function UndoDialog({
   const last = token.data?.history.at(-1);
   const undoable = last !== undefined && last.action !== 'issue' && last.action !== 'undo';
 
-  const department = last ? (departments.find((d) => d.id === last.departmentId)?.name ?? '') : '';
+  const nameOf = useDepartmentNames(departments).byId;
+  const department = last ? nameOf(last.departmentId) : '';
   return (
     <ConsoleDialog title={t('undoTitle')} onClose={onCancel} role="alertdialog">
       {token.isPending && <p className="muted">…</p>}

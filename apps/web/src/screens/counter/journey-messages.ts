@@ -1,10 +1,12 @@
+import type { ActorKind } from '@smart-token/contracts';
 import type { TFunction } from 'i18next';
 import { registerMessages } from '../../i18n';
 
 /**
- * The server writes a history entry's reason and actor as English phrases (API: `history[].reason`,
- * `history[].by`); the journey shows the ones it knows in the reader's language. A reason typed by
- * a person (a cancellation's) is shown as they wrote it.
+ * The server writes a history entry's reason as an English phrase (API: `history[].reason`); the
+ * journey shows the ones it knows in the reader's language, a department by its name in that
+ * language. A reason typed by a person (a cancellation's) is shown as they wrote it. Who acted comes
+ * as a kind (`history[].byKind`): the server's own actors are said in the reader's language.
  */
 registerMessages('journey', {
   en: {
@@ -49,23 +51,27 @@ const REASONS: [RegExp, string | undefined, (m: RegExpExecArray) => Record<strin
   [/^ticket reprinted; the earlier status link no longer works$/, 'reason.reprinted', () => ({})],
 ];
 
-/** Labels the server gives to actions nobody at a screen took. */
-const ACTORS: Record<string, string> = { system: 'actor.system', 'self check-in': 'actor.selfCheckIn' };
+/** The server's own actors, by kind; a person is shown by name. */
+const ACTORS: Record<Exclude<ActorKind, 'person'>, string> = { system: 'actor.system', 'self-check-in': 'actor.selfCheckIn' };
 
-/** A history entry's reason in the reader's language (undefined when its action says it already); `actionText` names an undone action. */
-export function reasonText(reason: string, t: TFunction<'journey'>, actionText: (action: string) => string): string | undefined {
+/**
+ * A history entry's reason in the reader's language (undefined when its action says it already);
+ * `actionText` names an undone action, `department` the department a transfer or sending on went to
+ * (the entry's own department) in the reader's language, instead of the English name in the text.
+ */
+export function reasonText(reason: string, t: TFunction<'journey'>, actionText: (action: string) => string, department?: string): string | undefined {
   for (const [pattern, key, values] of REASONS) {
     const match = pattern.exec(reason);
     if (!match) continue;
     if (key === undefined) return undefined;
     const filled = values(match);
+    if (filled.department !== undefined && department) filled.department = department;
     return t(key, filled.action ? { ...filled, action: actionText(filled.action) } : filled);
   }
   return reason;
 }
 
-/** Who did it: a person's name as it is, the server's own labels in the reader's language. */
-export function actorText(by: string, t: TFunction<'journey'>): string | undefined {
-  const key = ACTORS[by];
-  return key ? t(key) : undefined;
+/** Who did it, by its kind: undefined for a person (the screen names them), the server's own actors in the reader's language. */
+export function actorText(kind: ActorKind, t: TFunction<'journey'>): string | undefined {
+  return kind === 'person' ? undefined : t(ACTORS[kind]);
 }

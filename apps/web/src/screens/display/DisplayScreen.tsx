@@ -1,13 +1,14 @@
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { useCounters } from '../../features/setup/setup';
+import { departmentName, useCounters, useDepartments } from '../../features/setup/setup';
 import { LANGUAGES, type Language } from '../../i18n';
 import { ApiError } from '../../lib/api';
 import type { LiveState } from '../../lib/live';
 import { spokenNumber } from './announcer';
 import { useAnnouncer } from './useAnnouncer';
 import { useBoard, type Announcement, type BoardState, type Privacy } from './board';
+import { DeviceGate } from '../../features/devices/DeviceGate';
 import { DepartmentPanel, Multi, Ticker, useNow } from './BoardParts';
 import { useBranding } from './branding';
 import { rememberSound, startsMuted } from './sound-preference';
@@ -59,12 +60,13 @@ function BoardFeed({ departmentId, privacy, onCall, onFeed }: { departmentId: st
  * recent calls, how many wait and for how long; the clinic's name and logo; the admin's ticker. It
  * speaks each call; the sound choice survives a reboot.
  */
-export function DisplayScreen() {
+export function DisplayScreen({ devicePrivacy }: { devicePrivacy?: Privacy } = {}) {
   const { departmentId = '' } = useParams();
   const ids = useMemo(() => boardDepartments(departmentId), [departmentId]);
   const [params] = useSearchParams();
   const { i18n } = useTranslation();
-  const privacy: Privacy = params.get('privacy') === 'initials' ? 'initials' : 'token';
+  // A paired board shows what its key allows (the server holds it to that); staff choose with ?privacy=.
+  const privacy: Privacy = devicePrivacy ?? (params.get('privacy') === 'initials' ? 'initials' : 'token');
   const langParam = params.get('lang');
   const languages = useMemo(() => boardLanguages(langParam, i18n.language), [langParam, i18n.language]);
   const primary = languages[0] ?? 'en';
@@ -74,6 +76,7 @@ export function DisplayScreen() {
   const dir = LANGUAGES.find((l) => l.code === primary)?.dir ?? 'ltr';
   const branding = useBranding();
   const counters = useCounters();
+  const departments = useDepartments();
 
   // The ?sound= setting wins once; otherwise the last choice on this screen (kept across reboots).
   const [soundParam] = useState(() => params.get('sound'));
@@ -114,7 +117,15 @@ export function DisplayScreen() {
   }, [voice]);
 
   const clock = useClock(primary);
-  const boards = ids.map((id) => feeds[id]?.board);
+  // The department as the admin named it in the board's (first) language, where they did.
+  const localName = (id: string, fallback: string) => {
+    const department = departments.data?.find((d) => d.id === id);
+    return department ? departmentName(department, primary) : fallback;
+  };
+  const boards = ids.map((id) => {
+    const board = feeds[id]?.board;
+    return board && { ...board, departmentName: localName(id, board.departmentName) };
+  });
   const multi = ids.length > 1;
   const names = boards.map((b) => b?.departmentName).filter((n): n is string => Boolean(n));
   const title = multi ? branding?.clinicName || names.join(' · ') || '…' : (boards[0]?.departmentName ?? '…');
@@ -212,3 +223,17 @@ export function DisplayScreen() {
 }
 
 export { DisplayPicker } from './DisplayPicker';
+
+/**
+ * `/display/:departmentId` on a TV: staff signed in see it as before; a paired board runs on its
+ * device cookie with its key's privacy and departments; an unpaired (or revoked) one shows pairing.
+ */
+export function DeviceDisplayScreen() {
+  const { departmentId = '' } = useParams();
+  const ids = useMemo(() => boardDepartments(departmentId), [departmentId]);
+  return (
+    <DeviceGate kind="display" staffRoles={['admin', 'display']} departmentIds={ids}>
+      {(device) => <DisplayScreen {...(device && { devicePrivacy: device.privacy })} />}
+    </DeviceGate>
+  );
+}

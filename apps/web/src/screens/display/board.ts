@@ -1,6 +1,6 @@
 import type { BoardView, DepartmentEvent, EstimatedWait, LiveClientMessage } from '@smart-token/contracts';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useEffectEvent, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState } from 'react';
 import { get } from '../../lib/api';
 import { connectLive, type LiveState } from '../../lib/live';
 
@@ -38,8 +38,6 @@ export const boardKeys = {
 };
 
 const RECENT_KEPT = 10;
-/** The ticker and the fade time are admin settings with no event of their own: the board reads itself again this often. */
-export const BOARD_REFRESH_MS = 30_000;
 const DEFAULT_FADE_MINUTES = 10;
 /** A burst of events (a morning rush) costs one reload, not one per event. */
 const RELOAD_COALESCE_MS = 1500;
@@ -107,7 +105,7 @@ export function applyEvent(state: BoardState, event: DepartmentEvent, privacy: P
       next: without(state.next),
       // Called from the visible head of the line: one fewer waits (the reload that follows settles the rest).
       waitingCount: state.next.some((n) => n.number === number) ? Math.max(0, state.waitingCount - 1) : state.waitingCount,
-      recent: [{ number, counterName: entry.counterName, calledAt }, ...state.recent].slice(0, RECENT_KEPT),
+      recent: [{ number, counterName: entry.counterName, calledAt }, ...state.recent.filter((r) => r.number !== number || r.calledAt !== calledAt)].slice(0, RECENT_KEPT),
     };
   }
   if (ON_BOARD.has(token.status)) {
@@ -130,7 +128,23 @@ export interface Announcement {
 export function useBoard(departmentId: string, privacy: Privacy, onCall: (call: Announcement) => void) {
   const client = useQueryClient();
   const key = useMemo(() => boardKeys.board(departmentId, privacy), [departmentId, privacy]);
-  const query = useQuery({ queryKey: key, queryFn: () => fetchBoard(departmentId, privacy), staleTime: BOARD_REFRESH_MS, refetchInterval: BOARD_REFRESH_MS });
+  // No polling: calls come over the live socket, and a change to the ticker, the fade time or the
+  // department is pushed by the setup stream (features/setup/setup-live), which reloads this query.
+  // A reload answers for the moment it was read: the events that arrive while it travels are
+  // applied again to its answer, or a call made meanwhile would vanish until the next reload.
+  const eventsDuringReloads = useRef(new Set<DepartmentEvent[]>());
+  const load = useCallback(async (): Promise<BoardState> => {
+    const during: DepartmentEvent[] = [];
+    const reloads = eventsDuringReloads.current;
+    reloads.add(during);
+    try {
+      const board = await fetchBoard(departmentId, privacy);
+      return during.reduce((state, event) => applyEvent(state, event, privacy), board);
+    } finally {
+      reloads.delete(during);
+    }
+  }, [departmentId, privacy]);
+  const query = useQuery({ queryKey: key, queryFn: () => load(), staleTime: Infinity });
   const [live, setLive] = useState<LiveState>('connecting');
   const [generation, setGeneration] = useState(0);
   /** Consecutive sign-in failures of the socket: each waits longer before trying again. */
@@ -164,6 +178,7 @@ export function useBoard(departmentId: string, privacy: Privacy, onCall: (call: 
       onEvent: (event) => {
         authFailures.current = 0;
         if (event.departmentId !== departmentId) return;
+        for (const during of eventsDuringReloads.current) during.push(event);
         client.setQueryData<BoardState>(key, (old) => (old ? applyEvent(old, event, privacy) : old));
         reloadSoon();
         if (event.type === 'token.called' || event.type === 'token.recalled') {
@@ -182,7 +197,7 @@ export function useBoard(departmentId: string, privacy: Privacy, onCall: (call: 
           stale = true;
           setLive('reconnecting');
           void client
-            .fetchQuery({ queryKey: key, queryFn: () => fetchBoard(departmentId, privacy), staleTime: 0 })
+            .fetchQuery({ queryKey: key, queryFn: () => load(), staleTime: 0 })
             .then(
               () => (authFailures.current = 0),
               () => (authFailures.current += 1),
@@ -196,7 +211,7 @@ export function useBoard(departmentId: string, privacy: Privacy, onCall: (call: 
       if (reloadTimer) clearTimeout(reloadTimer);
       connection.close();
     };
-  }, [departmentId, privacy, key, loaded, generation, client]);
+  }, [departmentId, privacy, key, loaded, generation, client, load]);
 
   return { query, live };
 }

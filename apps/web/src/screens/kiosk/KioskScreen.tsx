@@ -4,13 +4,14 @@ import { useEffect, useEffectEvent, useId, useRef, useState, type FormEvent } fr
 import { useTranslation } from 'react-i18next';
 import { fieldErrors, problemMessage, type FieldSpecs } from '../../features/errors/ProblemAlert';
 import { usePhoneFormat } from '../../features/patients/patients';
-import { useDepartments } from '../../features/setup/setup';
+import { departmentName, useDepartments } from '../../features/setup/setup';
 import { useBranding } from '../../features/ticket/branding';
 import { Ticket, paperFormat, printTicket, type TicketData } from '../../features/ticket/Ticket';
 import { LANGUAGES, setLanguage, type Language } from '../../i18n';
 import { ApiError, idempotencyKey, post } from '../../lib/api';
 import './kiosk.css';
 import './messages';
+import { DeviceGate } from '../../features/devices/DeviceGate';
 import { OnScreenKeyboard } from './OnScreenKeyboard';
 import { useIdleReset } from './useIdleReset';
 
@@ -59,7 +60,7 @@ function LanguageButtons({ label }: { label: string }) {
  * and phone (keypad), then the ticket prints by itself and a countdown shows when the screen starts
  * again. Laid out for a portrait screen; a landscape one gets the keyboard beside the fields.
  */
-export function KioskScreen() {
+export function KioskScreen({ deviceDepartmentIds }: { deviceDepartmentIds?: readonly string[] } = {}) {
   const { t, i18n } = useTranslation('kiosk');
   const departments = useDepartments();
   const { branding } = useBranding();
@@ -70,7 +71,9 @@ export function KioskScreen() {
    */
   const phoneSpec = { label: t('phone'), kind: 'phone', example: phoneFormat.data?.example } as const;
   const fields: FieldSpecs = { name: t('name'), phone: phoneSpec, 'patient.name': t('name'), 'patient.phone': phoneSpec };
-  const open = (departments.data ?? []).filter((d) => d.selfCheckIn);
+  // Deactivated departments take no tokens (the server refuses them): they are not offered.
+  // A paired kiosk offers only the departments its key names; `off` takes no self check-in at all.
+  const open = (departments.data ?? []).filter((d) => d.selfCheckIn !== 'off' && d.active && (!deviceDepartmentIds || deviceDepartmentIds.includes(d.id)));
   // The kiosk's own language, as it started: a patient's choice is undone when they leave.
   const [defaultLanguage] = useState(() => i18n.language as Language);
   const [step, setStep] = useState<Step>({ kind: 'department' });
@@ -189,7 +192,7 @@ export function KioskScreen() {
             printed: false,
             ticket: {
               number: response.number,
-              departmentName: department.name,
+              departmentName: departmentName(department, i18n.language),
               issuedAt: new Date().toISOString(),
               statusUrl: response.statusUrl,
               position: response.position,
@@ -272,7 +275,7 @@ export function KioskScreen() {
                   {open.map((d) => (
                     <li key={d.id}>
                       <button type="button" className="kiosk-department" onClick={() => setStep({ kind: 'details', department: d })}>
-                        <span className="kiosk-department-name">{d.name}</span>
+                        <span className="kiosk-department-name">{departmentName(d, i18n.language)}</span>
                         <span className="kiosk-department-code" aria-hidden="true">
                           {d.code}
                         </span>
@@ -291,7 +294,7 @@ export function KioskScreen() {
               <h1 ref={heading} tabIndex={-1}>
                 {t('details')}
               </h1>
-              <p className="kiosk-lead">{t('detailsFor', { department: step.department.name })}</p>
+              <p className="kiosk-lead">{t('detailsFor', { department: departmentName(step.department, i18n.language) })}</p>
             </div>
             <div className="kiosk-fields">
               <div className={`kiosk-field${field === 'name' ? ' kiosk-field-active' : ''}`}>
@@ -414,4 +417,9 @@ export function KioskScreen() {
       )}
     </div>
   );
+}
+
+/** `/kiosk`: staff signed in see it as before; a paired kiosk runs on its device cookie; an unpaired or revoked one shows pairing. */
+export function DeviceKioskScreen() {
+  return <DeviceGate kind="kiosk" staffRoles={['admin', 'kiosk']}>{(device) => <KioskScreen {...(device && { deviceDepartmentIds: device.departmentIds })} />}</DeviceGate>;
 }

@@ -9,6 +9,7 @@ import { useIdempotencyKey, type IssuedToken, type useIssueToken } from '../../f
 import { defaultDepartmentId } from '../../features/reception/reception';
 import { LANGUAGES, type Language } from '../../i18n';
 import './messages';
+import { useDepartmentNames } from '../../features/setup/setup';
 
 const PRIORITIES: readonly Priority[] = ['normal', 'priority', 'emergency'];
 const DEPARTMENT_KEY = 'smart-token.reception.departmentId';
@@ -77,7 +78,8 @@ export function IssueForm({
   // The lookup of exactly this phone, however it was made (as typed, at Enter, before issuing): never fetches by itself.
   const lookup = useQuery({ ...patientSearchQuery(phone), enabled: false });
   const stillInLine = isSearchablePhone(phone) ? (lookup.data?.active ?? []) : [];
-  const departmentName = (id: string) => departments.find((d) => d.id === id)?.name ?? '';
+  const names = useDepartmentNames(departments);
+  const departmentName = names.byId;
 
   const fields: FieldSpecs = {
     'patient.name': t('name'),
@@ -139,9 +141,12 @@ export function IssueForm({
       nameRef.current?.focus();
       return;
     }
+    // A receptionist who typed on before the answer came keeps her focus and what she typed.
+    const stillInPhone = () => document.activeElement === phoneRef.current;
     try {
       setLookupFailed(false);
       const result = await client.fetchQuery(patientSearchQuery(phone));
+      if (!stillInPhone()) return;
       const first = result.matches[0];
       // Already in a line today: their token is offered first (Enter reprints it), not the name field.
       const waitingAlready = (result.active?.length ?? 0) > 0;
@@ -150,7 +155,7 @@ export function IssueForm({
       else if (!first) nameRef.current?.focus();
     } catch {
       setLookupFailed(true);
-      nameRef.current?.focus();
+      if (stillInPhone()) nameRef.current?.focus();
     }
   }
 
@@ -317,7 +322,7 @@ export function IssueForm({
           )}
           {departments.map((d) => (
             <option key={d.id} value={d.id}>
-              {d.name} ({d.code})
+              {names.of(d)} ({d.code})
             </option>
           ))}
         </Select>

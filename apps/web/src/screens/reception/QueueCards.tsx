@@ -3,6 +3,7 @@ import { useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { PriorityBadge, StatusBadge, minutesSince } from '../../features/queue/components';
 import { useQueue } from '../../features/queue/queue';
+import { useDepartmentNames } from '../../features/setup/setup';
 
 /** Waits on screen move with the clock, not only with events. */
 const TICK_MS = 30_000;
@@ -32,6 +33,7 @@ export function QueueCards({ departments, counters }: { departments: Department[
 function QueueCard({ department, counters, now }: { department: Department; counters: Counter[]; now: number }) {
   const { t } = useTranslation('reception');
   const { t: queueText } = useTranslation('queue');
+  const names = useDepartmentNames();
   const queue = useQueue(department.id);
   const headingId = useId();
   const data = queue.data;
@@ -43,7 +45,7 @@ function QueueCard({ department, counters, now }: { department: Department; coun
     <article className="rcard" aria-labelledby={headingId}>
       <header className="rcard-head">
         <h3 id={headingId} className="rcard-title">
-          {department.name} <span className="rcard-code">{department.code}</span>
+          {names.of(department)} <span className="rcard-code">{department.code}</span>
         </h3>
         {data && (
           <p className="rcard-count">

@@ -10,8 +10,9 @@ import { useIssueToken, type IssuedToken } from '../../features/queue/actions';
 import { LiveBadge } from '../../features/queue/components';
 import { useLiveDepartments } from '../../features/queue/queue';
 import { issuable, useReprint } from '../../features/reception/reception';
-import { useCounters, useDepartments } from '../../features/setup/setup';
-import { Ticket, printTicket } from '../../features/ticket/Ticket';
+import { useCounters, useDepartmentNames, useDepartments } from '../../features/setup/setup';
+import { PaperChooser, Ticket, printTicket } from '../../features/ticket/Ticket';
+import { Toasts } from '../../components/ui/Toasts';
 import { IssueForm } from './IssueForm';
 import { QueueCards } from './QueueCards';
 import { TokenSearch } from './TokenSearch';
@@ -62,7 +63,7 @@ export function ReceptionScreen() {
   const open = useMemo(() => issuable(all), [all]);
   const liveIds = useMemo(() => all.slice(0, LIVE_MAX_SUBSCRIPTIONS).map((d) => d.id), [all]);
   const live = useLiveDepartments(liveIds);
-  const departmentName = (id: string) => all.find((d) => d.id === id)?.name ?? '';
+  const departmentName = useDepartmentNames(all).byId;
   const issued = shown?.token;
 
   // The new ticket takes the focus, so Enter prints it.
@@ -159,6 +160,12 @@ export function ReceptionScreen() {
 
           <TokenSearch departments={all} onReprint={(token) => reprintTicket(token, false)} inputRef={searchRef} />
 
+          <section className="card desk-setup" aria-labelledby="desk-heading">
+            <h2 id="desk-heading">{t('desk')}</h2>
+            <p className="field-hint">{t('deskHint')}</p>
+            <PaperChooser />
+          </section>
+
           <section className="card keyboard-help" aria-labelledby="keyboard-heading">
             <h2 id="keyboard-heading">{t('keyboard')}</h2>
             <ShortcutList
@@ -178,6 +185,7 @@ export function ReceptionScreen() {
           <QueueCards departments={all} counters={counters.data ?? []} />
         </section>
       </div>
+      <Toasts regionLabel={t('notifications')} dismissLabel={t('dismiss')} />
     </Shell>
   );
 }

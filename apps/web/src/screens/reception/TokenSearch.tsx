@@ -6,6 +6,7 @@ import { problemMessage } from '../../features/errors/ProblemAlert';
 import { PriorityBadge, StatusBadge } from '../../features/queue/components';
 import { TokenActions } from '../../features/reception/TokenActions';
 import { useTokenSearch } from '../../features/reception/reception';
+import { useDepartmentNames } from '../../features/setup/setup';
 
 /** Any of today's tokens, by number, phone or name, with what reception can do to it. */
 export function TokenSearch({ departments, onReprint, inputRef }: { departments: Department[]; onReprint: (token: Token) => void; inputRef?: Ref<HTMLInputElement> }) {
@@ -13,7 +14,7 @@ export function TokenSearch({ departments, onReprint, inputRef }: { departments:
   const [query, setQuery] = useState('');
   const search = useTokenSearch(query);
   const tokens = search.data?.tokens ?? [];
-  const nameOf = (id: string) => departments.find((d) => d.id === id)?.name ?? '';
+  const nameOf = useDepartmentNames(departments).byId;
   const time = (iso: string) => new Date(iso).toLocaleTimeString(i18n.language, { hour: '2-digit', minute: '2-digit' });
   const typed = query.trim();
 

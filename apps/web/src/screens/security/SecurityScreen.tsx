@@ -8,10 +8,17 @@ import { ProblemAlert, fieldErrors } from '../../features/errors/ProblemAlert';
 import { useChangePassword, useEndSession, useLogoutEverywhere, useMySessions } from '../../features/security/security';
 import './messages';
 import './security.css';
+import { TwoFactorSection } from './TwoFactor';
 
 const EMPTY = { currentPassword: '', newPassword: '', repeat: '' };
 
-/** My sessions (sign out a device I left signed in) and my password. An admin's reset lands here first. */
+/** People (not devices) may turn on two-step sign-in. */
+const PEOPLE = new Set(['admin', 'receptionist', 'doctor']);
+
+/**
+ * My sessions (sign out a device I left signed in), my password and two-step sign-in. An admin's
+ * reset lands here first (change the password), and so does an admin without two-step sign-in (turn it on).
+ */
 export function SecurityScreen() {
   const { t, i18n } = useTranslation('security');
   const me = useMe();
@@ -24,6 +31,8 @@ export function SecurityScreen() {
   const [mismatch, setMismatch] = useState(false);
   const [notice, setNotice] = useState('');
   const mustChange = me.data?.passwordChangeRequired === true;
+  // Until it is on, the server refuses everything else (403 MFA_ENROLMENT_REQUIRED): only enrolment is shown.
+  const mustEnrol = !mustChange && me.data?.mfaEnrolmentRequired === true;
   const when = (iso: string) => new Date(iso).toLocaleString(i18n.language, { dateStyle: 'medium', timeStyle: 'short' });
   const fields = { currentPassword: { label: t('currentPassword'), kind: 'password' as const }, newPassword: { label: t('newPassword'), kind: 'password' as const } };
   const errors = fieldErrors(change.error, fields);
@@ -51,46 +60,52 @@ export function SecurityScreen() {
     <Shell>
       <h1>{t('title')}</h1>
       {mustChange && <Alert tone="info">{t('mustChange')}</Alert>}
-      <form onSubmit={submit} noValidate className="security-form" aria-labelledby="password-heading">
-        <h2 id="password-heading">{t('passwordHeading')}</h2>
-        <Field
-          label={t('currentPassword')}
-          type="password"
-          autoComplete="current-password"
-          value={values.currentPassword}
-          onChange={(e) => setValues((v) => ({ ...v, currentPassword: e.target.value }))}
-          maxLength={128}
-          error={errors.currentPassword}
-        />
-        <Field
-          label={t('newPassword')}
-          type="password"
-          autoComplete="new-password"
-          value={values.newPassword}
-          onChange={(e) => setValues((v) => ({ ...v, newPassword: e.target.value }))}
-          maxLength={128}
-          hint={t('passwordHint')}
-          error={errors.newPassword}
-        />
-        <Field
-          label={t('repeatPassword')}
-          type="password"
-          autoComplete="new-password"
-          value={values.repeat}
-          onChange={(e) => setValues((v) => ({ ...v, repeat: e.target.value }))}
-          maxLength={128}
-          error={mismatch ? t('notSame') : undefined}
-        />
-        <ProblemAlert error={change.error} fields={fields} />
-        <Button type="submit" disabled={change.isPending}>
-          {change.isPending ? t('changing') : t('change')}
-        </Button>
-        <p role="status" className="security-message">
-          {notice}
-        </p>
-      </form>
+      {mustEnrol && <Alert tone="info">{t('mustEnrol')}</Alert>}
+      {!mustChange && me.data && PEOPLE.has(me.data.role) && (
+        <TwoFactorSection me={me.data} onDone={(wasRequired) => wasRequired && me.data && void navigate(HOME_OF[me.data.role])} />
+      )}
+      {!mustEnrol && (
+        <form onSubmit={submit} noValidate className="security-form" aria-labelledby="password-heading">
+          <h2 id="password-heading">{t('passwordHeading')}</h2>
+          <Field
+            label={t('currentPassword')}
+            type="password"
+            autoComplete="current-password"
+            value={values.currentPassword}
+            onChange={(e) => setValues((v) => ({ ...v, currentPassword: e.target.value }))}
+            maxLength={128}
+            error={errors.currentPassword}
+          />
+          <Field
+            label={t('newPassword')}
+            type="password"
+            autoComplete="new-password"
+            value={values.newPassword}
+            onChange={(e) => setValues((v) => ({ ...v, newPassword: e.target.value }))}
+            maxLength={128}
+            hint={t('passwordHint')}
+            error={errors.newPassword}
+          />
+          <Field
+            label={t('repeatPassword')}
+            type="password"
+            autoComplete="new-password"
+            value={values.repeat}
+            onChange={(e) => setValues((v) => ({ ...v, repeat: e.target.value }))}
+            maxLength={128}
+            error={mismatch ? t('notSame') : undefined}
+          />
+          <ProblemAlert error={change.error} fields={fields} />
+          <Button type="submit" disabled={change.isPending}>
+            {change.isPending ? t('changing') : t('change')}
+          </Button>
+          <p role="status" className="security-message">
+            {notice}
+          </p>
+        </form>
+      )}
 
-      {!mustChange && (
+      {!mustChange && !mustEnrol && (
         <section aria-labelledby="sessions-heading">
           <h2 id="sessions-heading">{t('sessionsHeading')}</h2>
           <p className="field-hint">{t('sessionsHint')}</p>

@@ -1,0 +1,138 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { DB } from '../../db/schema.js';
+import type { Clock } from '../../lib/clock.js';
+import { newId } from '../../lib/ids.js';
+import type { AuditEntryInput, AuditTrail } from './audit.js';
+import type { AuditFiles } from './audit-files.js';
+import * as repo from './audit.repository.js';
+import { chainPending } from './chainer.js';
+import { checkpointSigner } from './checkpoints.js';
+
+/** How soon after an event the chainer runs: entries join the trail within about this long. */
+const CHAIN_DELAY_MS = 200;
+/** The chainer also runs this often, for events another instance recorded and could not chain (it stopped). */
+const CHAIN_INTERVAL_MS = 2000;
+/** A signed checkpoint of the head at most this often, and whenever this many entries were added. */
+const CHECKPOINT_INTERVAL_MS = 60_000;
+const CHECKPOINT_EVERY_ENTRIES = 10_000;
+const MAINTENANCE_INTERVAL_MS = 60 * 60_000;
+const FILES_BATCH = 5000;
+/** Longest text a column takes; longer values are cut, never refused (an audit write must not fail a change). */
+const LIMITS = { actor_label: 200, subject_label: 100, action: 200, ip: 64, request_id: 64, actor_id: 64, subject_id: 64 } as const;
+
+const cut = (value: string | undefined, max: number): string | null => (value === undefined ? null : value.slice(0, max));
+
+/** An event as a row: the trail's columns, cut to size, details as JSON. */
+function rowOf(entry: AuditEntryInput, id: string, at: number): repo.PendingRow {
+  return {
+    id,
+    at,
+    type: entry.type,
+    actor_kind: entry.actor.kind,
+    actor_id: cut(entry.actor.id, LIMITS.actor_id),
+    actor_label: cut(entry.actor.label, LIMITS.actor_label),
+    subject_kind: entry.subject?.kind ?? null,
+    subject_id: cut(entry.subject?.id, LIMITS.subject_id),
+    subject_label: cut(entry.subject?.label, LIMITS.subject_label),
+    action: entry.action.slice(0, LIMITS.action),
+    outcome: entry.outcome ?? 'success',
+    ip: cut(entry.ip, LIMITS.ip),
+    request_id: cut(entry.requestId, LIMITS.request_id),
+    details: entry.details === undefined ? null : JSON.stringify(entry.details),
+  };
+}
+
+export interface AuditTrailService extends AuditTrail {
+  /** Chains everything recorded so far, copies it to the files and checkpoints the head (tests, shutdown). */
+  settle(): Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The audit trail: events are written where they happen (in the change's transaction, or on their
+ * own for reads and refusals), then a chainer keys them into the HMAC chain in order, shortly after;
+ * the chained trail is copied to daily JSON-lines files with signed checkpoints of its head.
+ */
+export function createAuditTrail(deps: { database: Database; clock: Clock; key: Uint8Array; files?: AuditFiles; onError: (error: unknown, context: string) => void }): AuditTrailService {
+  const { database, clock, key, files, onError } = deps;
+  const signer = checkpointSigner(key);
+  let notes: repo.PendingRow[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let interval: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let lastMaintenance = 0;
+
+  function soon(): void {
+    if (timer || !interval) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void run().catch((error: unknown) => onError(error, 'audit chain'));
+    }, CHAIN_DELAY_MS);
+    timer.unref();
+  }
+
+  async function writeNotes(): Promise<void> {
+    if (notes.length === 0) return;
+    const batch = notes;
+    notes = [];
+    await database.transact((trx) => repo.insertPendingMany(trx, batch));
+  }
+
+  async function copyToFiles(): Promise<void> {
+    if (!files) return;
+    const restore = await repo.latestRestore(database.db);
+    if (restore) files.followRestore(restore.seq, restore.baseSeq, clock.now());
+    for (let rows = await repo.entriesAfter(database.db, files.state.lastSeq, FILES_BATCH); rows.length > 0; rows = await repo.entriesAfter(database.db, files.state.lastSeq, FILES_BATCH)) {
+      files.append(rows);
+    }
+    const now = clock.now();
+    const { lastSeq, lastCheckpointSeq, lastCheckpointAt } = files.state;
+    if (lastSeq > lastCheckpointSeq && (now - lastCheckpointAt >= CHECKPOINT_INTERVAL_MS || lastSeq - lastCheckpointSeq >= CHECKPOINT_EVERY_ENTRIES || !interval)) {
+      const head = await repo.entryAt(database.db, lastSeq);
+      if (head) files.checkpoint(signer.sign({ seq: lastSeq, mac: head.mac }, new Date(now)), now);
+    }
+    if (now - lastMaintenance >= MAINTENANCE_INTERVAL_MS) {
+      lastMaintenance = now;
+      files.maintain(now);
+    }
+  }
+
+  async function chainAll(): Promise<void> {
+    await writeNotes();
+    while ((await chainPending(database, key, clock.now())) > 0);
+    await copyToFiles();
+  }
+
+  /** One pass at a time: a pass asked for while one runs starts after it. */
+  function run(): Promise<void> {
+    running = running.catch(() => undefined).then(chainAll);
+    return running;
+  }
+
+  return {
+    async record(trx: Kysely<DB>, entry: AuditEntryInput): Promise<void> {
+      await repo.insertPending(trx, rowOf(entry, newId(), clock.now()));
+      soon();
+    },
+    note(entry: AuditEntryInput): void {
+      notes.push(rowOf(entry, newId(), clock.now()));
+      soon();
+    },
+    settle: run,
+    start() {
+      interval = setInterval(() => void run().catch((error: unknown) => onError(error, 'audit chain')), CHAIN_INTERVAL_MS);
+      interval.unref();
+      soon();
+    },
+    async stop() {
+      clearInterval(interval);
+      clearTimeout(timer);
+      interval = undefined;
+      timer = undefined;
+      // The last events are chained and the head checkpointed before the database closes.
+      await run();
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Insertable } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { AuditEntriesTable, AuditRecordsTable } from '../../db/schema.js';
+import * as repo from './audit.repository.js';
+import { GENESIS_MAC, macOf } from './chain.js';
+
+/** Events keyed into the trail per transaction: a backlog is worked off in short transactions. */
+export const CHAIN_BATCH = 1000;
+
+/** The token ids an event concerns: its subject when that is a token, and the records a read showed. */
+function recordsOf(entry: repo.PendingRow): string[] {
+  const ids = new Set<string>();
+  if (entry.subject_kind === 'token' && entry.subject_id) ids.add(entry.subject_id);
+  if (entry.details) {
+    const records = (JSON.parse(entry.details) as { records?: unknown }).records;
+    if (Array.isArray(records)) for (const id of records) if (typeof id === 'string') ids.add(id);
+  }
+  return [...ids];
+}
+
+/**
+ * Moves the oldest recorded events into the trail, each with the next seq and its MAC chained to
+ * the one before, in one transaction (one chainer at a time across instances). Returns how many.
+ */
+export async function chainPending(database: Database, key: Uint8Array, now: number, limit = CHAIN_BATCH): Promise<number> {
+  return database.transact(async (trx) => {
+    await repo.lockChain(trx, database.dialect);
+    const pending = await repo.pendingBatch(trx, limit);
+    if (pending.length === 0) return 0;
+    const head = await repo.chainHead(trx);
+    let seq = head?.seq ?? 0;
+    let prevMac = head?.mac ?? GENESIS_MAC;
+    const entries: Insertable<AuditEntriesTable>[] = [];
+    const records: Insertable<AuditRecordsTable>[] = [];
+    for (const event of pending) {
+      const mac = macOf(key, prevMac, event);
+      seq += 1;
+      entries.push({ ...event, at: Number(event.at), seq, prev_mac: prevMac, mac, chained_at: now });
+      for (const tokenId of recordsOf(event)) records.push({ token_id: tokenId, entry_seq: seq });
+      prevMac = mac;
+    }
+    await repo.insertEntries(trx, entries, records);
+    await repo.deletePending(trx, pending.map((event) => event.id));
+    return pending.length;
+  });
+}
