@@ -96,7 +96,9 @@ describe('the counter console: one patient per room, undo from the server, recen
     await page.getByRole('button', { name: 'Call next', exact: true }).click();
     await current(page).filter({ hasText: a.number }).waitFor();
     await page.getByRole('button', { name: 'Complete and call next' }).click();
-    await page.getByText('Nobody is waiting.', { exact: true }).first().waitFor();
+    // "Nobody is waiting." is already on the page (the line emptied when A was called), so
+    // what shows the answer has come is A leaving the room's panel.
+    await current(page).filter({ hasText: a.number }).waitFor({ state: 'detached' });
     expect(await statusOf(a)).toBe('completed');
 
     // A reload forgets everything the page held; the counter's history is on the server.
