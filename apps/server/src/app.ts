@@ -37,6 +37,9 @@ import { createDevicesService, deviceIdOfSession, deviceSessionId } from './modu
 import { setupEventsRoutes } from './modules/departments/setup-events.routes.js';
 import { reportsRoutes } from './modules/reports/reports.routes.js';
 import { createPatientDataRetention } from './modules/retention/retention.js';
+import { createNotifications } from './modules/notifications/notifications.service.js';
+import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
+import { twilioWebhookRoutes } from './modules/notifications/webhooks.routes.js';
 import { createSecurityFeed } from './modules/security-feed/security-feed.js';
 import { securityFeedPlugin } from './modules/security-feed/security-feed.plugin.js';
 import { securityFeedRoutes } from './modules/security-feed/security-feed.routes.js';
@@ -84,6 +87,10 @@ const MAX_PATH_PARAM_LENGTH = 160;
 const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60_000;
 const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 const REDIS_COMMAND_TIMEOUT_MS = 500;
+/** The outbox is also read this often, for retries that come due and messages another instance wrote. */
+const NOTIFICATION_POLL_MS = 1000;
+/** Estimated waits shrink with time alone: "your turn is near" is looked at this often besides after each change. */
+const APPROACH_CHECK_INTERVAL_MS = 5000;
 
 export interface AppOptions {
   clock?: Clock;
@@ -119,6 +126,23 @@ function createServices(
   audit: AuditTrailService,
 ) {
   const departments = createDepartmentsService({ database, clock, invalidation, audit });
+  // Patients' messages: written with each change (the queue's notifier), delivered by a worker (modules/notifications).
+  const notifications = createNotifications({
+    database,
+    clock,
+    timeZone: config.timeZone,
+    publicUrl: config.publicUrl,
+    defaultPhoneRegion: config.defaultPhoneRegion,
+    twilio: config.notifications.twilio,
+    twilioApiUrl: config.notifications.twilioApiUrl,
+    outboxFile: config.notifications.outboxFile,
+    delivery: { instance: newId(), retryBaseMs: config.notifications.retryBaseMs, maxAttempts: config.notifications.maxAttempts, pollMs: NOTIFICATION_POLL_MS },
+    approachIntervalMs: APPROACH_CHECK_INTERVAL_MS,
+    departmentName: async (id, trx) => (await departments.findDepartment(id, trx))?.name,
+    clinicName: async () => (await settings.branding()).clinicName,
+    audit,
+    onError,
+  });
   const queue = createQueueService({
     database,
     clock,
@@ -133,6 +157,7 @@ function createServices(
     publish: (events) => bus.publish(events),
     onError,
     audit,
+    notifier: notifications.notifier,
   });
   const joinCodes = createJoinCodes({
     secret: config.jwtSecret,
@@ -150,6 +175,7 @@ function createServices(
   const auth = createAuthService({ database, clock, jwtSecret: config.jwtSecret, invalidation, security, session: config.session, departmentScope, passwordPolicy });
   return {
     audit,
+    notifications,
     retention: createPatientDataRetention({ database, clock, days: config.patientDataRetentionDays, audit }),
     auth,
     users: createUsersService({ database, clock, invalidation, sessions: auth, security, passwordPolicy, audit }),
@@ -334,6 +360,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // a lost stretch makes a line be read again.
   relay.subscribe((events) => services.queue.applyCommitted(events));
   relay.subscribe((events) => hub.deliver(events));
+  // Every committed change, from any instance, may bring a patient's turn near.
+  relay.subscribe(() => services.notifications.lineChanged());
   relay.onResync((departmentId) => services.queue.resync(departmentId));
   bus.subscribe((events) => relay.accept(events));
   // A revoked device's sockets close at once, on every instance (the bus carries the revocation);
@@ -423,6 +451,20 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     }),
   });
   await app.register(queueRoutes, { prefix: '/api/v1', queue: services.queue });
+  await app.register(notificationsRoutes, {
+    prefix: '/api/v1',
+    notifications: services.notifications,
+    queue: services.queue,
+    departmentIds: async () => (await services.departments.listDepartments()).map((d) => d.id),
+    departmentExists: async (id) => (await services.departments.findDepartment(id)) !== undefined,
+  });
+  await app.register(twilioWebhookRoutes, {
+    prefix: '/api/v1/public',
+    notifications: services.notifications,
+    replies: services.notifications.replies(services.queue),
+    publicUrl: config.publicUrl,
+    rateLimitMultiplier: config.rateLimitMultiplier,
+  });
   await app.register(receptionRoutes, { prefix: '/api/v1', reception: services.reception });
   await app.register(counterHistoryRoutes, { prefix: '/api/v1', history: services.counterHistory });
   await app.register(displayRoutes, { prefix: '/api/v1', display: services.display });
@@ -470,6 +512,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   app.addHook('onClose', async () => {
     clearInterval(purge);
+    // A message being sent finishes (or is left claimed, for a later start to take over).
+    await services.notifications.stop();
     // A backup under way is stopped (its partial files removed) before the database closes.
     await backups?.stop();
     // The feed's last counts go to the audit trail, which is chained last, before the database closes.
@@ -488,5 +532,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   audit.start();
   audit.note({ type: 'system.started', action: 'start', actor: SYSTEM_AUDIT_ACTOR, details: { database: database.dialect } });
   backups?.start();
+  services.notifications.start({
+    waitingSnapshot: (departmentId) => services.queue.waitingSnapshot(departmentId),
+    tokenNumber: async (tokenId) => {
+      const token = await services.queue.findTokenRow(tokenId);
+      return token && { number: token.number, version: token.version };
+    },
+  });
   return app as unknown as App;
 }

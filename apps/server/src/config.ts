@@ -69,6 +69,13 @@ const envSchema = z.object({
   PASSWORD_MIN_SCORE: z.coerce.number().int().min(3, 'must be 3 ("safely unguessable") or 4').max(4).default(DEFAULT_PASSWORD_POLICY.minScore),
   JSON_BODY_LIMIT_KB: z.coerce.number().int().min(16).max(1024).default(100),
   LOGO_MAX_KB: z.coerce.number().int().min(8).max(MAX_LOGO_BYTES / 1024).default(MAX_LOGO_BYTES / 1024),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio account SID (AC followed by 32 hex digits)').optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(16).max(128).optional(),
+  TWILIO_FROM_SMS: z.string().max(32).optional(),
+  TWILIO_FROM_WHATSAPP: z.string().max(32).optional(),
+  TWILIO_API_URL: z.string().url().default('https://api.twilio.com'),
+  NOTIFICATION_RETRY_BASE_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
+  NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
 });
 
 export type Database =
@@ -150,6 +157,17 @@ export interface Config {
   readonly passwordPolicy: PasswordPolicySettings;
   /** Largest JSON body a route takes unless it says otherwise (JSON_BODY_LIMIT_KB), and largest logo (LOGO_MAX_KB). */
   readonly uploadLimits: { readonly jsonBodyBytes: number; readonly logoBytes: number };
+  /**
+   * Patient messages (modules/notifications): Twilio from the environment (else the admin screen's,
+   * else the outbox log file), Twilio's API address (a local fake in tests), and the retry policy.
+   */
+  readonly notifications: {
+    readonly twilio: { readonly accountSid: string; readonly authToken: string; readonly fromSms: string | null; readonly fromWhatsapp: string | null } | undefined;
+    readonly twilioApiUrl: string;
+    readonly outboxFile: string;
+    readonly retryBaseMs: number;
+    readonly maxAttempts: number;
+  };
 }
 
 /**
@@ -439,5 +457,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, machine: { inte
     connectionsPerAddress: e.CONNECTIONS_PER_ADDRESS,
     passwordPolicy: { minLength: e.PASSWORD_MIN_LENGTH, minScore: e.PASSWORD_MIN_SCORE },
     uploadLimits: { jsonBodyBytes: e.JSON_BODY_LIMIT_KB * 1024, logoBytes: e.LOGO_MAX_KB * 1024 },
+    notifications: {
+      twilio: twilioOf(e),
+      twilioApiUrl: e.TWILIO_API_URL.replace(/\/+$/, ''),
+      outboxFile: join(dataDir, 'notifications-outbox.log'),
+      retryBaseMs: e.NOTIFICATION_RETRY_BASE_MS,
+      maxAttempts: e.NOTIFICATION_MAX_ATTEMPTS,
+    },
   });
+}
+
+/** Twilio from the environment: the account and its token together, and at least one sender. */
+function twilioOf(e: z.infer<typeof envSchema>): Config['notifications']['twilio'] {
+  if (!e.TWILIO_ACCOUNT_SID && !e.TWILIO_AUTH_TOKEN) return undefined;
+  if (!e.TWILIO_ACCOUNT_SID) throw new ConfigError('TWILIO_ACCOUNT_SID', 'is required when TWILIO_AUTH_TOKEN is set');
+  if (!e.TWILIO_AUTH_TOKEN) throw new ConfigError('TWILIO_AUTH_TOKEN', 'is required when TWILIO_ACCOUNT_SID is set');
+  if (!e.TWILIO_FROM_SMS && !e.TWILIO_FROM_WHATSAPP) throw new ConfigError('TWILIO_FROM_SMS', 'or TWILIO_FROM_WHATSAPP is required: the number messages come from');
+  return { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN, fromSms: e.TWILIO_FROM_SMS ?? null, fromWhatsapp: e.TWILIO_FROM_WHATSAPP ?? null };
 }

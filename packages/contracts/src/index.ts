@@ -12,3 +12,4 @@ export * from './reports.js';
 export * from './users.js';
 export * from './security-feed.js';
 export * from './audit.js';
+export * from './notifications.js';

@@ -17,6 +17,8 @@ export const TRANSITIONS = {
   transfer: { action: 'transfer', from: ['waiting', 'called', 'serving', 'parked'], to: 'waiting' },
   park: { action: 'park', from: ['called', 'serving'], to: 'parked' },
   return: { action: 'return', from: ['parked'], to: 'waiting' },
+  /** The patient said they will be late (a LATE reply): back in the line as if arriving later, not called before then. */
+  late: { action: 'return', from: ['waiting'], to: 'waiting' },
   no_show: { action: 'no_show', from: ['called'], to: 'no_show' },
   cancel: { action: 'cancel', from: ['waiting', 'called', 'parked'], to: 'cancelled' },
   /** Back to exactly the state before the token's last transition (kept with that transition). */

@@ -17,6 +17,7 @@ import * as recoveryCodesArgon2 from './migrations/2026_12_04_0505_recovery_code
 import * as patientEncryption from './migrations/2026_12_05_0601_patient_encryption.js';
 import * as auditTrail from './migrations/2026_12_05_0602_audit_trail.js';
 import * as backups from './migrations/2026_12_05_0603_backups.js';
+import * as notifications from './migrations/2026_12_06_0701_notifications.js';
 
 /** Migrations are listed here, not read from the folder, so the built server needs no file scanning. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_05_0601_patient_encryption': patientEncryption,
   '2026_12_05_0602_audit_trail': auditTrail,
   '2026_12_05_0603_backups': backups,
+  '2026_12_06_0701_notifications': notifications,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

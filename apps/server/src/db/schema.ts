@@ -198,6 +198,61 @@ export interface LiveTicketsTable {
   used_at: number | null;
 }
 
+/** A patient's consent to messages about one visit (migration 2026_12_06_0701). */
+export interface NotificationConsentsTable {
+  token_id: string;
+  channel: string;
+  consented_at: number;
+  language: string | null;
+  /** The status link, an `enc1.…` value (modules/keys). */
+  status_url: string;
+  /** 1 while "your turn is near" is still to be sent. */
+  approach_due: Generated<number>;
+  late_used_at: number | null;
+  cancel_asked_at: number | null;
+}
+
+/** The notifications outbox: one row per message, written with the change that causes it. */
+export interface NotificationMessagesTable {
+  id: string;
+  dedupe_key: string;
+  token_id: string | null;
+  department_id: string | null;
+  trigger: string;
+  channel: string;
+  delivered_via: string | null;
+  language: string | null;
+  vars: string;
+  /** `enc1.…` values (modules/keys). */
+  to_phone: string | null;
+  message_body: string | null;
+  state: string;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  provider_id: string | null;
+  error: string | null;
+  created_at: number;
+  sent_at: number | null;
+  updated_at: number;
+}
+
+export interface NotificationOptOutsTable {
+  phone_index: string;
+  opted_out_at: number;
+  via: string;
+}
+
+export interface NotificationTemplatesTable {
+  /** '' for the clinic-wide template. */
+  department_id: string;
+  language: string;
+  trigger: string;
+  template_text: string;
+  updated_at: number;
+}
+
 /** Clinic-wide settings the admin edits: one JSON document per key (`branding`). */
 export interface SettingsTable {
   key: string;
@@ -335,4 +390,8 @@ export interface DB {
   audit_entries: AuditEntriesTable;
   audit_records: AuditRecordsTable;
   backup_runs: BackupRunsTable;
+  notification_consents: NotificationConsentsTable;
+  notification_messages: NotificationMessagesTable;
+  notification_opt_outs: NotificationOptOutsTable;
+  notification_templates: NotificationTemplatesTable;
 }

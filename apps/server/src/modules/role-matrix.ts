@@ -67,6 +67,19 @@ export const ROLE_MATRIX: Readonly<Record<string, readonly Role[]>> = {
   // The queue: issuing, calling, serving; limited further to the caller's departments by the queue itself.
   'POST /api/v1/tokens': QUEUE_STAFF,
   'GET /api/v1/tokens/:id': QUEUE_STAFF,
+  'GET /api/v1/tokens/:id/messages': QUEUE_STAFF,
+
+  // Notifications: the gateway, each department's triggers, templates, dead letters.
+  'GET /api/v1/notifications/settings': ADMIN_ONLY,
+  'PUT /api/v1/notifications/gateway': ADMIN_ONLY,
+  'PATCH /api/v1/departments/:id/notifications': ADMIN_ONLY,
+  'GET /api/v1/notifications/templates': ADMIN_ONLY,
+  'PUT /api/v1/notifications/templates': ADMIN_ONLY,
+  'DELETE /api/v1/notifications/templates/:trigger/:language': ADMIN_ONLY,
+  'POST /api/v1/notifications/templates/preview': ADMIN_ONLY,
+  'POST /api/v1/notifications/test': ADMIN_ONLY,
+  'GET /api/v1/notifications/messages': ADMIN_ONLY,
+  'POST /api/v1/notifications/messages/:id/retry': ADMIN_ONLY,
   'GET /api/v1/departments/:id/queue': QUEUE_STAFF,
   'POST /api/v1/counters/:id/call-next': QUEUE_STAFF,
   'POST /api/v1/counters/:id/complete-and-call-next': QUEUE_STAFF,

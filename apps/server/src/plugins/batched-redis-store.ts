@@ -72,9 +72,16 @@ export function batchedRedisStore(redis: Redis, prefix: string): Store {
       }
       const by = tally.pending;
       tally.pending = 0;
-      // A failed flush loses these counts (Redis is away: the fallback counts in memory meanwhile).
+      // A failed flush (Redis slow past its command timeout, or away) keeps these counts for the next
+      // one: losing them let two busy instances pass a limit by what they had counted. If Redis did
+      // count them before the answer was lost, they count twice: the limit comes early, never late.
       incrBy(key, tally.timeWindow, by, (error, result) => {
-        if (!error && result) learn(key, tally, result[0], result[1]);
+        if (!error && result) {
+          learn(key, tally, result[0], result[1]);
+          return;
+        }
+        tally.pending += by;
+        scheduleFlush();
       });
     }
   }

@@ -37,6 +37,9 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'tokens', column: 'phone_last4', ids: ['id'] },
   { table: 'live_events', column: 'payload', ids: ['department_id', 'seq'] },
   { table: 'idempotency_keys', column: 'body', ids: ['scope', 'key'] },
+  { table: 'notification_consents', column: 'status_url', ids: ['token_id'] },
+  { table: 'notification_messages', column: 'to_phone', ids: ['id'] },
+  { table: 'notification_messages', column: 'message_body', ids: ['id'] },
 ];
 
 /** The associated data of a value: its table, column and row, so it cannot be swapped with another's. */

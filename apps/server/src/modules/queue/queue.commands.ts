@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { DB } from '../../db/schema.js';
 import type { AuditTrail } from '../audit/audit.js';
+import type { ChangeNotifier } from '../notifications/change-notifier.js';
 import { AppError, ConflictError, InvalidTransitionError, NotFoundError, ValidationError } from '../../errors.js';
 import { localDay, type Clock } from '../../lib/clock.js';
 import { newId, newSecret, sha256 } from '../../lib/ids.js';
@@ -32,6 +33,8 @@ export interface QueueContext {
   defaultPhoneRegion: string;
   lookup: DepartmentLookup;
   audit: AuditTrail;
+  /** Writes patients' messages into the outbox with each change (modules/notifications); none by default. */
+  notifier?: ChangeNotifier | undefined;
 }
 
 export interface QueueCommandDeps extends QueueContext {
@@ -46,7 +49,7 @@ type Counter = NonNullable<Awaited<ReturnType<DepartmentLookup['counter']>>>;
 /** Everything that changes a token: each command is one transaction, retried whole when it loses a race. */
 export function createQueueCommands(deps: QueueCommandDeps) {
   const { database, clock, timeZone, publicUrl, defaultPhoneRegion, lookup, reads } = deps;
-  const { transition, eventOf } = createTokenWriter({ clock, lookup, dialect: database.dialect, audit: deps.audit });
+  const { transition, eventOf } = createTokenWriter({ clock, lookup, dialect: database.dialect, audit: deps.audit, notifier: deps.notifier });
 
   /**
    * Runs work in a transaction, again from the start if it lost a race for a token (or, on
@@ -61,6 +64,7 @@ export function createQueueCommands(deps: QueueCommandDeps) {
           return { result: await work(trx, events), events };
         });
         if (events.length > 0) deps.committed(events);
+        deps.notifier?.committed();
         return result;
       } catch (error) {
         if (!(error instanceof LostRace)) throw error;
@@ -274,7 +278,9 @@ export function createQueueCommands(deps: QueueCommandDeps) {
             details: { departmentId: dept.id, priority },
           });
           const place = await reads.placeOfNewcomer(trx, dept, row.lane, event.seq, now);
-          return { ...toToken(row, place), statusKey, statusUrl: `${publicUrl}/s/${statusKey}` };
+          const statusUrl = `${publicUrl}/s/${statusKey}`;
+          if (input.notify) await deps.notifier?.issued(trx, row, { statusUrl, language: input.patient.language ?? null }, { position: place.position, maxMinutes: place.estimatedWait.maxMinutes });
+          return { ...toToken(row, place), statusKey, statusUrl };
         }),
       );
     },
@@ -319,6 +325,17 @@ export function createQueueCommands(deps: QueueCommandDeps) {
           ]);
         }
         return callTo(trx, events, token, counter, actor);
+      }),
+
+    /**
+     * A patient's LATE reply: the token goes back in its lane as if it arrived `minutes` from now, so
+     * no counter calls it before then; everyone who comes meanwhile goes ahead of it.
+     */
+    lateBy: (actor: Actor, tokenId: string, minutes: number) =>
+      act(actor, tokenId, async (trx, events, token) => {
+        assertStep(token, 'late');
+        const until = clock.now() + minutes * 60_000;
+        return transition(trx, events, token, 'late', { queued_at: Math.max(token.queued_at, until) }, actor, { reason: `patient replied they will be ${minutes} minutes late` });
       }),
 
     recall: (actor: Actor, tokenId: string) =>

@@ -170,7 +170,8 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
     /** Call-next's choice, inside its transaction: the database (under the department lock) decides, not the model. */
     /** Which of the lanes' first tokens is called next, by the department's rules at `now`. */
     firstInCallOrder(heads: repo.TokenRow[], dept: Department, now: number): repo.TokenRow | undefined {
-      return inCallOrder(heads, rulesFor(dept, now))[0];
+      // A lane's head that joins only later (a patient who replied LATE) means its whole lane does: not yet callable.
+      return inCallOrder(heads.filter((head) => head.queued_at <= now), rulesFor(dept, now))[0];
     },
 
     withPlace,

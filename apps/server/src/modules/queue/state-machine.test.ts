@@ -10,7 +10,8 @@ const LEGAL: Record<Exclude<StaffAction, 'undo'> | 'return', TokenStatus[]> = {
   complete: ['called', 'serving'],
   transfer: ['waiting', 'called', 'serving', 'parked'],
   park: ['called', 'serving'],
-  return: ['parked'],
+  // The server's own step: a parked token back in the line, or a waiting one moved back (a patient's LATE reply).
+  return: ['waiting', 'parked'],
   no_show: ['called'],
   cancel: ['waiting', 'called', 'parked'],
 };
@@ -26,6 +27,7 @@ const TARGET: Record<keyof typeof TRANSITIONS, TokenStatus | 'previous'> = {
   transfer: 'waiting',
   park: 'parked',
   return: 'waiting',
+  late: 'waiting',
   no_show: 'no_show',
   cancel: 'cancelled',
   undo: 'previous',

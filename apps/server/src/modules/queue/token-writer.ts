@@ -5,6 +5,7 @@ import type { DB } from '../../db/schema.js';
 import { InvalidTransitionError } from '../../errors.js';
 import type { Clock } from '../../lib/clock.js';
 import type { AuditTrail } from '../audit/audit.js';
+import type { ChangeNotifier } from '../notifications/change-notifier.js';
 import { newId } from '../../lib/ids.js';
 import * as liveRepo from '../live/live.repository.js';
 import { eventTypeOf, type PendingEvent } from '../live/live-events.js';
@@ -42,8 +43,8 @@ export interface TransitionOptions {
  * table, writes the change with a version check, its history row, the lane counts and the outbox
  * events, all in the caller's transaction.
  */
-export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup; dialect: Dialect; audit: AuditTrail }) {
-  const { clock, lookup, dialect, audit } = deps;
+export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup; dialect: Dialect; audit: AuditTrail; notifier?: ChangeNotifier | undefined }) {
+  const { clock, lookup, dialect, audit, notifier } = deps;
 
   async function counterNameOf(trx: Kysely<DB>, counterId: string | null): Promise<string | undefined> {
     return counterId ? (await lookup.counter(counterId, trx))?.name : undefined;
@@ -142,6 +143,8 @@ export function createTokenWriter(deps: { clock: Clock; lookup: DepartmentLookup
         ...(options.reason && { reasonGiven: true }),
       },
     });
+    // The patient's message about this change (when they asked for messages) commits with it.
+    if (notifier && next.notify_channel) await notifier.changed(trx, token, next, type, counterName);
     events.push(...written);
     return next;
   }

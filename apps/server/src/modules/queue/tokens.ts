@@ -16,6 +16,8 @@ export interface Actor {
 export const SYSTEM_ACTOR: Actor = { id: null, label: 'system' };
 /** A patient who checked themselves in (kiosk, phone). */
 export const SELF_CHECK_IN_ACTOR: Actor = { id: null, label: 'self check-in' };
+/** A patient acting by replying to a message (LATE, CANCEL): modules/notifications. */
+export const PATIENT_REPLY_ACTOR: Actor = { id: null, label: 'patient by message' };
 
 /**
  * The kind of a stored actor: a person has an id; the two actors without one are the server's own
@@ -31,7 +33,8 @@ export function actorKindOf(row: { actor_id: string | null; actor_label: string 
 export function auditActorOf(actor: Actor): AuditActor {
   // The trail names people by their account (as every other entry does), the history by their name.
   if (actor.id !== null) return { kind: 'user', id: actor.id, label: actor.request?.email ?? actor.label };
-  return { kind: actor.label === SELF_CHECK_IN_ACTOR.label ? 'patient' : 'system', label: actor.label };
+  const patient = actor.label === SELF_CHECK_IN_ACTOR.label || actor.label === PATIENT_REPLY_ACTOR.label;
+  return { kind: patient ? 'patient' : 'system', label: actor.label };
 }
 
 export const NUMBER_DIGITS = 3;

@@ -42,7 +42,7 @@ export function sentenceFor(field: string, serverMessage: string, fields: FieldS
   if (/unknown field/i.test(serverMessage)) return t('generic');
   if (/received undefined|is required|required|>=\s*1 characters?/i.test(serverMessage)) return kind === 'choice' ? t('choice', label) : t('required', label);
   const tooLong = /too big.*<=\s*(\d+)/i.exec(serverMessage);
-  if (tooLong && kind !== 'phone') return t('tooLong', { ...label, max: tooLong[1] });
+  if (tooLong && kind !== 'phone' && kind !== 'number') return t('tooLong', { ...label, max: tooLong[1] });
   if (kind === 'phone') return spec.example ? t('phone', { ...label, example: spec.example }) : t('phoneNoExample', label);
   if (kind === 'email') return t('email', label);
   if (kind === 'choice' || /no such|must be an id|invalid option/i.test(serverMessage)) return t('choice', label);

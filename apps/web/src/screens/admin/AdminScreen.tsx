@@ -11,11 +11,12 @@ import { Departments } from './Departments';
 import { Today } from './Today';
 import { SecurityFeed } from './SecurityFeed';
 import { Devices } from './Devices';
+import { Notifications } from './Notifications';
 import { Users } from './Users';
 import './admin.css';
 import './messages';
 
-const SECTIONS = ['today', 'departments', 'counters', 'users', 'devices', 'branding', 'security', 'audit'] as const;
+const SECTIONS = ['today', 'departments', 'counters', 'users', 'devices', 'notifications', 'branding', 'security', 'audit'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The tab named in the address (`/admin#counters`), so a section can be bookmarked and survives a reload. */
@@ -68,6 +69,10 @@ export function AdminScreen() {
         <TabPanel id="devices" className="card admin-panel">
           <h2>{t('tab.devices')}</h2>
           {departments.data && <Devices departments={list} />}
+        </TabPanel>
+        <TabPanel id="notifications" className="card admin-panel">
+          <h2>{t('tab.notifications')}</h2>
+          {departments.data && <Notifications departments={list} />}
         </TabPanel>
         <TabPanel id="users" className="card admin-panel">
           <h2>{t('users')}</h2>

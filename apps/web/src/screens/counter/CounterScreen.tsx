@@ -7,6 +7,7 @@ import { ProblemAlert } from '../../features/errors/ProblemAlert';
 import { CharacterKeySetting, KeyHint, ShortcutList } from '../../features/keyboard/ShortcutList';
 import { useShortcutKeys } from '../../features/keyboard/preference';
 import { useShortcuts } from '../../features/keyboard/shortcuts';
+import { TokenMessages } from '../../features/notifications/TokenMessages';
 import { useCallNext, useCompleteAndCallNext, useIdempotencyKey, useTokenAction, type TokenActionInput } from '../../features/queue/actions';
 import { LiveBadge } from '../../features/queue/components';
 import { useLastAction, useRecentlyServed, useRefreshCounterHistory } from '../../features/queue/counter-history';
@@ -383,6 +384,7 @@ function Console({ counter, department, departments }: { counter: Counter; depar
             onSwitch={setPinnedId}
           />
           <Journey tokenId={current?.id} departments={departments} />
+          <TokenMessages tokenId={current?.id} />
         </div>
         <div className="console-side">
           <WaitingList queue={queue.data} department={department} counter={counter} busy={busy} onCall={actions.callThis} />

@@ -1,0 +1,176 @@
+import type { NotificationTrigger } from '@smart-token/contracts';
+import type { Database } from '../../db/database.js';
+import { GatewayError } from './twilio/twilio-gateway.js';
+import type { DepartmentSettings } from './department-settings.js';
+import type { Gateways } from './gateway.js';
+import type { MessageVars } from './change-notifier.js';
+import * as repo from './notifications.repository.js';
+
+const POKE_DELAY_MS = 100;
+import { languageOf, type TemplateStore } from './template-store.js';
+import { renderTemplate } from './texts/templates.js';
+
+/** How long a worker holds the messages it claimed: another takes them over after that (it died). */
+const CLAIM_MS = 60_000;
+const BATCH = 20;
+const MAX_BACKOFF_MS = 15 * 60_000;
+const ACTIVE = new Set(['waiting', 'called', 'serving', 'parked']);
+
+export interface DeliveryOptions {
+  instance: string;
+  /** The first retry waits this long, each next one twice as long (with jitter), up to 15 minutes. */
+  retryBaseMs: number;
+  /** After this many failed attempts a message is a dead letter, for an admin to see and retry. */
+  maxAttempts: number;
+  pollMs: number;
+}
+
+type Outcome = Parameters<typeof repo.settle>[3];
+
+const withoutPhones = (text: string) => text.replace(/\+?\d[\d\s-]{6,}\d/g, (digits) => `…${digits.replace(/\D/g, '').slice(-4)}`);
+
+/**
+ * Delivers the outbox: claims due messages atomically (so several instances never send one twice),
+ * checks that the patient still wants it, renders it, sends it through the active gateway, and
+ * records what happened. A failure that may pass is retried with exponential backoff; the rest, and
+ * a message out of attempts, become dead letters.
+ */
+export function createDeliveryWorker(deps: {
+  database: Database;
+  clock: { now(): number };
+  gateways: Gateways;
+  settings: DepartmentSettings;
+  templates: TemplateStore;
+  clinicName: () => Promise<string>;
+  options: DeliveryOptions;
+  onError: (error: unknown, context: string) => void;
+}) {
+  const { db } = deps.database;
+  const { options } = deps;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = true;
+  let poked: NodeJS.Timeout | undefined;
+
+  /** Many commits in a burst make one pass, shortly after the first. */
+  function poke(): void {
+    poked ??= setTimeout(() => {
+      poked = undefined;
+      run();
+    }, POKE_DELAY_MS);
+  }
+
+  function backoff(attempts: number, error: GatewayError): number {
+    if (error.retryAfterMs !== undefined) return Math.min(error.retryAfterMs, MAX_BACKOFF_MS);
+    const base = Math.min(options.retryBaseMs * 2 ** (attempts - 1), MAX_BACKOFF_MS);
+    // ±20 %: many messages failing together do not all come back in the same instant.
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  /** What to do with one claimed message: skip it (with the reason), or send this text to this phone. */
+  async function prepare(message: repo.MessageRow): Promise<{ skip: string } | { to: string; channel: 'sms' | 'whatsapp'; body: string }> {
+    const vars = JSON.parse(message.vars) as MessageVars;
+    const channel = message.channel === 'whatsapp' ? 'whatsapp' : 'sms';
+    if (!message.token_id) {
+      // A test message from the admin screen: its text was rendered when it was asked for.
+      return { to: message.to_phone ?? '', channel, body: message.message_body ?? '' };
+    }
+    const [token, consent] = await Promise.all([repo.recipientOf(db, message.token_id), repo.findConsent(db, message.token_id)]);
+    if (!token || !consent) return { skip: 'the patient did not ask for messages' };
+    if (!token.phone_e164 || !token.phone_index) return { skip: 'the patient’s phone was erased' };
+    if (await repo.isOptedOut(db, token.phone_index)) return { skip: 'the patient replied STOP' };
+    if (message.trigger === 'approaching' && token.status !== 'waiting') return { skip: 'no longer waiting' };
+    if (message.trigger !== 'cancelled' && message.trigger !== 'no_show' && !ACTIVE.has(token.status) && message.trigger !== 'issued') return { skip: 'the visit has ended' };
+    const settings = await deps.settings.read(message.department_id ?? token.department_id);
+    if (!settings.triggers[message.trigger as NotificationTrigger]) return { skip: `“${message.trigger}” messages are off for this department` };
+    // The patient's channel where the department offers it, else the other one.
+    const usable = settings.channels[channel] ? channel : settings.channels[channel === 'sms' ? 'whatsapp' : 'sms'] ? (channel === 'sms' ? 'whatsapp' : 'sms') : undefined;
+    if (!usable) return { skip: 'this department sends no messages' };
+    if ((await repo.countSentForToken(db, token.id)) >= settings.maxMessagesPerToken) return { skip: `the limit of ${settings.maxMessagesPerToken} messages for this visit was reached` };
+    const language = languageOf(message.language);
+    const template = await deps.templates.effective(message.department_id, language, message.trigger as NotificationTrigger);
+    const body = renderTemplate(template, { ...vars, statusUrl: consent.status_url, clinic: await deps.clinicName() });
+    return { to: token.phone_e164, channel: usable, body };
+  }
+
+  async function deliver(message: repo.MessageRow): Promise<void> {
+    const now = () => deps.clock.now();
+    let outcome: Outcome;
+    try {
+      const plan = await prepare(message);
+      if ('skip' in plan) {
+        outcome = { state: 'skipped', at: now(), error: plan.skip };
+      } else {
+        const gateway = await deps.gateways.active();
+        const sent = await gateway.send(plan);
+        outcome = { state: 'sent', at: now(), error: null, providerId: sent.providerId, deliveredVia: sent.deliveredVia, body: plan.body, sent: true };
+      }
+    } catch (error) {
+      const failure = error instanceof GatewayError ? error : new GatewayError(error instanceof Error ? error.message : String(error), { retryable: true });
+      if (!(error instanceof GatewayError)) deps.onError(error, 'notifications: preparing a message failed');
+      // Twilio's refusals quote the number: the stored reason keeps only its last four digits.
+      const reason = withoutPhones(`${failure.message}${failure.code !== undefined ? ` (code ${failure.code})` : ''}`);
+      outcome =
+        failure.retryable && message.attempts < options.maxAttempts
+          ? { state: 'pending', at: now(), error: reason, nextAttemptAt: now() + backoff(message.attempts, failure) }
+          : { state: 'dead', at: now(), error: failure.retryable ? `gave up after ${message.attempts} attempts: ${reason}` : reason };
+    }
+    await repo.settle(db, message.id, options.instance, outcome);
+  }
+
+  async function drain(): Promise<void> {
+    for (;;) {
+      const now = deps.clock.now();
+      const batch = await repo.claimDue(db, options.instance, now, now + CLAIM_MS, BATCH);
+      if (batch.length === 0) return;
+      // One patient's messages go one after another, in the order of the changes; different patients' at once.
+      const byToken = new Map<string, repo.MessageRow[]>();
+      for (const message of batch) byToken.set(message.token_id ?? message.id, [...(byToken.get(message.token_id ?? message.id) ?? []), message]);
+      await Promise.all(
+        [...byToken.values()].map(async (messages) => {
+          for (const message of messages.sort((x, y) => x.created_at - y.created_at)) await deliver(message);
+        }),
+      );
+    }
+  }
+
+  /** One drain at a time; a poke during a drain runs another after it. */
+  function run(): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = drain()
+      .catch((error: unknown) => deps.onError(error, 'notifications: delivering the outbox failed'))
+      .finally(() => {
+        running = undefined;
+        if (again) {
+          again = false;
+          run();
+        }
+      });
+  }
+
+  return {
+    start(): void {
+      stopped = false;
+      timer = setInterval(run, options.pollMs);
+      timer.unref();
+      run();
+    },
+    /** New messages were committed: send them now rather than at the next poll. */
+    poke,
+    async stop(): Promise<void> {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      if (poked) clearTimeout(poked);
+      await running;
+    },
+    /** Until nothing is due (tests, and a clean shutdown). */
+    drainNow: drain,
+  };
+}
+
+export type DeliveryWorker = ReturnType<typeof createDeliveryWorker>;

@@ -1,0 +1,265 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { DB, NotificationConsentsTable, NotificationMessagesTable } from '../../db/schema.js';
+import { aadOf, cipherOf } from '../keys/encrypted-columns.js';
+
+type Db = Kysely<DB>;
+export type MessageRow = Selectable<NotificationMessagesTable>;
+export type ConsentRow = Selectable<NotificationConsentsTable>;
+
+export const consentAad = (tokenId: string) => aadOf('notification_consents', 'status_url', tokenId);
+const bodyAad = (id: string) => aadOf('notification_messages', 'message_body', id);
+const phoneAad = (id: string) => aadOf('notification_messages', 'to_phone', id);
+
+export async function insertConsent(db: Db, row: { token_id: string; channel: string; consented_at: number; language: string | null; status_url: string }): Promise<void> {
+  await db
+    .insertInto('notification_consents')
+    .values({ ...row, status_url: cipherOf(db).encrypt(row.status_url, consentAad(row.token_id)), approach_due: 1 })
+    .execute();
+}
+
+export async function findConsent(db: Db, tokenId: string): Promise<ConsentRow | undefined> {
+  return db.selectFrom('notification_consents').selectAll().where('token_id', '=', tokenId).executeTakeFirst();
+}
+
+/** "Your turn is near" may be sent again (the token was parked), or is no longer wanted (the visit ended). */
+export async function setApproachDue(db: Db, tokenId: string, due: boolean): Promise<void> {
+  await db.updateTable('notification_consents').set({ approach_due: due ? 1 : 0 }).where('token_id', '=', tokenId).execute();
+}
+
+/** Takes the approach message for one token: true for exactly one caller, whatever the instances. */
+export async function claimApproach(db: Db, tokenId: string): Promise<boolean> {
+  const result = await db.updateTable('notification_consents').set({ approach_due: 0 }).where('token_id', '=', tokenId).where('approach_due', '=', 1).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Tokens still owed "your turn is near", with the department each waits in now. */
+export async function approachDue(db: Db): Promise<{ token_id: string; department_id: string }[]> {
+  return db
+    .selectFrom('notification_consents as c')
+    .innerJoin('tokens as t', 't.id', 'c.token_id')
+    .select(['c.token_id', 't.department_id'])
+    .where('c.approach_due', '=', 1)
+    .where('t.status', '=', 'waiting')
+    .execute();
+}
+
+export async function markLateUsed(db: Db, tokenId: string, at: number): Promise<boolean> {
+  const result = await db.updateTable('notification_consents').set({ late_used_at: at }).where('token_id', '=', tokenId).where('late_used_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function setCancelAsked(db: Db, tokenId: string, at: number | null): Promise<void> {
+  await db.updateTable('notification_consents').set({ cancel_asked_at: at }).where('token_id', '=', tokenId).execute();
+}
+
+export interface NewMessage {
+  id: string;
+  dedupe_key: string;
+  token_id: string | null;
+  department_id: string | null;
+  trigger: string;
+  channel: string;
+  language: string | null;
+  vars: string;
+  to_phone?: string;
+  at: number;
+}
+
+/** Writes a message to the outbox; a second message for the same cause is dropped (false). */
+export async function insertMessage(db: Db, m: NewMessage): Promise<boolean> {
+  const result = await db
+    .insertInto('notification_messages')
+    .values({
+      id: m.id,
+      dedupe_key: m.dedupe_key,
+      token_id: m.token_id,
+      department_id: m.department_id,
+      trigger: m.trigger,
+      channel: m.channel,
+      delivered_via: null,
+      language: m.language,
+      vars: m.vars,
+      to_phone: m.to_phone === undefined ? null : cipherOf(db).encrypt(m.to_phone, phoneAad(m.id)),
+      message_body: null,
+      state: 'pending',
+      attempts: 0,
+      next_attempt_at: m.at,
+      claimed_by: null,
+      claimed_until: null,
+      provider_id: null,
+      error: null,
+      created_at: m.at,
+      sent_at: null,
+      updated_at: m.at,
+    })
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+/**
+ * Claims up to `limit` due messages for this worker until `until`: pending ones whose time has come,
+ * and ones another worker claimed and never finished (it died). One UPDATE, so two workers never
+ * claim the same message.
+ */
+export async function claimDue(db: Db, worker: string, now: number, until: number, limit: number): Promise<MessageRow[]> {
+  const due = db
+    .selectFrom('notification_messages')
+    .select('id')
+    .where((eb) => eb.or([eb.and([eb('state', '=', 'pending'), eb('next_attempt_at', '<=', now)]), eb.and([eb('state', '=', 'sending'), eb('claimed_until', '<', now)])]))
+    .orderBy('next_attempt_at')
+    .orderBy('created_at')
+    .limit(limit);
+  return db
+    .updateTable('notification_messages')
+    .set((eb) => ({ state: 'sending', claimed_by: worker, claimed_until: until, attempts: eb('attempts', '+', 1), updated_at: now }))
+    .where('id', 'in', due)
+    .where((eb) => eb.or([eb.and([eb('state', '=', 'pending'), eb('next_attempt_at', '<=', now)]), eb.and([eb('state', '=', 'sending'), eb('claimed_until', '<', now)])]))
+    .returningAll()
+    .execute();
+}
+
+/** The worker's outcome for a message it holds; ignored when its claim was taken over meanwhile. */
+export async function settle(
+  db: Db,
+  id: string,
+  worker: string,
+  outcome: { state: string; at: number; error?: string | null; providerId?: string | null; deliveredVia?: string | null; body?: string | null; nextAttemptAt?: number; sent?: boolean },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('notification_messages')
+    .set({
+      state: outcome.state,
+      updated_at: outcome.at,
+      claimed_by: null,
+      claimed_until: null,
+      ...(outcome.error !== undefined && { error: outcome.error === null ? null : outcome.error.slice(0, 500) }),
+      ...(outcome.providerId !== undefined && { provider_id: outcome.providerId }),
+      ...(outcome.deliveredVia !== undefined && { delivered_via: outcome.deliveredVia }),
+      ...(outcome.body !== undefined && { message_body: outcome.body === null ? null : cipherOf(db).encrypt(outcome.body, bodyAad(id)) }),
+      ...(outcome.nextAttemptAt !== undefined && { next_attempt_at: outcome.nextAttemptAt }),
+      ...(outcome.sent && { sent_at: outcome.at }),
+    })
+    .where('id', '=', id)
+    .where('claimed_by', '=', worker)
+    .where('state', '=', 'sending')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** A delivery receipt: moves a sent message on (never back: a late 'sent' after 'delivered' changes nothing). */
+export async function recordReceipt(db: Db, providerId: string, state: string, error: string | null, at: number, from: readonly string[]): Promise<MessageRow | undefined> {
+  return db
+    .updateTable('notification_messages')
+    .set({ state, error, updated_at: at })
+    .where('provider_id', '=', providerId)
+    .where('state', 'in', [...from])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function findMessage(db: Db, id: string): Promise<MessageRow | undefined> {
+  return db.selectFrom('notification_messages').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findByProviderId(db: Db, providerId: string): Promise<MessageRow | undefined> {
+  return db.selectFrom('notification_messages').selectAll().where('provider_id', '=', providerId).executeTakeFirst();
+}
+
+export async function messagesOfToken(db: Db, tokenId: string): Promise<MessageRow[]> {
+  return db.selectFrom('notification_messages').selectAll().where('token_id', '=', tokenId).orderBy('created_at').orderBy('id').execute();
+}
+
+/** Messages a token has been sent (or is being sent): the quiet limit counts these. */
+export async function countSentForToken(db: Db, tokenId: string): Promise<number> {
+  const row = await db
+    .selectFrom('notification_messages')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('token_id', '=', tokenId)
+    .where('state', 'in', ['sent', 'delivered', 'undelivered', 'failed'])
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export async function messagesInState(db: Db, state: string, limit: number): Promise<MessageRow[]> {
+  return db.selectFrom('notification_messages').selectAll().where('state', '=', state).orderBy('updated_at', 'desc').limit(limit).execute();
+}
+
+/** An admin's retry of a dead letter: pending again, due now, with a fresh count of attempts. */
+export async function requeue(db: Db, id: string, at: number): Promise<boolean> {
+  const result = await db
+    .updateTable('notification_messages')
+    .set({ state: 'pending', attempts: 0, next_attempt_at: at, error: null, updated_at: at })
+    .where('id', '=', id)
+    .where('state', 'in', ['dead', 'failed', 'undelivered'])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function isOptedOut(db: Db, phoneIndex: string): Promise<boolean> {
+  return (await db.selectFrom('notification_opt_outs').select('phone_index').where('phone_index', '=', phoneIndex).executeTakeFirst()) !== undefined;
+}
+
+export async function optOut(db: Db, phoneIndex: string, via: string, at: number): Promise<void> {
+  await db.insertInto('notification_opt_outs').values({ phone_index: phoneIndex, opted_out_at: at, via }).onConflict((oc) => oc.column('phone_index').doNothing()).execute();
+}
+
+export async function optIn(db: Db, phoneIndex: string): Promise<void> {
+  await db.deleteFrom('notification_opt_outs').where('phone_index', '=', phoneIndex).execute();
+}
+
+export async function templatesOf(db: Db, departmentId: string | null): Promise<{ department_id: string; language: string; trigger: string; template_text: string }[]> {
+  return db
+    .selectFrom('notification_templates')
+    .select(['department_id', 'language', 'trigger', 'template_text'])
+    .where('department_id', 'in', departmentId ? ['', departmentId] : [''])
+    .execute();
+}
+
+export async function saveTemplate(db: Db, row: { department_id: string; language: string; trigger: string; template_text: string; updated_at: number }): Promise<void> {
+  await db
+    .insertInto('notification_templates')
+    .values(row)
+    .onConflict((oc) => oc.columns(['department_id', 'language', 'trigger']).doUpdateSet({ template_text: row.template_text, updated_at: row.updated_at }))
+    .execute();
+}
+
+export async function deleteTemplate(db: Db, key: { department_id: string; language: string; trigger: string }): Promise<boolean> {
+  const result = await db
+    .deleteFrom('notification_templates')
+    .where('department_id', '=', key.department_id)
+    .where('language', '=', key.language)
+    .where('trigger', '=', key.trigger)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
+}
+
+/** The token's fields a message needs when it is sent: where it is, and the phone to send to. */
+export async function recipientOf(db: Db, tokenId: string) {
+  return db
+    .selectFrom('tokens')
+    .select(['id', 'number', 'status', 'department_id', 'counter_id', 'phone_e164', 'phone_index', 'issue_day'])
+    .where('id', '=', tokenId)
+    .executeTakeFirst();
+}
+
+/** Today's visits of a phone that asked for messages, newest first (inbound replies act on the first). */
+export async function visitsOfPhone(db: Db, phoneIndex: string, day: string) {
+  return db
+    .selectFrom('tokens as t')
+    .innerJoin('notification_consents as c', 'c.token_id', 't.id')
+    .select(['t.id', 't.number', 't.status', 't.department_id', 't.counter_id', 't.issued_at', 'c.language', 'c.late_used_at', 'c.cancel_asked_at'])
+    .where('t.phone_index', '=', phoneIndex)
+    .where('t.issue_day', '=', day)
+    .orderBy('t.issued_at', 'desc')
+    .execute();
+}
+
+export async function clearLateUsed(db: Db, tokenId: string): Promise<void> {
+  await db.updateTable('notification_consents').set({ late_used_at: null }).where('token_id', '=', tokenId).execute();
+}
+
+/** A test message's text, rendered when the admin asked for it (encrypted like every message's). */
+export async function setTestBody(db: Db, id: string, body: string): Promise<void> {
+  await db.updateTable('notification_messages').set({ message_body: cipherOf(db).encrypt(body, bodyAad(id)) }).where('id', '=', id).execute();
+}

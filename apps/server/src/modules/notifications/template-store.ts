@@ -1,0 +1,48 @@
+import { LANGUAGES, NOTIFICATION_TRIGGERS, type Language, type NotificationTrigger, type SaveTemplate, type Template } from '@smart-token/contracts';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+import { ValidationError } from '../../errors.js';
+import * as repo from './notifications.repository.js';
+import { DEFAULT_TEMPLATES, templateProblems } from './texts/templates.js';
+
+const CLINIC_WIDE = '';
+
+/** A language the clinic offers, or English for a patient who chose none. */
+export const languageOf = (value: string | null | undefined): Language => ((LANGUAGES as readonly string[]).includes(value ?? '') ? (value as Language) : 'en');
+
+/** Refuses a template that would not render as written, naming what is wrong. */
+export function assertTemplate(body: string): void {
+  const problems = templateProblems(body);
+  if (problems.length > 0) throw new ValidationError(`The message text cannot be used: ${problems.map((p) => p.message).join('; ')}.`, problems);
+}
+
+/** The texts messages are made from: the department's own, else the clinic's, else the built-in one. */
+export function createTemplateStore(deps: { db: Kysely<DB>; now: () => number }) {
+  async function all(departmentId: string | null): Promise<Template[]> {
+    const saved = await repo.templatesOf(deps.db, departmentId);
+    const find = (dept: string, language: string, trigger: string) => saved.find((t) => t.department_id === dept && t.language === language && t.trigger === trigger);
+    return LANGUAGES.flatMap((language) =>
+      NOTIFICATION_TRIGGERS.map((trigger) => {
+        const own = (departmentId ? find(departmentId, language, trigger) : undefined) ?? find(CLINIC_WIDE, language, trigger);
+        return { departmentId, language, trigger, body: own?.template_text ?? DEFAULT_TEMPLATES[language][trigger], isDefault: own === undefined };
+      }),
+    );
+  }
+
+  return {
+    all,
+    async effective(departmentId: string | null, language: Language, trigger: NotificationTrigger): Promise<string> {
+      return (await all(departmentId)).find((t) => t.language === language && t.trigger === trigger)!.body;
+    },
+    async save(input: SaveTemplate): Promise<Template> {
+      assertTemplate(input.body);
+      await repo.saveTemplate(deps.db, { department_id: input.departmentId ?? CLINIC_WIDE, language: input.language, trigger: input.trigger, template_text: input.body, updated_at: deps.now() });
+      return { ...input, isDefault: false };
+    },
+    async revert(departmentId: string | null, language: Language, trigger: NotificationTrigger): Promise<boolean> {
+      return repo.deleteTemplate(deps.db, { department_id: departmentId ?? CLINIC_WIDE, language, trigger });
+    },
+  };
+}
+
+export type TemplateStore = ReturnType<typeof createTemplateStore>;
