@@ -16,6 +16,8 @@ export interface FakeTwilio {
   readonly attempts: number;
   /** The next `count` create requests fail with `status` (429 with Retry-After when `retryAfterSeconds`). */
   failNext(count: number, status: 500 | 429 | 400, options?: { retryAfterSeconds?: number; code?: number }): void;
+  /** Forgets the failures still queued: Twilio is back. */
+  stopFailing(): void;
   waitForMessages(n: number, timeoutMs?: number): Promise<void>;
   /** Posts a delivery receipt to the message's StatusCallback, signed like Twilio's. */
   sendStatusCallback(sid: string, status: DeliveryStatus, options?: { errorCode?: string; signWith?: string }): Promise<Response>;
@@ -116,6 +118,9 @@ export async function startFakeTwilio(options: { accountSid?: string; authToken?
       return attempts;
     },
 
+    stopFailing() {
+      failures.length = 0;
+    },
     failNext(count, status, failureOptions = {}) {
       for (let i = 0; i < count; i += 1) failures.push({ status, ...failureOptions });
     },
