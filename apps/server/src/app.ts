@@ -361,7 +361,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   relay.subscribe((events) => services.queue.applyCommitted(events));
   relay.subscribe((events) => hub.deliver(events));
   // Every committed change, from any instance, may bring a patient's turn near.
-  relay.subscribe(() => services.notifications.lineChanged());
+  relay.subscribe((events) => services.notifications.lineChanged(new Set(events.map((e) => e.departmentId))));
   relay.onResync((departmentId) => services.queue.resync(departmentId));
   bus.subscribe((events) => relay.accept(events));
   // A revoked device's sockets close at once, on every instance (the bus carries the revocation);
@@ -533,7 +533,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   audit.note({ type: 'system.started', action: 'start', actor: SYSTEM_AUDIT_ACTOR, details: { database: database.dialect } });
   backups?.start();
   services.notifications.start({
-    waitingSnapshot: (departmentId) => services.queue.waitingSnapshot(departmentId),
+    waitingHead: (departmentId, limit) => services.queue.waitingHead(departmentId, limit),
+    departmentIds: async () => (await services.departments.listDepartments()).map((d) => d.id),
     tokenNumber: async (tokenId) => {
       const token = await services.queue.findTokenRow(tokenId);
       return token && { number: token.number, version: token.version };

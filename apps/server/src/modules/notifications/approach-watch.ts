@@ -6,17 +6,24 @@ import * as repo from './notifications.repository.js';
 
 const POKE_DELAY_MS = 200;
 
-/** What the watch needs of the queue: where each waiting token stands, and the wait that means. */
+/** What the watch needs of the queue: the head of a department's line, and the wait each place means. */
 export interface LinePlaces {
-  waitingSnapshot(departmentId: string): Promise<{ departmentName: string; ahead: { get(tokenId: string): number | undefined }; estimate(peopleAhead: number): EstimatedWait }>;
+  waitingHead(departmentId: string, limit: number): Promise<{ departmentName: string; ids: string[]; estimate(peopleAhead: number): EstimatedWait }>;
   tokenNumber(tokenId: string): Promise<{ number: string; version: number } | undefined>;
+  /** Every department that has a line (the periodic look: estimates shrink with time alone). */
+  departmentIds(): Promise<string[]>;
 }
+
+/** However wide the minutes rule, the watch looks no further back than this. */
+const MAX_HEAD = 200;
 
 /**
  * "Your turn is near": sent once when a waiting patient's position is at most N or their estimated
- * wait at most M minutes. Positions move with every call and estimates with time, so the watch looks
- * again after each change in a department and every few seconds; taking the consent's flag in the
- * same transaction as the message makes it once, whichever instance sees it first.
+ * wait at most M minutes. Only the head of a line can qualify, so the watch reads that head (from the
+ * in-memory line) and asks which of those patients are still owed the message: a line of 100,000
+ * costs what a line of 100 does. It looks after each change in a department and every few seconds;
+ * taking the consent's flag in the same transaction as the message makes it once, whichever instance
+ * sees it first.
  */
 export function createApproachWatch(deps: {
   database: Database;
@@ -32,25 +39,37 @@ export function createApproachWatch(deps: {
   let again = false;
   let stopped = true;
   let poked: NodeJS.Timeout | undefined;
+  /** Departments changed since the last pass; undefined: look at every department. */
+  let changed: Set<string> | undefined = new Set();
 
   /** Many commits in a burst make one pass, shortly after the first. */
-  function poke(): void {
+  function poke(departmentIds?: Iterable<string>): void {
+    if (!departmentIds) changed = undefined;
+    else if (changed) for (const id of departmentIds) changed.add(id);
     poked ??= setTimeout(() => {
       poked = undefined;
       run();
     }, POKE_DELAY_MS);
   }
 
-  async function checkDepartment(departmentId: string, tokenIds: string[]): Promise<number> {
+  /** How far back the rule reaches: N places, or as many as wait at most M minutes. */
+  function reach(rule: { position: number; minutes: number }, estimate: (peopleAhead: number) => EstimatedWait): number {
+    let places = rule.position;
+    while (places < MAX_HEAD && estimate(places).maxMinutes <= rule.minutes) places++;
+    return places;
+  }
+
+  async function checkDepartment(departmentId: string): Promise<number> {
     const settings = await deps.settings.read(departmentId);
     if (!settings.triggers.approaching) return 0;
-    const line = await deps.places.waitingSnapshot(departmentId);
+    const probe = await deps.places.waitingHead(departmentId, 0);
+    const head = await deps.places.waitingHead(departmentId, reach(settings.approach, probe.estimate));
+    if (head.ids.length === 0) return 0;
+    const due = new Set(await repo.approachDueAmong(deps.database.db, head.ids));
     let written = 0;
-    for (const tokenId of tokenIds) {
-      const ahead = line.ahead.get(tokenId);
-      if (ahead === undefined) continue;
-      const wait = line.estimate(ahead);
-      if (ahead + 1 > settings.approach.position && wait.maxMinutes > settings.approach.minutes) continue;
+    for (const [ahead, tokenId] of head.ids.entries()) {
+      if (!due.has(tokenId)) continue;
+      const wait = head.estimate(ahead);
       const token = await deps.places.tokenNumber(tokenId);
       if (!token) continue;
       const wroteOne = await deps.database.transact(async (trx) => {
@@ -64,7 +83,7 @@ export function createApproachWatch(deps: {
           trigger: 'approaching',
           channel: consent?.channel ?? 'sms',
           language: consent?.language ?? null,
-          vars: JSON.stringify({ number: token.number, department: line.departmentName, minutes: String(Math.max(1, wait.maxMinutes)) }),
+          vars: JSON.stringify({ number: token.number, department: head.departmentName, minutes: String(Math.max(1, wait.maxMinutes)) }),
           at: deps.clock.now(),
         });
       });
@@ -74,11 +93,10 @@ export function createApproachWatch(deps: {
   }
 
   async function sweep(): Promise<void> {
-    const due = await repo.approachDue(deps.database.db);
-    const byDepartment = new Map<string, string[]>();
-    for (const row of due) byDepartment.set(row.department_id, [...(byDepartment.get(row.department_id) ?? []), row.token_id]);
+    const departments = changed ?? new Set(await deps.places.departmentIds());
+    changed = new Set();
     let written = 0;
-    for (const [departmentId, tokenIds] of byDepartment) written += await checkDepartment(departmentId, tokenIds);
+    for (const departmentId of departments) written += await checkDepartment(departmentId);
     if (written > 0) deps.wrote();
   }
 
@@ -102,11 +120,11 @@ export function createApproachWatch(deps: {
   return {
     start(): void {
       stopped = false;
-      timer = setInterval(run, deps.intervalMs);
+      timer = setInterval(() => poke(), deps.intervalMs);
       timer.unref();
       run();
     },
-    /** A department's line changed (any instance's commit): look again. */
+    /** Departments' lines changed (any instance's commits): look at them again. */
     poke,
     async stop(): Promise<void> {
       stopped = true;
@@ -114,7 +132,12 @@ export function createApproachWatch(deps: {
       if (poked) clearTimeout(poked);
       await running;
     },
-    sweepNow: sweep,
+    /** Every department, now (tests). */
+    async sweepNow(): Promise<void> {
+      changed = undefined;
+      await running;
+      await sweep();
+    },
   };
 }
 

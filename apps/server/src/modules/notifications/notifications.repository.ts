@@ -32,15 +32,11 @@ export async function claimApproach(db: Db, tokenId: string): Promise<boolean> {
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** Tokens still owed "your turn is near", with the department each waits in now. */
-export async function approachDue(db: Db): Promise<{ token_id: string; department_id: string }[]> {
-  return db
-    .selectFrom('notification_consents as c')
-    .innerJoin('tokens as t', 't.id', 'c.token_id')
-    .select(['c.token_id', 't.department_id'])
-    .where('c.approach_due', '=', 1)
-    .where('t.status', '=', 'waiting')
-    .execute();
+/** Of these tokens (a line's head), the ones still owed "your turn is near". */
+export async function approachDueAmong(db: Db, tokenIds: string[]): Promise<string[]> {
+  if (tokenIds.length === 0) return [];
+  const rows = await db.selectFrom('notification_consents').select('token_id').where('token_id', 'in', tokenIds).where('approach_due', '=', 1).execute();
+  return rows.map((row) => row.token_id);
 }
 
 export async function markLateUsed(db: Db, tokenId: string, at: number): Promise<boolean> {

@@ -103,10 +103,9 @@ export function createNotifications(deps: NotificationsDeps) {
       worker.start();
       watch.start();
     },
-    /** Any committed queue change (this instance's or another's): positions moved. */
-    lineChanged(): void {
-      watch?.poke();
-      worker.poke();
+    /** Committed queue changes (this instance's or another's): positions moved in these departments. */
+    lineChanged(departmentIds: Iterable<string>): void {
+      watch?.poke(departmentIds);
     },
     async stop(): Promise<void> {
       await watch?.stop();

@@ -284,6 +284,20 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
       return { departmentName: dept.name, ahead: new Map(ordered.map((t, index) => [t.id, index])), complete: all, estimate };
     },
 
+    /**
+     * The first `limit` waiting tokens' ids in call order, and the wait each place means: what "your
+     * turn is near" looks at (from memory when the line is current, else the lane indexes).
+     */
+    async waitingHead(departmentId: string, limit: number) {
+      const dept = await requireDepartment(departmentId);
+      const now = clock.now();
+      const rules = rulesFor(dept, now);
+      const s = await stats(db, dept.id, now);
+      const current = line.current(dept.id);
+      const ids = current ? current.head(limit, rules).map((e) => e.id) : (await lineInOrder((lane) => repo.laneOrder(db, dept.id, lane, limit), rules, limit)).ordered.map((t) => t.id);
+      return { departmentName: dept.name, ids, estimate: (peopleAhead: number) => estimateWait(peopleAhead, s.counters, s.stats) };
+    },
+
     board,
 
     /** The public board feed (API.md): numbers and counters only. */
