@@ -5,6 +5,7 @@ import { failures, serverCpuMs, type LoadResult } from './load.js';
 import type { LiveResult } from './live.js';
 import type { PgResult } from './pg.js';
 import type { AuditCostResult } from './audit.js';
+import type { NotificationCostResult } from './notifications.js';
 import type { VerifyResult } from './audit-verify.js';
 import type { CallNextResult, StatusResult, TokensResult } from './scenarios.js';
 import { cpuMs, int, mb, mean2, ms, ratio, spread, table, withRange, type Spread } from './stats.js';
@@ -30,6 +31,8 @@ export interface Round {
   /** 8: the audit trail's cost (on and off in the same round) and `audit verify` over a large trail. */
   audit?: AuditCostResult;
   auditVerify?: VerifyResult;
+  /** 9: call-next with every waiting patient asking for messages, and with nobody asking. */
+  notify?: NotificationCostResult;
   /** Durable single-row SQLite commits per second in a short probe just before a scenario. */
   probes: Record<string, number>;
   servers: ServerRecord[];
@@ -48,6 +51,8 @@ export const TARGETS = {
   pgTokensVsRaw: 0.25,
   pgCallNextP99Ms: 50,
   auditKeeps: 0.8,
+  /** Messages are sent off the request path: call-next's p99 with them within 20 % of without. */
+  notifyP99: 1.2,
   auditVerifySeconds: 60,
 } as const;
 
@@ -287,6 +292,29 @@ function figureDefs(settings: Settings): FigureDef[] {
     format: (n) => `${n.toFixed(0)} µs`,
     baselineName: 'server CPU',
     target: '— (share of a request)',
+  },
+  {
+    id: '9a',
+    name: 'call-next p99, SQLite, 32 conn over 8 counters: every waiting patient asked for SMS (messages written and sent meanwhile) vs nobody asking',
+    sample: (r) => {
+      const n = r.notify;
+      return n && { measured: n.with.run.latency.p99, baseline: n.without.run.latency.p99, ratio: n.with.run.latency.p99 / n.without.run.latency.p99, cpu: cpuOf(n.with.run), valid: ok(n.with.run) && ok(n.without.run) && n.with.duplicates === 0 && n.messages.written > 0 };
+    },
+    format: (n) => `${n.toFixed(1)} ms`,
+    baselineName: 'nobody asked',
+    judge: { on: 'ratio', op: '<=', bound: TARGETS.notifyP99 },
+    target: `≤ ${TARGETS.notifyP99}× (p99 within 20%)`,
+  },
+  {
+    id: '9b',
+    name: 'call-next rate with every waiting patient asking for SMS vs nobody asking',
+    sample: (r) => {
+      const n = r.notify;
+      return n && { measured: n.with.run.rps, baseline: n.without.run.rps, ratio: n.with.run.rps / n.without.run.rps, cpu: cpuOf(n.with.run), valid: ok(n.with.run) && ok(n.without.run) };
+    },
+    format: reqs,
+    baselineName: 'nobody asked',
+    target: '— (the price of the messages)',
   },
   ];
 }

@@ -138,7 +138,7 @@ function createServices(
     outboxFile: config.notifications.outboxFile,
     delivery: { instance: newId(), retryBaseMs: config.notifications.retryBaseMs, maxAttempts: config.notifications.maxAttempts, pollMs: NOTIFICATION_POLL_MS },
     approachIntervalMs: APPROACH_CHECK_INTERVAL_MS,
-    departmentName: async (id, trx) => (await departments.findDepartment(id, trx))?.name,
+    departmentName: async (id) => (await departments.findDepartment(id))?.name,
     clinicName: async () => (await settings.branding()).clinicName,
     audit,
     onError,

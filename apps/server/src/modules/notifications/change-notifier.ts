@@ -32,7 +32,6 @@ export interface MessageVars {
 export function createChangeNotifier(deps: {
   clock: { now(): number };
   settings: DepartmentSettings;
-  departmentName: (id: string, trx: Kysely<DB>) => Promise<string | undefined>;
   /** Told after a commit that wrote messages, so a worker sends them at once. */
   wrote?: () => void;
 }) {
@@ -62,8 +61,7 @@ export function createChangeNotifier(deps: {
       await repo.insertConsent(trx, { token_id: token.id, channel: token.notify_channel, consented_at: deps.clock.now(), language: consent.language, status_url: consent.statusUrl });
       // Already near the front: "your turn is near" would only repeat the ticket's message.
       if (place.position <= settings.approach.position || place.maxMinutes <= settings.approach.minutes) await repo.setApproachDue(trx, token.id, false);
-      const department = await deps.departmentName(token.department_id, trx);
-      await enqueue(trx, token, 'issued', `tok:${token.id}:issued`, { number: token.number, ...(department && { department }) }, consent.language);
+      await enqueue(trx, token, 'issued', `tok:${token.id}:issued`, { number: token.number }, consent.language);
     },
 
     /** A transition of a token whose patient asked for messages. */
@@ -75,17 +73,8 @@ export function createChangeNotifier(deps: {
       else if (FINISHED.has(after.status) && !FINISHED.has(before.status)) await repo.setApproachDue(trx, after.id, false);
       const trigger = TRIGGER_OF[type];
       if (!trigger) return;
-      const consent = await repo.findConsent(trx, after.id);
-      if (!consent) return;
-      const department = await deps.departmentName(after.department_id, trx);
-      await enqueue(
-        trx,
-        after,
-        trigger,
-        `tok:${after.id}:v${after.version}:${trigger}`,
-        { number: after.number, ...(department && { department }), ...(counterName && { counter: counterName }) },
-        consent.language,
-      );
+      // One insert, nothing read: the department's name and the status link are filled in when it is sent.
+      await enqueue(trx, after, trigger, `tok:${after.id}:v${after.version}:${trigger}`, { number: after.number, ...(counterName && { counter: counterName }) }, after.language);
     },
 
     /** After any queue commit: wakes the worker when a message may have been written. */

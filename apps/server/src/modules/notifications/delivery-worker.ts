@@ -42,6 +42,7 @@ export function createDeliveryWorker(deps: {
   settings: DepartmentSettings;
   templates: TemplateStore;
   clinicName: () => Promise<string>;
+  departmentName: (id: string) => Promise<string | undefined>;
   options: DeliveryOptions;
   onError: (error: unknown, context: string) => void;
 }) {
@@ -76,22 +77,25 @@ export function createDeliveryWorker(deps: {
       // A test message from the admin screen: its text was rendered when it was asked for.
       return { to: message.to_phone ?? '', channel, body: message.message_body ?? '' };
     }
-    const [token, consent] = await Promise.all([repo.recipientOf(db, message.token_id), repo.findConsent(db, message.token_id)]);
-    if (!token || !consent) return { skip: 'the patient did not ask for messages' };
-    if (!token.phone_e164 || !token.phone_index) return { skip: 'the patient’s phone was erased' };
-    if (await repo.isOptedOut(db, token.phone_index)) return { skip: 'the patient replied STOP' };
-    if (message.trigger === 'approaching' && token.status !== 'waiting') return { skip: 'no longer waiting' };
-    if (message.trigger !== 'cancelled' && message.trigger !== 'no_show' && !ACTIVE.has(token.status) && message.trigger !== 'issued') return { skip: 'the visit has ended' };
-    const settings = await deps.settings.read(message.department_id ?? token.department_id);
+    const facts = await repo.deliveryFacts(db, message.token_id);
+    if (!facts?.token_id || facts.status_url === null) return { skip: 'the patient did not ask for messages' };
+    if (!facts.phone_e164 || !facts.phone_index) return { skip: 'the patient’s phone was erased' };
+    if (facts.opted_out_at !== null) return { skip: 'the patient replied STOP' };
+    if (message.trigger === 'approaching' && facts.status !== 'waiting') return { skip: 'no longer waiting' };
+    if (message.trigger !== 'cancelled' && message.trigger !== 'no_show' && !ACTIVE.has(facts.status) && message.trigger !== 'issued') return { skip: 'the visit has ended' };
+    const departmentId = message.department_id ?? facts.department_id;
+    const settings = await deps.settings.read(departmentId);
     if (!settings.triggers[message.trigger as NotificationTrigger]) return { skip: `“${message.trigger}” messages are off for this department` };
     // The patient's channel where the department offers it, else the other one.
-    const usable = settings.channels[channel] ? channel : settings.channels[channel === 'sms' ? 'whatsapp' : 'sms'] ? (channel === 'sms' ? 'whatsapp' : 'sms') : undefined;
+    const other = channel === 'sms' ? 'whatsapp' : 'sms';
+    const usable = settings.channels[channel] ? channel : settings.channels[other] ? other : undefined;
     if (!usable) return { skip: 'this department sends no messages' };
-    if ((await repo.countSentForToken(db, token.id)) >= settings.maxMessagesPerToken) return { skip: `the limit of ${settings.maxMessagesPerToken} messages for this visit was reached` };
+    if (Number(facts.sent_count ?? 0) >= settings.maxMessagesPerToken) return { skip: `the limit of ${settings.maxMessagesPerToken} messages for this visit was reached` };
     const language = languageOf(message.language);
     const template = await deps.templates.effective(message.department_id, language, message.trigger as NotificationTrigger);
-    const body = renderTemplate(template, { ...vars, statusUrl: consent.status_url, clinic: await deps.clinicName() });
-    return { to: token.phone_e164, channel: usable, body };
+    const department = vars.department ?? (await deps.departmentName(departmentId));
+    const body = renderTemplate(template, { ...vars, ...(department && { department }), statusUrl: facts.status_url, clinic: await deps.clinicName() });
+    return { to: facts.phone_e164, channel: usable, body };
   }
 
   async function deliver(message: repo.MessageRow): Promise<void> {

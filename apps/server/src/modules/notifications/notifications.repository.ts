@@ -204,12 +204,11 @@ export async function optIn(db: Db, phoneIndex: string): Promise<void> {
   await db.deleteFrom('notification_opt_outs').where('phone_index', '=', phoneIndex).execute();
 }
 
-export async function templatesOf(db: Db, departmentId: string | null): Promise<{ department_id: string; language: string; trigger: string; template_text: string }[]> {
-  return db
-    .selectFrom('notification_templates')
-    .select(['department_id', 'language', 'trigger', 'template_text'])
-    .where('department_id', 'in', departmentId ? ['', departmentId] : [''])
-    .execute();
+/** Saved templates: the clinic's and one department's, or (`every`) all of them. */
+export async function templatesOf(db: Db, departmentId: string | null, every = false): Promise<{ department_id: string; language: string; trigger: string; template_text: string }[]> {
+  let query = db.selectFrom('notification_templates').select(['department_id', 'language', 'trigger', 'template_text']);
+  if (!every) query = query.where('department_id', 'in', departmentId ? ['', departmentId] : ['']);
+  return query.execute();
 }
 
 export async function saveTemplate(db: Db, row: { department_id: string; language: string; trigger: string; template_text: string; updated_at: number }): Promise<void> {
@@ -228,6 +227,36 @@ export async function deleteTemplate(db: Db, key: { department_id: string; langu
     .where('trigger', '=', key.trigger)
     .executeTakeFirst();
   return Number(result.numDeletedRows) === 1;
+}
+
+/**
+ * Everything a patient's message needs when it is sent, in one read: the token (where it is, the
+ * phone), the consent (the status link), whether the number said STOP, and how many messages the
+ * visit has had (the quiet limit).
+ */
+export async function deliveryFacts(db: Db, tokenId: string) {
+  return db
+    .selectFrom('tokens as t')
+    .leftJoin('notification_consents as c', 'c.token_id', 't.id')
+    .leftJoin('notification_opt_outs as o', 'o.phone_index', 't.phone_index')
+    .select((eb) => [
+      't.id',
+      't.status',
+      't.department_id',
+      't.phone_e164',
+      't.phone_index',
+      'c.token_id',
+      'c.status_url',
+      'o.opted_out_at',
+      eb
+        .selectFrom('notification_messages as m')
+        .select((m) => m.fn.countAll<number>().as('n'))
+        .whereRef('m.token_id', '=', 't.id')
+        .where('m.state', 'in', ['sent', 'delivered', 'undelivered', 'failed'])
+        .as('sent_count'),
+    ])
+    .where('t.id', '=', tokenId)
+    .executeTakeFirst();
 }
 
 /** The token's fields a message needs when it is sent: where it is, and the phone to send to. */

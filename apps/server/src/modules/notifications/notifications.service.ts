@@ -1,7 +1,5 @@
 import type { NotificationMessage, NotificationSettings, PreviewTemplate, TemplatePreview, TestMessage, UpdateDepartmentNotifications, UpdateGateway } from '@smart-token/contracts';
-import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import type { DB } from '../../db/schema.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { iso } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -27,6 +25,22 @@ const RECEIPT_STATES: Record<string, { state: string; from: readonly string[] }>
   failed: { state: 'failed', from: ['sent'] },
 };
 
+const NAMES_CACHE_MS = 5_000;
+
+/** The last answer of `read`, for `ms`. */
+function cachedFor<T>(ms: number, now: () => number, read: () => Promise<T>): () => Promise<T> {
+  let kept: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    if (!kept || now() - kept.at >= ms) {
+      const value = read();
+      kept = { at: now(), value };
+      // A failed read is not kept.
+      value.catch(() => (kept = undefined));
+    }
+    return kept.value;
+  };
+}
+
 /** Example values for a template preview. */
 const EXAMPLE = { number: 'OPD-042', counter: 'Room 3', minutes: '10', department: 'General OPD' };
 
@@ -41,8 +55,7 @@ export interface NotificationsDeps {
   outboxFile: string;
   delivery: DeliveryOptions;
   approachIntervalMs: number;
-  /** Inside a transaction, read through it (SQLite's one connection is the transaction's). */
-  departmentName: (id: string, trx?: Kysely<DB>) => Promise<string | undefined>;
+  departmentName: (id: string) => Promise<string | undefined>;
   clinicName: () => Promise<string>;
   audit: AuditTrail;
   onError: (error: unknown, context: string) => void;
@@ -76,8 +89,16 @@ export function createNotifications(deps: NotificationsDeps) {
   const settings = createDepartmentSettings({ db, now });
   const templates = createTemplateStore({ db, now });
   const gateways = createGateways({ db, env: deps.twilio, apiUrl: deps.twilioApiUrl, publicUrl: deps.publicUrl, outboxFile: deps.outboxFile, now });
-  const worker = createDeliveryWorker({ database, clock, gateways, settings, templates, clinicName: deps.clinicName, options: deps.delivery, onError: deps.onError });
-  const notifier = createChangeNotifier({ clock, settings, departmentName: (id, trx) => deps.departmentName(id, trx), wrote: () => worker.poke() });
+  // Names change rarely and each message reads them: a few seconds' staleness is fine.
+  const clinicName = cachedFor(NAMES_CACHE_MS, now, () => deps.clinicName());
+  const departmentNames = new Map<string, () => Promise<string | undefined>>();
+  const departmentName = (id: string) => {
+    let read = departmentNames.get(id);
+    if (!read) departmentNames.set(id, (read = cachedFor(NAMES_CACHE_MS, now, () => deps.departmentName(id))));
+    return read();
+  };
+  const worker = createDeliveryWorker({ database, clock, gateways, settings, templates, clinicName, departmentName, options: deps.delivery, onError: deps.onError });
+  const notifier = createChangeNotifier({ clock, settings, wrote: () => worker.poke() });
   let watch: ReturnType<typeof createApproachWatch> | undefined;
 
   async function numbersOf(rows: repo.MessageRow[]): Promise<Map<string, string>> {
@@ -141,8 +162,8 @@ export function createNotifications(deps: NotificationsDeps) {
 
     async preview(input: PreviewTemplate): Promise<TemplatePreview> {
       assertTemplate(input.body);
-      const department = input.departmentId ? await deps.departmentName(input.departmentId) : undefined;
-      const text = renderTemplate(input.body, { ...EXAMPLE, ...(department && { department }), statusUrl: `${deps.publicUrl}/s/EXAMPLE`, clinic: await deps.clinicName() });
+      const department = input.departmentId ? await departmentName(input.departmentId) : undefined;
+      const text = renderTemplate(input.body, { ...EXAMPLE, ...(department && { department }), statusUrl: `${deps.publicUrl}/s/EXAMPLE`, clinic: await clinicName() });
       return { text, ...smsSegments(text) };
     },
 

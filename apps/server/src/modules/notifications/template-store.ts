@@ -6,6 +6,7 @@ import * as repo from './notifications.repository.js';
 import { DEFAULT_TEMPLATES, templateProblems } from './texts/templates.js';
 
 const CLINIC_WIDE = '';
+const SAVED_CACHE_MS = 3_000;
 
 /** A language the clinic offers, or English for a patient who chose none. */
 export const languageOf = (value: string | null | undefined): Language => ((LANGUAGES as readonly string[]).includes(value ?? '') ? (value as Language) : 'en');
@@ -18,8 +19,15 @@ export function assertTemplate(body: string): void {
 
 /** The texts messages are made from: the department's own, else the clinic's, else the built-in one. */
 export function createTemplateStore(deps: { db: Kysely<DB>; now: () => number }) {
+  // Every message reads its template: the saved ones are kept a few seconds (a save here clears them).
+  let savedCache: { at: number; rows: Awaited<ReturnType<typeof repo.templatesOf>> } | undefined;
+  async function savedTemplates() {
+    if (!savedCache || deps.now() - savedCache.at >= SAVED_CACHE_MS) savedCache = { at: deps.now(), rows: await repo.templatesOf(deps.db, null, true) };
+    return savedCache.rows;
+  }
+
   async function all(departmentId: string | null): Promise<Template[]> {
-    const saved = await repo.templatesOf(deps.db, departmentId);
+    const saved = (await savedTemplates()).filter((t) => t.department_id === CLINIC_WIDE || t.department_id === departmentId);
     const find = (dept: string, language: string, trigger: string) => saved.find((t) => t.department_id === dept && t.language === language && t.trigger === trigger);
     return LANGUAGES.flatMap((language) =>
       NOTIFICATION_TRIGGERS.map((trigger) => {
@@ -37,9 +45,11 @@ export function createTemplateStore(deps: { db: Kysely<DB>; now: () => number })
     async save(input: SaveTemplate): Promise<Template> {
       assertTemplate(input.body);
       await repo.saveTemplate(deps.db, { department_id: input.departmentId ?? CLINIC_WIDE, language: input.language, trigger: input.trigger, template_text: input.body, updated_at: deps.now() });
+      savedCache = undefined;
       return { ...input, isDefault: false };
     },
     async revert(departmentId: string | null, language: Language, trigger: NotificationTrigger): Promise<boolean> {
+      savedCache = undefined;
       return repo.deleteTemplate(deps.db, { department_id: departmentId ?? CLINIC_WIDE, language, trigger });
     },
   };
