@@ -8,7 +8,7 @@ const POKE_DELAY_MS = 200;
 
 /** What the watch needs of the queue: the head of a department's line, and the wait each place means. */
 export interface LinePlaces {
-  waitingHead(departmentId: string, limit: number): Promise<{ departmentName: string; ids: string[]; estimate(peopleAhead: number): EstimatedWait }>;
+  waitingHead(departmentId: string, limit: number): Promise<{ departmentName: string; ids: string[]; estimate: (peopleAhead: number) => EstimatedWait }>;
   tokenNumber(tokenId: string): Promise<{ number: string; version: number } | undefined>;
   /** Every department that has a line (the periodic look: estimates shrink with time alone). */
   departmentIds(): Promise<string[]>;
@@ -66,30 +66,34 @@ export function createApproachWatch(deps: {
     const head = await deps.places.waitingHead(departmentId, reach(settings.approach, probe.estimate));
     if (head.ids.length === 0) return 0;
     const due = new Set(await repo.approachDueAmong(deps.database.db, head.ids));
-    let written = 0;
+    const owed: { tokenId: string; number: string; version: number; minutes: number }[] = [];
     for (const [ahead, tokenId] of head.ids.entries()) {
       if (!due.has(tokenId)) continue;
-      const wait = head.estimate(ahead);
       const token = await deps.places.tokenNumber(tokenId);
-      if (!token) continue;
-      const wroteOne = await deps.database.transact(async (trx) => {
-        if (!(await repo.claimApproach(trx, tokenId))) return false;
-        const consent = await repo.findConsent(trx, tokenId);
-        return repo.insertMessage(trx, {
+      if (token) owed.push({ tokenId, ...token, minutes: Math.max(1, head.estimate(ahead).maxMinutes) });
+    }
+    if (owed.length === 0) return 0;
+    // One transaction for the pass (each commit is a sync to disk on SQLite).
+    return deps.database.transact(async (trx) => {
+      let written = 0;
+      for (const o of owed) {
+        if (!(await repo.claimApproach(trx, o.tokenId))) continue;
+        const consent = await repo.findConsent(trx, o.tokenId);
+        const wrote = await repo.insertMessage(trx, {
           id: newId(),
-          dedupe_key: `approach:${tokenId}:v${token.version}`,
-          token_id: tokenId,
+          dedupe_key: `approach:${o.tokenId}:v${o.version}`,
+          token_id: o.tokenId,
           department_id: departmentId,
           trigger: 'approaching',
           channel: consent?.channel ?? 'sms',
           language: consent?.language ?? null,
-          vars: JSON.stringify({ number: token.number, department: head.departmentName, minutes: String(Math.max(1, wait.maxMinutes)) }),
+          vars: JSON.stringify({ number: o.number, department: head.departmentName, minutes: String(o.minutes) }),
           at: deps.clock.now(),
         });
-      });
-      if (wroteOne) written++;
-    }
-    return written;
+        if (wrote) written++;
+      }
+      return written;
+    });
   }
 
   async function sweep(): Promise<void> {

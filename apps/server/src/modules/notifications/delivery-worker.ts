@@ -46,7 +46,8 @@ export function createDeliveryWorker(deps: {
   options: DeliveryOptions;
   onError: (error: unknown, context: string) => void;
 }) {
-  const { db } = deps.database;
+  const { database } = deps;
+  const { db } = database;
   const { options } = deps;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -98,7 +99,8 @@ export function createDeliveryWorker(deps: {
     return { to: facts.phone_e164, channel: usable, body };
   }
 
-  async function deliver(message: repo.MessageRow): Promise<void> {
+  /** Sends one message; what happened is returned for the batch's one write. */
+  async function deliver(message: repo.MessageRow): Promise<Outcome> {
     const now = () => deps.clock.now();
     let outcome: Outcome;
     try {
@@ -120,7 +122,7 @@ export function createDeliveryWorker(deps: {
           ? { state: 'pending', at: now(), error: reason, nextAttemptAt: now() + backoff(message.attempts, failure) }
           : { state: 'dead', at: now(), error: failure.retryable ? `gave up after ${message.attempts} attempts: ${reason}` : reason };
     }
-    await repo.settle(db, message.id, options.instance, outcome);
+    return outcome;
   }
 
   async function drain(): Promise<void> {
@@ -131,11 +133,17 @@ export function createDeliveryWorker(deps: {
       // One patient's messages go one after another, in the order of the changes; different patients' at once.
       const byToken = new Map<string, repo.MessageRow[]>();
       for (const message of batch) byToken.set(message.token_id ?? message.id, [...(byToken.get(message.token_id ?? message.id) ?? []), message]);
+      const outcomes: [string, Outcome][] = [];
       await Promise.all(
         [...byToken.values()].map(async (messages) => {
-          for (const message of messages.sort((x, y) => x.created_at - y.created_at)) await deliver(message);
+          for (const message of messages.sort((x, y) => x.created_at - y.created_at)) outcomes.push([message.id, await deliver(message)]);
         }),
       );
+      // One transaction records the whole batch: on SQLite each commit is a sync to disk, which the
+      // queue's own writes wait behind.
+      await database.transact(async (trx) => {
+        for (const [id, outcome] of outcomes) await repo.settle(trx, id, options.instance, outcome);
+      });
     }
   }
 
