@@ -25,5 +25,8 @@ export async function eraseIdentifiers(db: Db, ids: readonly string[]): Promise<
     .set({ patient_name: '', phone_e164: '', phone_last4: '', phone_index: null, last4_index: null, notify_channel: null })
     .where('id', 'in', ids)
     .executeTakeFirst();
+  // The messages sent about these visits go with them: their texts (status links, numbers) and the consents.
+  await db.updateTable('notification_messages').set({ message_body: null, to_phone: null }).where('token_id', 'in', ids).execute();
+  await db.deleteFrom('notification_consents').where('token_id', 'in', ids).execute();
   return Number(result.numUpdatedRows);
 }

@@ -20,11 +20,16 @@ describe.each(DIALECTS)('patient data retention on %s', (dialect) => {
     const staff = await t.as('receptionist');
     const doctor = await t.as('doctor');
     const phone = nextPhone();
-    const issue = async (name: string) => (await t.inject({ method: 'POST', url: '/api/v1/tokens', headers: staff, payload: { departmentId: dept.id, patient: { name, phone } } })).json<{ id: string; number: string }>();
+    const issue = async (name: string) => (await t.inject({ method: 'POST', url: '/api/v1/tokens', headers: staff, payload: { departmentId: dept.id, patient: { name, phone }, notify: { channel: 'sms', consent: true } } })).json<{ id: string; number: string }>();
     const served = await issue('Old Visit');
     await t.inject({ method: 'POST', url: `/api/v1/counters/${dept.counters[0]!.id}/call-next`, headers: doctor, payload: {} });
     await t.inject({ method: 'POST', url: `/api/v1/tokens/${served.id}/complete`, headers: doctor, payload: {} });
     const stillWaiting = await issue('Still Waiting');
+
+    // The ticket's message (to the outbox log: no gateway here) holds the number and the status link.
+    await t.app.services.notifications.worker.drainNow();
+    const messagesOf = async (id: string) => (await t.inject({ method: 'GET', url: `/api/v1/tokens/${id}/messages`, headers: await t.as('admin') })).json<{ messages: { body: string }[] }>().messages;
+    expect((await messagesOf(served.id))[0]!.body).toContain(served.number);
 
     clock.advance(29 * DAY_MS);
     expect(await t.app.services.retention.eraseDue()).toBe(0);
@@ -37,6 +42,8 @@ describe.each(DIALECTS)('patient data retention on %s', (dialect) => {
     expect(erased).toMatchObject({ number: served.number, status: 'completed', patient: { name: '' } });
     expect(erased.issuedAt).toBeTruthy();
     expect(erased.completedAt).toBeTruthy();
+    // Its messages' texts went with the name and phone; the record that they were sent stays.
+    expect((await messagesOf(served.id)).map((m) => m.body)).toEqual(['', '']);
     const waiting = (await t.inject({ method: 'GET', url: `/api/v1/tokens/${stillWaiting.id}`, headers: admin })).json<{ patient: { name: string } }>();
     expect(waiting.patient.name).toBe('Still Waiting');
     // The phone no longer finds the erased visit.
