@@ -168,7 +168,16 @@ function createServices(
     department: (id) => departments.findDepartment(id),
   });
   const publicService = createPublicService({ database, clock, queue, departments, joinCodes });
-  const reception = createReceptionService({ database, clock, timeZone: config.timeZone, publicUrl: config.publicUrl, defaultPhoneRegion: config.defaultPhoneRegion, queue, audit });
+  const reception = createReceptionService({
+    database,
+    clock,
+    timeZone: config.timeZone,
+    publicUrl: config.publicUrl,
+    defaultPhoneRegion: config.defaultPhoneRegion,
+    queue,
+    audit,
+    statusLinkReplaced: notifications.statusLinkReplaced,
+  });
   const settings = createSettingsService({ database, clock, publicUrl: config.publicUrl, invalidation, logoMaxBytes: config.uploadLimits.logoBytes, audit });
   const passwordPolicy = createPasswordPolicy(config.passwordPolicy, async () => [(await settings.branding()).clinicName]);
   const departmentScope = createDepartmentScope({ database, invalidation, receptionistsEverywhere: async () => (await settings.access()).receptionistsEverywhere });

@@ -17,6 +17,11 @@ export async function insertConsent(db: Db, row: { token_id: string; channel: st
     .execute();
 }
 
+/** A reprint's new status link, for the messages still to come. */
+export async function replaceStatusUrl(db: Db, tokenId: string, statusUrl: string): Promise<void> {
+  await db.updateTable('notification_consents').set({ status_url: cipherOf(db).encrypt(statusUrl, consentAad(tokenId)) }).where('token_id', '=', tokenId).execute();
+}
+
 export async function findConsent(db: Db, tokenId: string): Promise<ConsentRow | undefined> {
   return db.selectFrom('notification_consents').selectAll().where('token_id', '=', tokenId).executeTakeFirst();
 }

@@ -1,5 +1,7 @@
 import type { NotificationMessage, NotificationSettings, PreviewTemplate, TemplatePreview, TestMessage, UpdateDepartmentNotifications, UpdateGateway } from '@smart-token/contracts';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import type { DB } from '../../db/schema.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { iso } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
@@ -133,6 +135,8 @@ export function createNotifications(deps: NotificationsDeps) {
       await worker.stop();
     },
     sweepApproaching: () => watch?.sweepNow() ?? Promise.resolve(),
+    /** A reprinted ticket: later messages carry its new status link (the old one no longer works). */
+    statusLinkReplaced: (trx: Kysely<DB>, tokenId: string, statusUrl: string) => repo.replaceStatusUrl(trx, tokenId, statusUrl),
 
     replies(queue: ReplyActions) {
       return createInboundReplies({ database, clock, timeZone: deps.timeZone, defaultPhoneRegion: deps.defaultPhoneRegion, queue });

@@ -236,6 +236,22 @@ describe.each(DIALECTS)('patient notifications on %s', (dialect) => {
     expect(problemOf(await t.inject({ method: 'POST', url: `/api/v1/notifications/messages/${message!.id}/retry`, headers: admin, payload: {} })).status).toBe(409);
   });
 
+  it('a reprinted ticket’s new status link is the one later messages carry', async () => {
+    const dept = await t.department({ code: 'NTR', counters: 1 });
+    const admin = await t.as('admin');
+    const saved = await t.inject({ method: 'PUT', url: '/api/v1/notifications/templates', headers: admin, payload: { departmentId: dept.id, language: 'en', trigger: 'called', body: '{number}: go in, or follow {statusUrl}' } });
+    expect(saved.statusCode, saved.body).toBe(200);
+    const a = await issue(dept.id);
+    const reprinted = await t.inject({ method: 'POST', url: `/api/v1/tokens/${a.id}/reprint`, headers: await t.as('receptionist'), payload: {} });
+    expect(reprinted.statusCode, reprinted.body).toBe(200);
+    const { statusUrl } = reprinted.json<{ statusUrl: string }>();
+    expect(statusUrl).not.toBe(a.statusUrl);
+    await callNext(dept.counters[0]!.id);
+    await deliver();
+    const called = (await messagesOf(a.id)).find((m) => m.trigger === 'called')!;
+    expect(called.body).toBe(`${a.number}: go in, or follow ${statusUrl}`);
+  });
+
   it('refuses a forged webhook with 403 and changes nothing', async () => {
     const dept = await t.department({ code: 'NTE', counters: 1 });
     const a = await issue(dept.id);

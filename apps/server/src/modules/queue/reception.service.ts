@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
 import { ACTIVE_STATUSES, TOKEN_SEARCH_LIMIT, type ReprintedToken, type Token, type TokenStatus } from '@smart-token/contracts';
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import type { Database } from '../../db/database.js';
@@ -44,6 +46,8 @@ export function createReceptionService(deps: {
   defaultPhoneRegion: string;
   queue: Pick<QueueService, 'withPlace' | 'departmentName'>;
   audit: AuditTrail;
+  /** The patient's messages carry the status link: a reprint's new one replaces it there, in the same transaction. */
+  statusLinkReplaced?: (trx: Kysely<DB>, tokenId: string, statusUrl: string) => Promise<void>;
 }) {
   const { database, clock, timeZone, publicUrl, defaultPhoneRegion, queue, audit } = deps;
   const today = () => localDay(clock.now(), timeZone);
@@ -144,6 +148,7 @@ export function createReceptionService(deps: {
             ...(actor.request && { ip: actor.request.ip, requestId: actor.request.requestId }),
             details: { from: token.status, to: token.status, departmentId: token.department_id, statusLinkReplaced: true },
           });
+          await deps.statusLinkReplaced?.(trx, token.id, `${publicUrl}/s/${statusKey}`);
           return { token: { ...token, version: token.version + 1, status_key_hash: sha256(statusKey) } };
         });
         if (written && 'refused' in written) {
