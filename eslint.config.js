@@ -24,6 +24,8 @@ export default tseslint.config(
   },
   // Plain Node scripts (.mjs) belong to no TypeScript project: lint them without type information.
   { files: ['**/*.mjs'], extends: [tseslint.configs.disableTypeChecked] },
+  // The push service worker is plain JavaScript served as is (apps/web/public): no TypeScript project either.
+  { files: ['apps/web/public/**/*.js'], extends: [tseslint.configs.disableTypeChecked] },
   {
     files: ['**/*.test.ts', '**/test/**/*.ts', 'bench/**/*.ts'],
     rules: {

@@ -40,6 +40,8 @@ import { createPatientDataRetention } from './modules/retention/retention.js';
 import { createNotifications } from './modules/notifications/notifications.service.js';
 import { notificationsRoutes } from './modules/notifications/notifications.routes.js';
 import { twilioWebhookRoutes } from './modules/notifications/webhooks.routes.js';
+import { createPushChannel, vapidSubjectOf } from './modules/notifications/push/push-sender.js';
+import { pushRoutes } from './modules/notifications/push/push.routes.js';
 import { createSecurityFeed } from './modules/security-feed/security-feed.js';
 import { securityFeedPlugin } from './modules/security-feed/security-feed.plugin.js';
 import { securityFeedRoutes } from './modules/security-feed/security-feed.routes.js';
@@ -126,8 +128,12 @@ function createServices(
   audit: AuditTrailService,
 ) {
   const departments = createDepartmentsService({ database, clock, invalidation, audit });
+  // Web Push needs an https PUBLIC_URL (browsers allow push nowhere else): without one there is none.
+  const pushSubject = vapidSubjectOf(config.publicUrl);
+  const push = pushSubject ? createPushChannel({ db: database.db, clock, subject: pushSubject }) : undefined;
   // Patients' messages: written with each change (the queue's notifier), delivered by a worker (modules/notifications).
   const notifications = createNotifications({
+    push,
     database,
     clock,
     timeZone: config.timeZone,
@@ -185,6 +191,7 @@ function createServices(
   return {
     audit,
     notifications,
+    push,
     retention: createPatientDataRetention({ database, clock, days: config.patientDataRetentionDays, audit }),
     auth,
     users: createUsersService({ database, clock, invalidation, sessions: auth, security, passwordPolicy, audit }),
@@ -467,6 +474,15 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     departmentIds: async () => (await services.departments.listDepartments()).map((d) => d.id),
     departmentExists: async (id) => (await services.departments.findDepartment(id)) !== undefined,
   });
+  if (services.push) {
+    await app.register(pushRoutes, {
+      prefix: '/api/v1/public',
+      push: services.push,
+      tokenOfStatusKey: (statusKey) => services.queue.findByStatusKey(statusKey),
+      onSubscribed: (tokenId, statusKey) => services.notifications.pushConsented(tokenId, `${config.publicUrl}/s/${statusKey}`),
+      rateLimitMultiplier: config.rateLimitMultiplier,
+    });
+  }
   await app.register(twilioWebhookRoutes, {
     prefix: '/api/v1/public',
     notifications: services.notifications,

@@ -13,3 +13,4 @@ export * from './users.js';
 export * from './security-feed.js';
 export * from './audit.js';
 export * from './notifications.js';
+export * from './push.js';

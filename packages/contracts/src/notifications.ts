@@ -11,8 +11,8 @@ export type NotificationTrigger = z.infer<typeof notificationTriggerSchema>;
 export const PATIENT_CHANNELS = ['sms', 'whatsapp'] as const;
 export type PatientChannel = (typeof PATIENT_CHANNELS)[number];
 
-/** Where a message actually went: Twilio's SMS or WhatsApp, or the outbox log when no gateway is set. */
-export const DELIVERY_CHANNELS = ['sms', 'whatsapp', 'outbox'] as const;
+/** Where a message actually went: Twilio's SMS or WhatsApp, the patient's browser (Web Push), or the outbox log when no gateway is set. */
+export const DELIVERY_CHANNELS = ['sms', 'whatsapp', 'push', 'outbox'] as const;
 export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
 
 export const languageSchema = z.enum(LANGUAGES);

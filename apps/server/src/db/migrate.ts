@@ -18,6 +18,7 @@ import * as patientEncryption from './migrations/2026_12_05_0601_patient_encrypt
 import * as auditTrail from './migrations/2026_12_05_0602_audit_trail.js';
 import * as backups from './migrations/2026_12_05_0603_backups.js';
 import * as notifications from './migrations/2026_12_06_0701_notifications.js';
+import * as pushSubscriptions from './migrations/2026_12_06_0702_push_subscriptions.js';
 
 /** Migrations are listed here, not read from the folder, so the built server needs no file scanning. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_05_0602_audit_trail': auditTrail,
   '2026_12_05_0603_backups': backups,
   '2026_12_06_0701_notifications': notifications,
+  '2026_12_06_0702_push_subscriptions': pushSubscriptions,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

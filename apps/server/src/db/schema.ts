@@ -253,6 +253,19 @@ export interface NotificationTemplatesTable {
   updated_at: number;
 }
 
+/** A patient's browser that asked for Web Push about one visit (migration 2026_12_06_0702). */
+export interface PushSubscriptionsTable {
+  id: string;
+  token_id: string;
+  /** sha256 (hex) of the endpoint. */
+  endpoint_hash: string;
+  /** The subscription's JSON (endpoint and keys), an `enc1.…` value (modules/keys). */
+  push_subscription: string;
+  created_at: number;
+  last_error: string | null;
+  disabled_at: number | null;
+}
+
 /** Clinic-wide settings the admin edits: one JSON document per key (`branding`). */
 export interface SettingsTable {
   key: string;
@@ -394,4 +407,5 @@ export interface DB {
   notification_messages: NotificationMessagesTable;
   notification_opt_outs: NotificationOptOutsTable;
   notification_templates: NotificationTemplatesTable;
+  push_subscriptions: PushSubscriptionsTable;
 }

@@ -7,6 +7,7 @@ import type { LiveClientMessage, PublicBranding, PublicStatus } from '@smart-tok
 import { connectLive, type LiveState } from '../lib/live';
 import { h, replace, type Child } from './dom';
 import { LANGUAGES, initialLanguage, language, setLanguage, t, type Language } from './messages';
+import { pushSupported, subscribeToPush, type PushOutcome } from './push';
 import './status.css';
 
 /** Without live updates (a proxy that blocks WebSockets), ask this often. */
@@ -42,6 +43,8 @@ let audio: AudioContext | undefined;
 const form = { token: '', digits: '' };
 /** The clinic's name and logo (admin settings); the product's name until they arrive, or when the server has none. */
 let clinic: { name: string; logoUrl: string | null } | undefined;
+/** "Notify me on this phone" (the status key's page only): the last try's error stays shown until the next. */
+let push: { state: 'off' | 'busy' | 'on'; error?: string } = { state: 'off' };
 
 /* ---------- talking to the server ---------- */
 
@@ -179,6 +182,28 @@ function alertCalled(status: PublicStatus): void {
   assertive.textContent = '';
   // A fresh text node, so screen readers read a recall of the same words again.
   setTimeout(() => (assertive.textContent = calledText(status)), 50);
+}
+
+/** Runs inside the tap: browsers ask for the notification permission only then. */
+async function turnOnPush(): Promise<void> {
+  if (!lookup || !('statusKey' in lookup) || push.state !== 'off') return;
+  push = { state: 'busy' };
+  renderStatus();
+  const outcome = await subscribeToPush(lookup.statusKey);
+  push = outcome === 'subscribed' ? { state: 'on' } : { state: 'off', error: pushProblem(outcome) };
+  renderStatus();
+  // Said once through the live regions: the page redraws on every update, and a redrawn alert would be read again.
+  if (push.error) assertive.textContent = push.error;
+  else polite.textContent = t('pushIsOn');
+}
+
+function pushProblem(outcome: PushOutcome): string {
+  if (outcome === 'denied') return t('pushDenied');
+  if (outcome === 'ended') return t('pushEnded');
+  if (outcome === 'not-found') return t('unknownLink');
+  if (outcome === 'busy') return t('busy');
+  if (outcome === 'offline') return t('offline');
+  return t('pushFailed');
 }
 
 /* ---------- state changes ---------- */
@@ -374,8 +399,25 @@ function renderStatus(): void {
     canSound &&
       (waiting || s.status === 'parked' || s.status === 'called') &&
       (soundReady ? h('p', { class: 'st-sound-on' }, t('soundIsOn')) : h('button', { type: 'button', id: 'st-sound', class: 'st-button st-button-quiet', onclick: enableSound }, t('soundOn'))),
+    lookup && 'statusKey' in lookup && (waiting || s.status === 'parked') && pushSupported() && renderPush(),
     lookup && !('statusKey' in lookup) && h('p', {}, h('a', { href: '/status', id: 'st-another', onclick: anotherToken }, t('another'))),
   ]);
+}
+
+function renderPush(): HTMLElement {
+  if (push.state === 'on') return h('p', { class: 'st-sound-on' }, t('pushIsOn'));
+  const busy = push.state === 'busy';
+  return h(
+    'div',
+    {},
+    // aria-disabled, not disabled: the button keeps keyboard focus while it works.
+    h(
+      'button',
+      { type: 'button', id: 'st-push', class: 'st-button st-button-quiet', 'aria-disabled': busy ? 'true' : undefined, 'aria-describedby': push.error ? 'st-push-error' : undefined, onclick: () => void turnOnPush() },
+      busy ? t('pushBusy') : t('pushOn'),
+    ),
+    push.error && h('p', { id: 'st-push-error', class: 'st-error' }, push.error),
+  );
 }
 
 function anotherToken(event: Event): void {

@@ -44,6 +44,12 @@ const en = {
   soundOn: 'Alert me with sound',
   soundIsOn: 'Sound alerts are on',
   keepOpen: 'Keep this page open: it updates by itself and alerts you when you are called.',
+  pushOn: 'Notify me on this phone',
+  pushBusy: 'Turning on notifications…',
+  pushIsOn: 'You will get a notification when your turn is near',
+  pushDenied: 'Notifications are blocked for this page. Allow them in your browser’s settings for this site, then try again.',
+  pushEnded: 'This visit has ended: there is nothing more to notify you about.',
+  pushFailed: 'Notifications could not be turned on. Please try again, or keep this page open.',
   loading: 'Loading…',
 };
 
@@ -92,6 +98,12 @@ const hi: Catalogue = {
   soundOn: 'आवाज़ से सूचित करें',
   soundIsOn: 'आवाज़ सूचना चालू है',
   keepOpen: 'यह पेज खुला रखें: यह अपने आप अपडेट होता है और बुलाए जाने पर आपको सूचित करता है।',
+  pushOn: 'इस फ़ोन पर मुझे सूचना भेजें',
+  pushBusy: 'सूचनाएँ चालू की जा रही हैं…',
+  pushIsOn: 'आपकी बारी पास आने पर आपको सूचना मिलेगी',
+  pushDenied: 'इस पेज के लिए सूचनाएँ बंद हैं। ब्राउज़र की इस साइट की सेटिंग में इन्हें अनुमति दें, फिर दोबारा कोशिश करें।',
+  pushEnded: 'यह विज़िट समाप्त हो चुकी है: इसके बारे में अब कोई सूचना नहीं भेजी जाएगी।',
+  pushFailed: 'सूचनाएँ चालू नहीं हो सकीं। कृपया फिर कोशिश करें, या यह पेज खुला रखें।',
   loading: 'लोड हो रहा है…',
 };
 
@@ -138,6 +150,12 @@ const ar: Catalogue = {
   soundOn: 'نبّهني بالصوت',
   soundIsOn: 'التنبيه الصوتي مفعّل',
   keepOpen: 'أبقِ هذه الصفحة مفتوحة: تتحدث تلقائياً وتنبّهك عند نداء دورك.',
+  pushOn: 'نبّهني بإشعار على هذا الهاتف',
+  pushBusy: 'جارٍ تفعيل الإشعارات…',
+  pushIsOn: 'سيصلك إشعار عندما يقترب دورك',
+  pushDenied: 'الإشعارات محظورة لهذه الصفحة. اسمح بها من إعدادات المتصفح لهذا الموقع، ثم حاول مجدداً.',
+  pushEnded: 'انتهت هذه الزيارة: لن تصلك إشعارات أخرى عنها.',
+  pushFailed: 'تعذّر تفعيل الإشعارات. يرجى المحاولة مجدداً، أو أبقِ هذه الصفحة مفتوحة.',
   loading: 'جارٍ التحميل…',
 };
 

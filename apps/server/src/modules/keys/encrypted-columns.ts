@@ -40,6 +40,7 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'notification_consents', column: 'status_url', ids: ['token_id'] },
   { table: 'notification_messages', column: 'to_phone', ids: ['id'] },
   { table: 'notification_messages', column: 'message_body', ids: ['id'] },
+  { table: 'push_subscriptions', column: 'push_subscription', ids: ['id'] },
 ];
 
 /** The associated data of a value: its table, column and row, so it cannot be swapped with another's. */

@@ -1,6 +1,7 @@
 import type { NotificationTrigger } from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
 import { GatewayError } from './twilio/twilio-gateway.js';
+import type { PushChannel } from './push/push-sender.js';
 import type { DepartmentSettings } from './department-settings.js';
 import type { Gateways } from './gateway.js';
 import type { MessageVars } from './change-notifier.js';
@@ -26,6 +27,10 @@ export interface DeliveryOptions {
 }
 
 type Outcome = Parameters<typeof repo.settle>[3];
+/** A message ready to go: to a phone through the gateway, or to the patient's browsers. */
+type Plan = { to: string; channel: 'sms' | 'whatsapp'; body: string } | { push: { tokenId: string; title: string; url: string; tag: string }; body: string };
+/** Push failures that mean nobody is there to tell: not a failure of ours to retry or dead-letter. */
+const GONE = new Set(['NO_SUBSCRIPTION', 'SUBSCRIPTION_GONE']);
 
 const withoutPhones = (text: string) => text.replace(/\+?\d[\d\s-]{6,}\d/g, (digits) => `…${digits.replace(/\D/g, '').slice(-4)}`);
 
@@ -43,6 +48,8 @@ export function createDeliveryWorker(deps: {
   templates: TemplateStore;
   clinicName: () => Promise<string>;
   departmentName: (id: string) => Promise<string | undefined>;
+  /** Web Push (when PUBLIC_URL is https: browsers allow push only there). */
+  push?: PushChannel | undefined;
   options: DeliveryOptions;
   onError: (error: unknown, context: string) => void;
 }) {
@@ -71,32 +78,44 @@ export function createDeliveryWorker(deps: {
   }
 
   /** What to do with one claimed message: skip it (with the reason), or send this text to this phone. */
-  async function prepare(message: repo.MessageRow): Promise<{ skip: string } | { to: string; channel: 'sms' | 'whatsapp'; body: string }> {
+  async function prepare(message: repo.MessageRow): Promise<{ skip: string } | Plan> {
     const vars = JSON.parse(message.vars) as MessageVars;
     const channel = message.channel === 'whatsapp' ? 'whatsapp' : 'sms';
+    const byPush = message.channel === 'push';
     if (!message.token_id) {
       // A test message from the admin screen: its text was rendered when it was asked for.
       return { to: message.to_phone ?? '', channel, body: message.message_body ?? '' };
     }
     const facts = await repo.deliveryFacts(db, message.token_id);
     if (!facts?.token_id || facts.status_url === null) return { skip: 'the patient did not ask for messages' };
-    if (!facts.phone_e164 || !facts.phone_index) return { skip: 'the patient’s phone was erased' };
-    if (facts.opted_out_at !== null) return { skip: 'the patient replied STOP' };
+    if (!byPush && (!facts.phone_e164 || !facts.phone_index)) return { skip: 'the patient’s phone was erased' };
+    if (!byPush && facts.opted_out_at !== null) return { skip: 'the patient replied STOP' };
     if (message.trigger === 'approaching' && facts.status !== 'waiting') return { skip: 'no longer waiting' };
     if (message.trigger !== 'cancelled' && message.trigger !== 'no_show' && !ACTIVE.has(facts.status) && message.trigger !== 'issued') return { skip: 'the visit has ended' };
     const departmentId = message.department_id ?? facts.department_id;
     const settings = await deps.settings.read(departmentId);
     if (!settings.triggers[message.trigger as NotificationTrigger]) return { skip: `“${message.trigger}” messages are off for this department` };
-    // The patient's channel where the department offers it, else the other one.
+    // The patient's channel where the department offers it, else the other one (a browser's push needs no gateway).
     const other = channel === 'sms' ? 'whatsapp' : 'sms';
     const usable = settings.channels[channel] ? channel : settings.channels[other] ? other : undefined;
-    if (!usable) return { skip: 'this department sends no messages' };
+    if (!byPush && !usable) return { skip: 'this department sends no messages' };
+    if (byPush && (!deps.push || (await deps.push.subscriberCount(message.token_id)) === 0)) return { skip: 'no browser is subscribed any more' };
     if (Number(facts.sent_count ?? 0) >= settings.maxMessagesPerToken) return { skip: `the limit of ${settings.maxMessagesPerToken} messages for this visit was reached` };
     const language = languageOf(message.language);
     const template = await deps.templates.effective(message.department_id, language, message.trigger as NotificationTrigger);
     const department = vars.department ?? (await deps.departmentName(departmentId));
     const body = renderTemplate(template, { ...vars, ...(department && { department }), statusUrl: facts.status_url, clinic: await deps.clinicName() });
-    return { to: facts.phone_e164, channel: usable, body };
+    if (byPush) return { push: { tokenId: message.token_id, title: `${await deps.clinicName()} · ${vars.number}`, url: facts.status_url, tag: vars.number }, body };
+    return { to: facts.phone_e164 ?? '', channel: usable ?? channel, body };
+  }
+
+  async function send(plan: Plan): Promise<{ providerId: string | null; deliveredVia: string }> {
+    if ('push' in plan) {
+      // prepare() skipped push messages when there is no push channel.
+      await deps.push!.notify(plan.push.tokenId, { title: plan.push.title, body: plan.body, url: plan.push.url, tag: plan.push.tag });
+      return { providerId: null, deliveredVia: 'push' };
+    }
+    return (await deps.gateways.active()).send(plan);
   }
 
   /** Sends one message; what happened is returned for the batch's one write. */
@@ -108,8 +127,7 @@ export function createDeliveryWorker(deps: {
       if ('skip' in plan) {
         outcome = { state: 'skipped', at: now(), error: plan.skip };
       } else {
-        const gateway = await deps.gateways.active();
-        const sent = await gateway.send(plan);
+        const sent = await send(plan);
         outcome = { state: 'sent', at: now(), error: null, providerId: sent.providerId, deliveredVia: sent.deliveredVia, body: plan.body, sent: true };
       }
     } catch (error) {
@@ -117,8 +135,9 @@ export function createDeliveryWorker(deps: {
       if (!(error instanceof GatewayError)) deps.onError(error, 'notifications: preparing a message failed');
       // Twilio's refusals quote the number: the stored reason keeps only its last four digits.
       const reason = withoutPhones(`${failure.message}${failure.code !== undefined ? ` (code ${failure.code})` : ''}`);
-      outcome =
-        failure.retryable && message.attempts < options.maxAttempts
+      outcome = GONE.has(String(failure.code))
+        ? { state: 'skipped', at: now(), error: 'the browser no longer takes notifications' }
+        : failure.retryable && message.attempts < options.maxAttempts
           ? { state: 'pending', at: now(), error: reason, nextAttemptAt: now() + backoff(message.attempts, failure) }
           : { state: 'dead', at: now(), error: failure.retryable ? `gave up after ${message.attempts} attempts: ${reason}` : reason };
     }

@@ -22,6 +22,19 @@ export async function replaceStatusUrl(db: Db, tokenId: string, statusUrl: strin
   await db.updateTable('notification_consents').set({ status_url: cipherOf(db).encrypt(statusUrl, consentAad(tokenId)) }).where('token_id', '=', tokenId).execute();
 }
 
+/**
+ * A browser subscribed to Web Push from the status page: the visit's consent (if it had none, by
+ * SMS or WhatsApp) and its channel, so its changes write messages from now on.
+ */
+export async function consentToPush(db: Db, tokenId: string, statusUrl: string, at: number): Promise<void> {
+  await db
+    .insertInto('notification_consents')
+    .values({ token_id: tokenId, channel: 'push', consented_at: at, language: null, status_url: cipherOf(db).encrypt(statusUrl, consentAad(tokenId)), approach_due: 1 })
+    .onConflict((oc) => oc.column('token_id').doNothing())
+    .execute();
+  await db.updateTable('tokens').set({ notify_channel: 'push' }).where('id', '=', tokenId).where('notify_channel', 'is', null).execute();
+}
+
 export async function findConsent(db: Db, tokenId: string): Promise<ConsentRow | undefined> {
   return db.selectFrom('notification_consents').selectAll().where('token_id', '=', tokenId).executeTakeFirst();
 }

@@ -8,6 +8,7 @@ import { newId } from '../../lib/ids.js';
 import { toE164 } from '../../lib/phone.js';
 import type { AuditTrail } from '../audit/audit.js';
 import { createApproachWatch, type LinePlaces } from './approach-watch.js';
+import type { PushChannel } from './push/push-sender.js';
 import { createChangeNotifier } from './change-notifier.js';
 import { createDeliveryWorker, type DeliveryOptions } from './delivery-worker.js';
 import { createDepartmentSettings } from './department-settings.js';
@@ -60,6 +61,8 @@ export interface NotificationsDeps {
   departmentName: (id: string) => Promise<string | undefined>;
   clinicName: () => Promise<string>;
   audit: AuditTrail;
+  /** Web Push (modules/notifications/push), when PUBLIC_URL is https. */
+  push?: PushChannel | undefined;
   onError: (error: unknown, context: string) => void;
 }
 
@@ -99,7 +102,7 @@ export function createNotifications(deps: NotificationsDeps) {
     if (!read) departmentNames.set(id, (read = cachedFor(NAMES_CACHE_MS, now, () => deps.departmentName(id))));
     return read();
   };
-  const worker = createDeliveryWorker({ database, clock, gateways, settings, templates, clinicName, departmentName, options: deps.delivery, onError: deps.onError });
+  const worker = createDeliveryWorker({ database, clock, gateways, settings, templates, clinicName, departmentName, push: deps.push, options: deps.delivery, onError: deps.onError });
   const notifier = createChangeNotifier({ clock, settings, wrote: () => worker.poke() });
   let watch: ReturnType<typeof createApproachWatch> | undefined;
 
@@ -135,6 +138,8 @@ export function createNotifications(deps: NotificationsDeps) {
       await worker.stop();
     },
     sweepApproaching: () => watch?.sweepNow() ?? Promise.resolve(),
+    /** A patient's browser subscribed on the status page: the visit's changes are pushed to it from now on. */
+    pushConsented: (tokenId: string, statusUrl: string) => database.transact((trx) => repo.consentToPush(trx, tokenId, statusUrl, now())),
     /** A reprinted ticket: later messages carry its new status link (the old one no longer works). */
     statusLinkReplaced: (trx: Kysely<DB>, tokenId: string, statusUrl: string) => repo.replaceStatusUrl(trx, tokenId, statusUrl),
 

@@ -1,4 +1,4 @@
-import type { Board, Display, EstimatedWait, PrivacyProfile, PublicStatus, Queue, Token, TokenWithHistory } from '@smart-token/contracts';
+import type { Board, Display, EstimatedWait, PrivacyProfile, PublicStatus, Queue, Token, TokenStatus, TokenWithHistory } from '@smart-token/contracts';
 import { QUEUE_LIST_DEFAULT, QUEUE_LIST_MAX } from '@smart-token/contracts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
@@ -247,9 +247,9 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
     },
 
     /** The token behind a status key, as a patient may know it: its id only. */
-    async findByStatusKey(statusKey: string): Promise<{ id: string } | undefined> {
+    async findByStatusKey(statusKey: string): Promise<{ id: string; status: TokenStatus } | undefined> {
       const token = await repo.findTokenByStatusKeyHash(db, sha256(statusKey));
-      return token && { id: token.id };
+      return token && { id: token.id, status: token.status };
     },
 
     departmentName: async (departmentId: string) => (await lookup.department(departmentId))?.name,

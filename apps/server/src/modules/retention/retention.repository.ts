@@ -28,5 +28,6 @@ export async function eraseIdentifiers(db: Db, ids: readonly string[]): Promise<
   // The messages sent about these visits go with them: their texts (status links, numbers) and the consents.
   await db.updateTable('notification_messages').set({ message_body: null, to_phone: null }).where('token_id', 'in', ids).execute();
   await db.deleteFrom('notification_consents').where('token_id', 'in', ids).execute();
+  await db.deleteFrom('push_subscriptions').where('token_id', 'in', ids).execute();
   return Number(result.numUpdatedRows);
 }

@@ -1,0 +1,56 @@
+import { problemSchema, pushKeySchema, pushSubscribeBodySchema, pushSubscribedSchema, type TokenStatus } from '@smart-token/contracts';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ConflictError, NotFoundError } from '../../../errors.js';
+import { perMinute } from '../../../plugins/rate-limit.js';
+import type { PushChannel } from './push-sender.js';
+
+/** Per minute and address, before RATE_LIMIT_MULTIPLIER: a page asks for the key and subscribes once or twice. */
+const PUSH_PER_MINUTE = 30;
+/** A visit in one of these has nothing more to be told about. */
+const FINISHED: ReadonlySet<TokenStatus> = new Set(['completed', 'no_show', 'cancelled']);
+
+export interface PushRoutesOptions {
+  push: Pick<PushChannel, 'publicKey' | 'subscribe'>;
+  /** The visit behind a status key (the queue's), or undefined when no visit has it. */
+  tokenOfStatusKey: (statusKey: string) => Promise<{ id: string; status: TokenStatus } | undefined>;
+  /** After a subscription is kept: whatever makes the visit's changes write 'push' messages (the status key builds its link). */
+  onSubscribed?: (tokenId: string, statusKey: string) => Promise<void>;
+  rateLimitMultiplier: number;
+  perMinute?: number;
+}
+
+/** Web Push from the patient status page: the server's key, and a browser subscribing to its visit. */
+export const pushRoutes: FastifyPluginAsyncZod<PushRoutesOptions> = async (app, opts) => {
+  const rateLimit = perMinute(opts.perMinute ?? PUSH_PER_MINUTE, opts.rateLimitMultiplier);
+  const errors = { 400: problemSchema, 404: problemSchema, 409: problemSchema, 429: problemSchema };
+
+  app.get(
+    '/push/key',
+    {
+      config: { public: true, rateLimit },
+      schema: { tags: ['public'], summary: 'The VAPID public key a browser subscribes to push notifications with', response: { 200: pushKeySchema, 429: problemSchema } },
+    },
+    async () => ({ publicKey: await opts.push.publicKey() }),
+  );
+
+  app.post(
+    '/push/subscribe',
+    {
+      config: { public: true, rateLimit },
+      schema: {
+        tags: ['public'],
+        summary: 'Notify this browser about the visit of the status key (409 when the visit has ended); the same browser again renews its subscription',
+        body: pushSubscribeBodySchema,
+        response: { 201: pushSubscribedSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const token = await opts.tokenOfStatusKey(request.body.statusKey);
+      if (!token) throw new NotFoundError('No visit has this status link: it may have been replaced at the reception desk.');
+      if (FINISHED.has(token.status)) throw new ConflictError('This visit has ended: there is nothing more to notify about it.');
+      await opts.push.subscribe(token.id, request.body.subscription);
+      await opts.onSubscribed?.(token.id, request.body.statusKey);
+      return reply.status(201).send({ subscribed: true as const });
+    },
+  );
+};
