@@ -33,8 +33,8 @@ export function createDepartmentSettings(deps: { db: Kysely<DB>; now: () => numb
 
   return {
     read,
-    async update(departmentId: string, change: UpdateDepartmentNotifications): Promise<DepartmentNotifications> {
-      const current = await read(departmentId);
+    async update(departmentId: string, change: UpdateDepartmentNotifications, trx: Kysely<DB> = deps.db): Promise<DepartmentNotifications> {
+      const current = await read(departmentId, trx);
       const next: DepartmentNotifications = {
         ...current,
         ...(change.approach && { approach: change.approach }),
@@ -42,7 +42,7 @@ export function createDepartmentSettings(deps: { db: Kysely<DB>; now: () => numb
         channels: { ...current.channels, ...change.channels },
         triggers: { ...current.triggers, ...change.triggers },
       };
-      await writeSetting(deps.db, keyOf(departmentId), JSON.stringify(next), deps.now());
+      await writeSetting(trx, keyOf(departmentId), JSON.stringify(next), deps.now());
       cache.delete(departmentId);
       return next;
     },

@@ -45,8 +45,8 @@ export function createGateways(deps: { db: Kysely<DB>; env: TwilioSettings | und
   let cached: { at: number; gateway: ActiveGateway } | undefined;
   const CACHE_MS = 2_000;
 
-  async function stored(): Promise<StoredGateway | undefined> {
-    const row = await readSetting(deps.db, SETTING_KEY);
+  async function stored(db: Kysely<DB> = deps.db): Promise<StoredGateway | undefined> {
+    const row = await readSetting(db, SETTING_KEY);
     return row ? (JSON.parse(row.value) as StoredGateway) : undefined;
   }
 
@@ -107,12 +107,12 @@ export function createGateways(deps: { db: Kysely<DB>; env: TwilioSettings | und
     },
 
     /** The admin's settings; the auth token is kept encrypted and never shown again. Returns false when none was ever given. */
-    async save(change: UpdateGateway): Promise<boolean> {
-      const saved = await stored();
-      const authToken = change.authToken === undefined ? saved?.authToken : cipherOf(deps.db).encrypt(change.authToken, TOKEN_AAD);
+    async save(change: UpdateGateway, trx: Kysely<DB> = deps.db): Promise<boolean> {
+      const saved = await stored(trx);
+      const authToken = change.authToken === undefined ? saved?.authToken : cipherOf(trx).encrypt(change.authToken, TOKEN_AAD);
       if (!authToken) return false;
       const value: StoredGateway = { accountSid: change.accountSid, authToken, fromSms: change.fromSms, fromWhatsapp: change.fromWhatsapp };
-      await writeSetting(deps.db, SETTING_KEY, JSON.stringify(value), deps.now());
+      await writeSetting(trx, SETTING_KEY, JSON.stringify(value), deps.now());
       cached = undefined;
       return true;
     },

@@ -20,7 +20,7 @@ import {
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError } from '../../errors.js';
-import { requirePrincipal } from '../auth/auth.plugin.js';
+import { auditBy, requirePrincipal } from '../auth/auth.plugin.js';
 import type { QueueService } from '../queue/queue.service.js';
 import type { Notifications } from './notifications.service.js';
 
@@ -63,7 +63,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<NotificationsRoutesOptio
   app.put(
     '/notifications/gateway',
     { schema: { tags: ['notifications'], summary: 'Twilio credentials (the auth token is stored encrypted); 409 when set in the environment', body: updateGatewaySchema, response: { 200: gatewaySchema, ...errors } } },
-    async (request) => notifications.saveGateway(request.body),
+    async (request) => notifications.saveGateway(request.body, auditBy(request)),
   );
 
   app.patch(
@@ -79,7 +79,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<NotificationsRoutesOptio
     },
     async (request) => {
       await requireDepartment(request.params.id);
-      return notifications.updateDepartment(request.params.id, request.body);
+      return notifications.updateDepartment(request.params.id, request.body, auditBy(request));
     },
   );
 
@@ -104,7 +104,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<NotificationsRoutesOptio
     { schema: { tags: ['notifications'], summary: 'Save a template; an unknown {variable} is a 400 naming it', body: saveTemplateSchema, response: { 200: templateSchema, ...errors } } },
     async (request) => {
       await requireDepartment(request.body.departmentId);
-      return notifications.templates.save(request.body);
+      return notifications.saveTemplate(request.body, auditBy(request));
     },
   );
 
@@ -120,7 +120,7 @@ export const notificationsRoutes: FastifyPluginAsyncZod<NotificationsRoutesOptio
       },
     },
     async (request, reply) => {
-      await notifications.templates.revert(request.query.departmentId ?? null, request.params.language, request.params.trigger);
+      await notifications.revertTemplate(request.query.departmentId ?? null, request.params.language, request.params.trigger, auditBy(request));
       return reply.status(204).send(null);
     },
   );

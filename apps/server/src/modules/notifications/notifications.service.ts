@@ -1,4 +1,15 @@
-import type { NotificationMessage, NotificationSettings, PreviewTemplate, TemplatePreview, TestMessage, UpdateDepartmentNotifications, UpdateGateway } from '@smart-token/contracts';
+import type {
+  Language,
+  NotificationMessage,
+  NotificationSettings,
+  NotificationTrigger,
+  PreviewTemplate,
+  SaveTemplate,
+  TemplatePreview,
+  TestMessage,
+  UpdateDepartmentNotifications,
+  UpdateGateway,
+} from '@smart-token/contracts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { DB } from '../../db/schema.js';
@@ -6,7 +17,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { iso } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import { toE164 } from '../../lib/phone.js';
-import type { AuditTrail } from '../audit/audit.js';
+import { BY_SYSTEM, entryBy, type AuditBy, type AuditTrail } from '../audit/audit.js';
 import { createApproachWatch, type LinePlaces } from './approach-watch.js';
 import type { PushChannel } from './push/push-sender.js';
 import { createChangeNotifier } from './change-notifier.js';
@@ -162,12 +173,36 @@ export function createNotifications(deps: NotificationsDeps) {
     async adminSettings(departmentIds: string[]): Promise<NotificationSettings> {
       return { gateway: await gateways.describe(), departments: await Promise.all(departmentIds.map((id) => settings.read(id))) };
     },
-    updateDepartment: (departmentId: string, change: UpdateDepartmentNotifications) => settings.update(departmentId, change),
-    async saveGateway(change: UpdateGateway) {
+    /** A department's channels, triggers and limits; recorded in the audit trail with the change. */
+    updateDepartment: (departmentId: string, change: UpdateDepartmentNotifications, by: AuditBy = BY_SYSTEM) =>
+      database.transact(async (trx) => {
+        const updated = await settings.update(departmentId, change, trx);
+        await deps.audit.record(trx, entryBy(by, { type: 'admin.settings.updated', action: 'notifications.department', subject: { kind: 'department', id: departmentId }, details: { ...change } }));
+        return updated;
+      }),
+    async saveGateway(change: UpdateGateway, by: AuditBy = BY_SYSTEM) {
       if (gateways.fromEnvironment) throw new ConflictError('Twilio is set in the server’s environment (TWILIO_ACCOUNT_SID); change it there.');
-      if (!(await gateways.save(change))) throw new ValidationError('Give the Twilio auth token the first time the gateway is set.', [{ path: 'authToken', message: 'required the first time' }]);
+      const saved = await database.transact(async (trx) => {
+        if (!(await gateways.save(change, trx))) return false;
+        // Never the auth token: only that it was replaced.
+        const details = { accountSid: change.accountSid, fromSms: change.fromSms, fromWhatsapp: change.fromWhatsapp, authTokenReplaced: change.authToken !== undefined };
+        await deps.audit.record(trx, entryBy(by, { type: 'admin.settings.updated', action: 'notifications.gateway', subject: { kind: 'settings', id: 'notifications.gateway' }, details }));
+        return true;
+      });
+      if (!saved) throw new ValidationError('Give the Twilio auth token the first time the gateway is set.', [{ path: 'authToken', message: 'required the first time' }]);
       return gateways.describe();
     },
+    saveTemplate: (input: SaveTemplate, by: AuditBy = BY_SYSTEM) =>
+      database.transact(async (trx) => {
+        const saved = await templates.save(input, trx);
+        await deps.audit.record(trx, entryBy(by, { type: 'admin.settings.updated', action: 'notifications.template', subject: { kind: 'settings', id: `template.${input.departmentId ?? 'clinic'}.${input.language}.${input.trigger}` }, details: { body: input.body } }));
+        return saved;
+      }),
+    revertTemplate: (departmentId: string | null, language: Language, trigger: NotificationTrigger, by: AuditBy = BY_SYSTEM) =>
+      database.transact(async (trx) => {
+        if (!(await templates.revert(departmentId, language, trigger, trx))) return;
+        await deps.audit.record(trx, entryBy(by, { type: 'admin.settings.updated', action: 'notifications.template.reverted', subject: { kind: 'settings', id: `template.${departmentId ?? 'clinic'}.${language}.${trigger}` } }));
+      }),
 
     async preview(input: PreviewTemplate): Promise<TemplatePreview> {
       assertTemplate(input.body);

@@ -252,6 +252,20 @@ describe.each(DIALECTS)('patient notifications on %s', (dialect) => {
     expect(called.body).toBe(`${a.number}: go in, or follow ${statusUrl}`);
   });
 
+  it('gives up on a message Twilio keeps answering 429 after the last attempt, as a dead letter saying so', async () => {
+    const dept = await t.department({ code: 'NTK', counters: 1 });
+    twilio.failNext(3, 429);
+    const a = await issue(dept.id);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await deliver();
+      clock.advance(10 * 60_000);
+    }
+    const [message] = await messagesOf(a.id);
+    expect(message).toMatchObject({ state: 'dead', attempts: 3 });
+    expect(message!.error).toMatch(/gave up after 3 attempts.*429/);
+    expect(messagesTo(a.phone)).toEqual([]);
+  });
+
   it('refuses a forged webhook with 403 and changes nothing', async () => {
     const dept = await t.department({ code: 'NTE', counters: 1 });
     const a = await issue(dept.id);
@@ -392,5 +406,12 @@ describe.each(DIALECTS)('patient notifications on %s', (dialect) => {
     expect((await t.inject({ method: 'GET', url: '/api/v1/notifications/templates', headers: await t.as('receptionist') })).statusCode).toBe(403);
     const reverted = await t.inject({ method: 'DELETE', url: '/api/v1/notifications/templates/called/en', headers: admin });
     expect(reverted.statusCode).toBe(204);
+    // Both changes are in the audit trail, by the admin.
+    await t.app.services.audit.settle();
+    const entries = await t.app.database.db.selectFrom('audit_entries').select(['action', 'actor_kind']).where('type', '=', 'admin.settings.updated').where('subject_id', '=', 'template.clinic.en.called').execute();
+    expect(entries.map((e) => [e.action, e.actor_kind])).toEqual([
+      ['notifications.template', 'user'],
+      ['notifications.template.reverted', 'user'],
+    ]);
   });
 });

@@ -42,15 +42,15 @@ export function createTemplateStore(deps: { db: Kysely<DB>; now: () => number })
     async effective(departmentId: string | null, language: Language, trigger: NotificationTrigger): Promise<string> {
       return (await all(departmentId)).find((t) => t.language === language && t.trigger === trigger)!.body;
     },
-    async save(input: SaveTemplate): Promise<Template> {
+    async save(input: SaveTemplate, trx: Kysely<DB> = deps.db): Promise<Template> {
       assertTemplate(input.body);
-      await repo.saveTemplate(deps.db, { department_id: input.departmentId ?? CLINIC_WIDE, language: input.language, trigger: input.trigger, template_text: input.body, updated_at: deps.now() });
+      await repo.saveTemplate(trx, { department_id: input.departmentId ?? CLINIC_WIDE, language: input.language, trigger: input.trigger, template_text: input.body, updated_at: deps.now() });
       savedCache = undefined;
       return { ...input, isDefault: false };
     },
-    async revert(departmentId: string | null, language: Language, trigger: NotificationTrigger): Promise<boolean> {
+    async revert(departmentId: string | null, language: Language, trigger: NotificationTrigger, trx: Kysely<DB> = deps.db): Promise<boolean> {
       savedCache = undefined;
-      return repo.deleteTemplate(deps.db, { department_id: departmentId ?? CLINIC_WIDE, language, trigger });
+      return repo.deleteTemplate(trx, { department_id: departmentId ?? CLINIC_WIDE, language, trigger });
     },
   };
 }

@@ -42,7 +42,10 @@ describe.each(DIALECTS)('Web Push from the status page on %s', (dialect) => {
     await t.app.services.notifications.worker.drainNow();
     const messages = (await t.inject({ method: 'GET', url: `/api/v1/tokens/${token.id}/messages`, headers: await t.as('admin') })).json<{ messages: NotificationMessage[] }>().messages;
     // Nothing listens at the endpoint: the worker tried the browser (not a phone) and will try again.
-    expect(messages.map((m) => [m.trigger, m.channel, m.state, m.attempts])).toEqual([['called', 'push', 'pending', 1]]);
-    expect(messages[0]!.error).toBeTruthy();
+    // ("Your turn is near" may have gone the same way, whenever the watch looked.)
+    const called = messages.filter((m) => m.trigger === 'called');
+    expect(called.map((m) => [m.channel, m.state, m.attempts])).toEqual([['push', 'pending', 1]]);
+    expect(called[0]!.error).toBeTruthy();
+    expect(messages.every((m) => m.channel === 'push')).toBe(true);
   });
 });
