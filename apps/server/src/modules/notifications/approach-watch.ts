@@ -2,6 +2,7 @@ import type { EstimatedWait } from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
 import { newId } from '../../lib/ids.js';
 import type { DepartmentSettings } from './department-settings.js';
+import { createBackgroundPass } from './background-pass.js';
 import * as repo from './notifications.repository.js';
 
 const POKE_DELAY_MS = 200;
@@ -34,23 +35,9 @@ export function createApproachWatch(deps: {
   onError: (error: unknown, context: string) => void;
   intervalMs: number;
 }) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-  let stopped = true;
-  let poked: NodeJS.Timeout | undefined;
   /** Departments changed since the last pass; undefined: look at every department. */
   let changed: Set<string> | undefined = new Set();
-
-  /** Many commits in a burst make one pass, shortly after the first. */
-  function poke(departmentIds?: Iterable<string>): void {
-    if (!departmentIds) changed = undefined;
-    else if (changed) for (const id of departmentIds) changed.add(id);
-    poked ??= setTimeout(() => {
-      poked = undefined;
-      run();
-    }, POKE_DELAY_MS);
-  }
+  let lastFullAt = 0;
 
   /** How far back the rule reaches: N places, or as many as wait at most M minutes. */
   function reach(rule: { position: number; minutes: number }, estimate: (peopleAhead: number) => EstimatedWait): number {
@@ -97,49 +84,40 @@ export function createApproachWatch(deps: {
   }
 
   async function sweep(): Promise<void> {
-    const departments = changed ?? new Set(await deps.places.departmentIds());
+    // Every few seconds every department (estimates shrink with time alone); between, the changed ones.
+    const full = changed === undefined || performance.now() - lastFullAt >= deps.intervalMs * 0.9;
+    const departments = full ? new Set(await deps.places.departmentIds()) : (changed ?? new Set<string>());
+    if (full) lastFullAt = performance.now();
     changed = new Set();
     let written = 0;
     for (const departmentId of departments) written += await checkDepartment(departmentId);
     if (written > 0) deps.wrote();
   }
 
-  function run(): void {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = sweep()
-      .catch((error: unknown) => deps.onError(error, 'notifications: the turn-approaching watch failed'))
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          run();
-        }
-      });
-  }
+  const loop = createBackgroundPass({
+    pass: sweep,
+    intervalMs: deps.intervalMs,
+    pokeDelayMs: POKE_DELAY_MS,
+    onError: (error) => deps.onError(error, 'notifications: the turn-approaching watch failed'),
+  });
 
   return {
+    /** The periodic look is at every department (estimates shrink with time alone). */
     start(): void {
-      stopped = false;
-      timer = setInterval(() => poke(), deps.intervalMs);
-      timer.unref();
-      run();
+      changed = undefined;
+      loop.start();
     },
-    /** Departments' lines changed (any instance's commits): look at them again. */
-    poke,
-    async stop(): Promise<void> {
-      stopped = true;
-      if (timer) clearInterval(timer);
-      if (poked) clearTimeout(poked);
-      await running;
+    /** Departments' lines changed (any instance's commits): look at them again; none named: every one. */
+    poke(departmentIds?: Iterable<string>): void {
+      if (!departmentIds) changed = undefined;
+      else if (changed) for (const id of departmentIds) changed.add(id);
+      loop.poke();
     },
+    stop: loop.stop,
     /** Every department, now (tests). */
     async sweepNow(): Promise<void> {
       changed = undefined;
-      await running;
+      await loop.settled();
       await sweep();
     },
   };

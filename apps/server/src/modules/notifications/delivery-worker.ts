@@ -5,6 +5,7 @@ import type { PushChannel } from './push/push-sender.js';
 import type { DepartmentSettings } from './department-settings.js';
 import type { Gateways } from './gateway.js';
 import type { MessageVars } from './change-notifier.js';
+import { createBackgroundPass } from './background-pass.js';
 import * as repo from './notifications.repository.js';
 
 const POKE_DELAY_MS = 100;
@@ -56,20 +57,6 @@ export function createDeliveryWorker(deps: {
   const { database } = deps;
   const { db } = database;
   const { options } = deps;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-  let stopped = true;
-  let poked: NodeJS.Timeout | undefined;
-
-  /** Many commits in a burst make one pass, shortly after the first. */
-  function poke(): void {
-    poked ??= setTimeout(() => {
-      poked = undefined;
-      run();
-    }, POKE_DELAY_MS);
-  }
-
   function backoff(attempts: number, error: GatewayError): number {
     if (error.retryAfterMs !== undefined) return Math.min(error.retryAfterMs, MAX_BACKOFF_MS);
     const base = Math.min(options.retryBaseMs * 2 ** (attempts - 1), MAX_BACKOFF_MS);
@@ -166,39 +153,13 @@ export function createDeliveryWorker(deps: {
     }
   }
 
-  /** One drain at a time; a poke during a drain runs another after it. */
-  function run(): void {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = drain()
-      .catch((error: unknown) => deps.onError(error, 'notifications: delivering the outbox failed'))
-      .finally(() => {
-        running = undefined;
-        if (again) {
-          again = false;
-          run();
-        }
-      });
-  }
+  const loop = createBackgroundPass({ pass: drain, intervalMs: options.pollMs, pokeDelayMs: POKE_DELAY_MS, onError: (error) => deps.onError(error, 'notifications: delivering the outbox failed') });
 
   return {
-    start(): void {
-      stopped = false;
-      timer = setInterval(run, options.pollMs);
-      timer.unref();
-      run();
-    },
+    start: loop.start,
     /** New messages were committed: send them now rather than at the next poll. */
-    poke,
-    async stop(): Promise<void> {
-      stopped = true;
-      if (timer) clearInterval(timer);
-      if (poked) clearTimeout(poked);
-      await running;
-    },
+    poke: loop.poke,
+    stop: loop.stop,
     /** Until nothing is due (tests, and a clean shutdown). */
     drainNow: drain,
   };
