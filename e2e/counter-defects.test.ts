@@ -126,7 +126,8 @@ describe('the counter console: one patient per room, undo from the server, recen
     // Start is off while serving: it looks off and says why.
     const start = page.getByRole('button', { name: 'Start' });
     expect(await start.isDisabled()).toBe(true);
-    expect(await start.getAttribute('title')).toBe(`Not possible while ${a.number} is Being served.`);
+    // While the start is still being answered the title says to wait; then it says why.
+    await expect.poll(() => start.getAttribute('title')).toBe(`Not possible while ${a.number} is Being served.`);
     // Runs in the page: its window computes the style (the test's own types have no DOM).
     const look = await start.evaluate((el) => {
       const style = (el as unknown as { ownerDocument: { defaultView: { getComputedStyle(e: unknown): { borderStyle: string; opacity: string; cursor: string } } } }).ownerDocument.defaultView.getComputedStyle(el);

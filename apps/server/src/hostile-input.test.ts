@@ -309,6 +309,21 @@ describe.each(DIALECTS)('hostile input on %s', (dialect) => {
     'PUT /api/v1/settings/access': { caller: 'admin', body: () => ({ receptionistsEverywhere: true }) },
     'POST /api/v1/live/ticket': { caller: 'doctor' },
     'POST /api/v1/public/status': { caller: 'public', body: () => ({ token: 'GEN-001', phoneLast4: '0000' }) },
+    // Patient notifications (the outbox log here: no Twilio). A template's text and a patient's reply are free text.
+    'PUT /api/v1/notifications/gateway': { caller: 'admin', body: () => ({ accountSid: `AC${'0a'.repeat(16)}`, authToken: 'x'.repeat(32), fromSms: '+15005550006', fromWhatsapp: null }) },
+    'PATCH /api/v1/departments/{id}/notifications': { caller: 'admin', params: async () => ({ id: spare.id }), body: () => ({ maxMessagesPerToken: 5 }) },
+    'PUT /api/v1/notifications/templates': {
+      caller: 'admin',
+      body: () => ({ departmentId: spare.id, language: 'en', trigger: 'called', body: 'Please go to the counter now' }),
+      readBack: async () => ({ body: (await api<{ templates: { language: string; trigger: string; body: string }[] }>('admin', 'GET', `/api/v1/notifications/templates?departmentId=${spare.id}`)).templates.find((tpl) => tpl.language === 'en' && tpl.trigger === 'called')?.body }),
+    },
+    'DELETE /api/v1/notifications/templates/{trigger}/{language}': { caller: 'admin', params: async () => ({ trigger: 'called', language: 'hi' }) },
+    'POST /api/v1/notifications/templates/preview': { caller: 'admin', body: () => ({ language: 'en', trigger: 'called', body: 'Please go to {counter}' }) },
+    'POST /api/v1/notifications/test': { caller: 'admin', body: () => ({ channel: 'sms', to: nextPhone(), language: 'en', trigger: 'called' }) },
+    'POST /api/v1/notifications/messages/{id}/retry': { caller: 'admin', params: async () => ({ id: 'no-such-message' }) },
+    // Twilio's form posts, unsigned here: refused (403) before anything is read.
+    'POST /api/v1/public/webhooks/twilio/inbound': { caller: 'public' },
+    'POST /api/v1/public/webhooks/twilio/status': { caller: 'public' },
     'POST /api/v1/auth/login': { caller: 'public', body: () => ({ email: 'nobody.here@test.local', password: TEST_PASSWORD }) },
     'POST /api/v1/auth/refresh': { caller: 'public', body: () => ({ refreshToken: 'not-a-refresh-token' }) },
     'POST /api/v1/auth/logout': { caller: 'public', body: () => ({ refreshToken: 'not-a-refresh-token' }) },

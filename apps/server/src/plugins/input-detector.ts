@@ -29,7 +29,7 @@ const RULES: [DetectorRule, RegExp][] = [
 ];
 
 /** The last segment of a path that names people's free text, wherever it appears. */
-export const FREE_TEXT_FIELDS: ReadonlySet<string> = new Set(['name', 'reason', 'query', 'ticker', 'clinicName', 'hi', 'ar', 'notes', 'message']);
+export const FREE_TEXT_FIELDS: ReadonlySet<string> = new Set(['name', 'reason', 'query', 'ticker', 'clinicName', 'hi', 'ar', 'notes', 'message', 'body', 'Body']);
 /** Never read, never judged, never named in a log: secrets, and a logo's data URL. */
 const UNREAD_FIELDS: ReadonlySet<string> = new Set(['password', 'currentPassword', 'newPassword', 'otp', 'refreshToken', 'pairingCode', 'joinCode', 'statusKey', 'ticket', 'logoDataUrl']);
 const MAX_FINDINGS = 5;

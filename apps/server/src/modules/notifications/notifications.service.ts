@@ -145,8 +145,7 @@ export function createNotifications(deps: NotificationsDeps) {
       watch?.poke(departmentIds);
     },
     async stop(): Promise<void> {
-      await watch?.stop();
-      await worker.stop();
+      await Promise.all([watch?.stop(), worker.stop()]);
     },
     sweepApproaching: () => watch?.sweepNow() ?? Promise.resolve(),
     /** A patient's browser subscribed on the status page: the visit's changes are pushed to it from now on. */
