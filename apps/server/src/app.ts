@@ -560,10 +560,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   services.notifications.start({
     waitingHead: (departmentId, limit) => services.queue.waitingHead(departmentId, limit),
     departmentIds: async () => (await services.departments.listDepartments()).map((d) => d.id),
-    tokenNumber: async (tokenId) => {
-      const token = await services.queue.findTokenRow(tokenId);
-      return token && { number: token.number, version: token.version };
-    },
   });
   return app as unknown as App;
 }

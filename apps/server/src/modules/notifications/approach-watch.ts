@@ -10,7 +10,6 @@ const POKE_DELAY_MS = 200;
 /** What the watch needs of the queue: the head of a department's line, and the wait each place means. */
 export interface LinePlaces {
   waitingHead(departmentId: string, limit: number): Promise<{ departmentName: string; ids: string[]; estimate: (peopleAhead: number) => EstimatedWait }>;
-  tokenNumber(tokenId: string): Promise<{ number: string; version: number } | undefined>;
   /** Every department that has a line (the periodic look: estimates shrink with time alone). */
   departmentIds(): Promise<string[]>;
 }
@@ -53,11 +52,11 @@ export function createApproachWatch(deps: {
     const head = await deps.places.waitingHead(departmentId, reach(settings.approach, probe.estimate));
     if (head.ids.length === 0) return 0;
     const due = new Set(await repo.approachDueAmong(deps.database.db, head.ids));
+    const tokens = new Map((await repo.tokenNumbers(deps.database.db, head.ids.filter((id) => due.has(id)))).map((token) => [token.id, token]));
     const owed: { tokenId: string; number: string; version: number; minutes: number }[] = [];
     for (const [ahead, tokenId] of head.ids.entries()) {
-      if (!due.has(tokenId)) continue;
-      const token = await deps.places.tokenNumber(tokenId);
-      if (token) owed.push({ tokenId, ...token, minutes: Math.max(1, head.estimate(ahead).maxMinutes) });
+      const token = tokens.get(tokenId);
+      if (token) owed.push({ tokenId, number: token.number, version: token.version, minutes: Math.max(1, head.estimate(ahead).maxMinutes) });
     }
     if (owed.length === 0) return 0;
     // One transaction for the pass (each commit is a sync to disk on SQLite).

@@ -176,23 +176,8 @@ export async function findMessage(db: Db, id: string): Promise<MessageRow | unde
   return db.selectFrom('notification_messages').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function findByProviderId(db: Db, providerId: string): Promise<MessageRow | undefined> {
-  return db.selectFrom('notification_messages').selectAll().where('provider_id', '=', providerId).executeTakeFirst();
-}
-
 export async function messagesOfToken(db: Db, tokenId: string): Promise<MessageRow[]> {
   return db.selectFrom('notification_messages').selectAll().where('token_id', '=', tokenId).orderBy('created_at').orderBy('id').execute();
-}
-
-/** Messages a token has been sent (or is being sent): the quiet limit counts these. */
-export async function countSentForToken(db: Db, tokenId: string): Promise<number> {
-  const row = await db
-    .selectFrom('notification_messages')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('token_id', '=', tokenId)
-    .where('state', 'in', ['sent', 'delivered', 'undelivered', 'failed'])
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
 }
 
 export async function messagesInState(db: Db, state: string, limit: number): Promise<MessageRow[]> {
@@ -210,10 +195,6 @@ export async function requeue(db: Db, id: string, at: number): Promise<boolean> 
   return Number(result.numUpdatedRows) === 1;
 }
 
-export async function isOptedOut(db: Db, phoneIndex: string): Promise<boolean> {
-  return (await db.selectFrom('notification_opt_outs').select('phone_index').where('phone_index', '=', phoneIndex).executeTakeFirst()) !== undefined;
-}
-
 export async function optOut(db: Db, phoneIndex: string, via: string, at: number): Promise<void> {
   await db.insertInto('notification_opt_outs').values({ phone_index: phoneIndex, opted_out_at: at, via }).onConflict((oc) => oc.column('phone_index').doNothing()).execute();
 }
@@ -222,11 +203,9 @@ export async function optIn(db: Db, phoneIndex: string): Promise<void> {
   await db.deleteFrom('notification_opt_outs').where('phone_index', '=', phoneIndex).execute();
 }
 
-/** Saved templates: the clinic's and one department's, or (`every`) all of them. */
-export async function templatesOf(db: Db, departmentId: string | null, every = false): Promise<{ department_id: string; language: string; trigger: string; template_text: string }[]> {
-  let query = db.selectFrom('notification_templates').select(['department_id', 'language', 'trigger', 'template_text']);
-  if (!every) query = query.where('department_id', 'in', departmentId ? ['', departmentId] : ['']);
-  return query.execute();
+/** Every saved template, the clinic's and each department's. */
+export async function allTemplates(db: Db): Promise<{ department_id: string; language: string; trigger: string; template_text: string }[]> {
+  return db.selectFrom('notification_templates').select(['department_id', 'language', 'trigger', 'template_text']).execute();
 }
 
 export async function saveTemplate(db: Db, row: { department_id: string; language: string; trigger: string; template_text: string; updated_at: number }): Promise<void> {
@@ -277,13 +256,10 @@ export async function deliveryFacts(db: Db, tokenId: string) {
     .executeTakeFirst();
 }
 
-/** The token's fields a message needs when it is sent: where it is, and the phone to send to. */
-export async function recipientOf(db: Db, tokenId: string) {
-  return db
-    .selectFrom('tokens')
-    .select(['id', 'number', 'status', 'department_id', 'counter_id', 'phone_e164', 'phone_index', 'issue_day'])
-    .where('id', '=', tokenId)
-    .executeTakeFirst();
+/** The numbers (and versions) of these tokens, in one read: what message lists and the approach watch show and key by. */
+export async function tokenNumbers(db: Db, tokenIds: readonly string[]): Promise<{ id: string; number: string; version: number }[]> {
+  if (tokenIds.length === 0) return [];
+  return db.selectFrom('tokens').select(['id', 'number', 'version']).where('id', 'in', [...tokenIds]).execute();
 }
 
 /** Today's visits of a phone that asked for messages, newest first (inbound replies act on the first). */

@@ -119,12 +119,7 @@ export function createNotifications(deps: NotificationsDeps) {
 
   async function numbersOf(rows: repo.MessageRow[]): Promise<Map<string, string>> {
     const ids = [...new Set(rows.flatMap((r) => (r.token_id ? [r.token_id] : [])))];
-    const numbers = new Map<string, string>();
-    for (const id of ids) {
-      const token = await repo.recipientOf(db, id);
-      if (token) numbers.set(id, token.number);
-    }
-    return numbers;
+    return new Map((await repo.tokenNumbers(db, ids)).map((token) => [token.id, token.number]));
   }
 
   return {

@@ -20,9 +20,9 @@ export function assertTemplate(body: string): void {
 /** The texts messages are made from: the department's own, else the clinic's, else the built-in one. */
 export function createTemplateStore(deps: { db: Kysely<DB>; now: () => number }) {
   // Every message reads its template: the saved ones are kept a few seconds (a save here clears them).
-  let savedCache: { at: number; rows: Awaited<ReturnType<typeof repo.templatesOf>> } | undefined;
+  let savedCache: { at: number; rows: Awaited<ReturnType<typeof repo.allTemplates>> } | undefined;
   async function savedTemplates() {
-    if (!savedCache || deps.now() - savedCache.at >= SAVED_CACHE_MS) savedCache = { at: deps.now(), rows: await repo.templatesOf(deps.db, null, true) };
+    if (!savedCache || deps.now() - savedCache.at >= SAVED_CACHE_MS) savedCache = { at: deps.now(), rows: await repo.allTemplates(deps.db) };
     return savedCache.rows;
   }
 

@@ -43,8 +43,6 @@ export function createQueueService(deps: QueueServiceDeps) {
     applyCommitted: (events: PendingEvent[]) => line.apply(events),
     /** Events of the department were lost: its line is read again from the database. */
     resync: (departmentId: string) => line.resync(departmentId),
-    /** The stored row of a token (its number and version), for modules that act on tokens by id. */
-    findTokenRow: (tokenId: string) => repo.findToken(database.db, tokenId),
     line,
   };
 }
