@@ -19,6 +19,30 @@ interface FilesState {
   lastCheckpointAt: number;
 }
 
+/** An entry as one JSON line, its fields in the table's order, numbers as numbers (PostgreSQL's bigint may come as text). */
+function lineOf(e: EntryRow): string {
+  return JSON.stringify({
+    seq: Number(e.seq),
+    id: e.id,
+    at: Number(e.at),
+    type: e.type,
+    actor_kind: e.actor_kind,
+    actor_id: e.actor_id,
+    actor_label: e.actor_label,
+    subject_kind: e.subject_kind,
+    subject_id: e.subject_id,
+    subject_label: e.subject_label,
+    action: e.action,
+    outcome: e.outcome,
+    ip: e.ip,
+    request_id: e.request_id,
+    details: e.details,
+    prev_mac: e.prev_mac,
+    mac: e.mac,
+    chained_at: Number(e.chained_at),
+  } satisfies Record<keyof EntryRow, unknown>);
+}
+
 /**
  * The trail's copy as JSON lines under the data folder (one file per UTC day, gzipped once the day
  * is over, deleted after the retention period), and the signed checkpoints of its head, also
@@ -45,8 +69,9 @@ export function createAuditFiles(options: { dir: string; checkpointDir: string |
       const byDay = new Map<string, string[]>();
       for (const e of fresh) {
         const day = dayOf(Number(e.at));
-        const line = JSON.stringify({ ...e, seq: Number(e.seq), at: Number(e.at), chained_at: Number(e.chained_at) });
-        byDay.set(day, [...(byDay.get(day) ?? []), line]);
+        let lines = byDay.get(day);
+        if (!lines) byDay.set(day, (lines = []));
+        lines.push(lineOf(e));
       }
       for (const [day, lines] of byDay) appendFileSync(join(dir, `audit-${day}.jsonl`), `${lines.join('\n')}\n`, { mode: FILE_MODE });
       state = { ...state, lastSeq: Number(fresh.at(-1)!.seq) };

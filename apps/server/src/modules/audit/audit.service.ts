@@ -10,7 +10,7 @@ import { chainPending } from './chainer.js';
 import { checkpointSigner } from './checkpoints.js';
 
 /** How soon after an event the chainer runs: entries join the trail within about this long. */
-const CHAIN_DELAY_MS = 200;
+const CHAIN_DELAY_MS = 500;
 /** The chainer also runs this often, for events another instance recorded and could not chain (it stopped). */
 const CHAIN_INTERVAL_MS = 2000;
 /** A signed checkpoint of the head at most this often, and whenever this many entries were added. */
@@ -101,7 +101,11 @@ export function createAuditTrail(deps: { database: Database; clock: Clock; key: 
 
   async function chainAll(): Promise<void> {
     await writeNotes();
-    while ((await chainPending(database, key, clock.now())) > 0);
+    for (let added = await chainPending(database, key, clock.now()); added.length > 0; added = await chainPending(database, key, clock.now())) {
+      // What this instance just chained goes to the files as it is, when it follows what they hold
+      // (the usual case); anything else (another instance's entries, a restart) is read back below.
+      if (files && Number(added[0]!.seq) === files.state.lastSeq + 1) files.append(added);
+    }
     await copyToFiles();
   }
 

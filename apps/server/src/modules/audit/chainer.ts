@@ -1,6 +1,6 @@
 import type { Insertable } from 'kysely';
 import type { Database } from '../../db/database.js';
-import type { AuditEntriesTable, AuditRecordsTable } from '../../db/schema.js';
+import type { AuditRecordsTable } from '../../db/schema.js';
 import * as repo from './audit.repository.js';
 import { GENESIS_MAC, macOf } from './chain.js';
 
@@ -20,17 +20,18 @@ function recordsOf(entry: repo.PendingRow): string[] {
 
 /**
  * Moves the oldest recorded events into the trail, each with the next seq and its MAC chained to
- * the one before, in one transaction (one chainer at a time across instances). Returns how many.
+ * the one before, in one transaction (one chainer at a time across instances). Returns the entries
+ * it added, in seq order (none: nothing was waiting).
  */
-export async function chainPending(database: Database, key: Uint8Array, now: number, limit = CHAIN_BATCH): Promise<number> {
+export async function chainPending(database: Database, key: Uint8Array, now: number, limit = CHAIN_BATCH): Promise<repo.EntryRow[]> {
   return database.transact(async (trx) => {
     await repo.lockChain(trx, database.dialect);
     const pending = await repo.pendingBatch(trx, limit);
-    if (pending.length === 0) return 0;
+    if (pending.length === 0) return [];
     const head = await repo.chainHead(trx);
     let seq = head?.seq ?? 0;
     let prevMac = head?.mac ?? GENESIS_MAC;
-    const entries: Insertable<AuditEntriesTable>[] = [];
+    const entries: repo.EntryRow[] = [];
     const records: Insertable<AuditRecordsTable>[] = [];
     for (const event of pending) {
       const mac = macOf(key, prevMac, event);
@@ -41,6 +42,6 @@ export async function chainPending(database: Database, key: Uint8Array, now: num
     }
     await repo.insertEntries(trx, entries, records);
     await repo.deletePending(trx, pending.map((event) => event.id));
-    return pending.length;
+    return entries;
   });
 }
