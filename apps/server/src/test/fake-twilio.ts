@@ -12,6 +12,10 @@ export interface FakeTwilio {
   authToken: string;
   /** Messages Twilio accepted, oldest first. */
   messages: FakeMessage[];
+  /** Content templates made through the Content API, oldest first. */
+  contents: FakeContent[];
+  /** While true, the Content API answers 403 (an account without it). */
+  refuseContent: boolean;
   /** Every create request received, accepted or not. */
   readonly attempts: number;
   /** The next `count` create requests fail with `status` (429 with Retry-After when `retryAfterSeconds`). */
@@ -33,9 +37,21 @@ export interface FakeMessage {
   sid: string;
   to: string;
   from: string;
+  /** The text the patient reads: Body, or the content template's body with its variables filled in. */
   body: string;
+  /** Sent as a content template: its SID, and the buttons the patient sees. */
+  contentSid?: string;
+  buttons?: { id: string; title: string }[];
   statusCallback?: string;
   at: number;
+}
+
+export interface FakeContent {
+  sid: string;
+  friendlyName: string;
+  language: string;
+  body: string;
+  buttons: { id: string; title: string }[];
 }
 
 export type DeliveryStatus = 'sent' | 'delivered' | 'undelivered' | 'failed';
@@ -56,6 +72,7 @@ interface Failure {
 
 const API_VERSION = '2010-04-01';
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
+const CONTENT_PATH = '/v1/Content';
 // Twilio's magic test number: a valid "our number" for inbound messages.
 const DEFAULT_CLINIC_NUMBER = '+15005550006';
 const WHATSAPP = 'whatsapp:';
@@ -66,6 +83,7 @@ export async function startFakeTwilio(options: { accountSid?: string; authToken?
   const accountSid = options.accountSid ?? sid('AC');
   const authToken = options.authToken ?? randomBytes(16).toString('hex');
   const messages: FakeMessage[] = [];
+  const contents: FakeContent[] = [];
   const failures: Failure[] = [];
   const waiters = new Set<() => void>();
   let attempts = 0;
@@ -74,8 +92,12 @@ export async function startFakeTwilio(options: { accountSid?: string; authToken?
     void handle(req, res).catch((error: unknown) => reply(res, 500, twilioError(500, 20500, String(error))));
   });
 
+  const authorized = (req: IncomingMessage) => req.headers.authorization === `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = MESSAGES_PATH.exec(new URL(req.url ?? '/', 'http://fake').pathname);
+    const pathname = new URL(req.url ?? '/', 'http://fake').pathname;
+    if (req.method === 'POST' && pathname === CONTENT_PATH) return createContent(req, res);
+    const path = MESSAGES_PATH.exec(pathname);
     if (req.method !== 'POST' || !path) return reply(res, 404, twilioError(404, 20404, 'The requested resource was not found'));
     attempts += 1;
     const form = new URLSearchParams(await readBody(req));
@@ -83,14 +105,16 @@ export async function startFakeTwilio(options: { accountSid?: string; authToken?
     const failure = failures.shift();
     if (failure) return replyFailure(res, failure, form.get('To') ?? '');
 
-    const expected = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
-    if (req.headers.authorization !== expected || path[1] !== accountSid) {
+    if (!authorized(req) || path[1] !== accountSid) {
       return reply(res, 401, twilioError(401, 20003, 'Authentication Error - invalid username'));
     }
 
     const to = form.get('To') ?? '';
     const from = form.get('From') ?? '';
-    const body = form.get('Body') ?? '';
+    const contentSid = form.get('ContentSid') ?? undefined;
+    const content = contentSid === undefined ? undefined : contents.find((c) => c.sid === contentSid);
+    if (contentSid !== undefined && !content) return reply(res, 400, twilioError(400, 21655, 'The ContentSid is Invalid'));
+    const body = content ? fillVariables(content.body, form.get('ContentVariables')) : (form.get('Body') ?? '');
     if (!to) return reply(res, 400, twilioError(400, 21604, "A 'To' phone number is required."));
     if (!from) return reply(res, 400, twilioError(400, 21603, "A 'From' phone number is required."));
     if (!body) return reply(res, 400, twilioError(400, 21602, 'Message body is required.'));
@@ -99,21 +123,56 @@ export async function startFakeTwilio(options: { accountSid?: string; authToken?
     }
 
     const statusCallback = form.get('StatusCallback') ?? undefined;
-    const message: FakeMessage = { sid: sid('SM'), to, from, body, at: Date.now(), ...(statusCallback && { statusCallback }) };
+    const message: FakeMessage = {
+      sid: sid('SM'),
+      to,
+      from,
+      body,
+      at: Date.now(),
+      ...(statusCallback && { statusCallback }),
+      ...(content && { contentSid: content.sid, buttons: content.buttons }),
+    };
     messages.push(message);
     for (const wake of waiters) wake();
     reply(res, 201, messageResource(accountSid, message));
+  }
+
+  /** Content API: POST /v1/Content with a JSON body; only twilio/quick-reply is understood here. */
+  async function createContent(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!authorized(req)) return reply(res, 401, twilioError(401, 20003, 'Authentication Error - invalid username'));
+    if (fake.refuseContent) return reply(res, 403, twilioError(403, 20403, 'Permission denied: the Content API is not enabled for this account'));
+    const request = JSON.parse(await readBody(req)) as {
+      friendly_name?: string;
+      language?: string;
+      types?: { 'twilio/quick-reply'?: { body?: string; actions?: { type?: string; title?: string; id?: string }[] } };
+    };
+    const quickReply = request.types?.['twilio/quick-reply'];
+    const actions = quickReply?.actions ?? [];
+    if (!request.language || !quickReply?.body || actions.length === 0 || actions.some((a) => a.type !== 'QUICK_REPLY' || !a.title || a.title.length > 20)) {
+      return reply(res, 400, twilioError(400, 20001, 'Invalid content: a language, and a twilio/quick-reply body with QUICK_REPLY actions titled in 20 characters at most, are required'));
+    }
+    const content: FakeContent = {
+      sid: sid('HX'),
+      friendlyName: request.friendly_name ?? '',
+      language: request.language,
+      body: quickReply.body,
+      buttons: actions.map((a) => ({ id: a.id ?? a.title!, title: a.title! })),
+    };
+    contents.push(content);
+    reply(res, 201, { sid: content.sid, account_sid: accountSid, friendly_name: content.friendlyName, language: content.language, types: request.types, date_created: new Date().toISOString() });
   }
 
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  return {
+  const fake: FakeTwilio = {
     url,
     accountSid,
     authToken,
     messages,
+    contents,
+    refuseContent: false,
     get attempts() {
       return attempts;
     },
@@ -186,6 +245,13 @@ export async function startFakeTwilio(options: { accountSid?: string; authToken?
       await once(server, 'close');
     },
   };
+  return fake;
+}
+
+/** A content template's `{{1}}`… filled from ContentVariables (a JSON object). */
+function fillVariables(body: string, variables: string | null): string {
+  const values = variables ? (JSON.parse(variables) as Record<string, string>) : {};
+  return body.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
 /** Twilio signs the URL it was configured with; a proxy in between may deliver it elsewhere. */

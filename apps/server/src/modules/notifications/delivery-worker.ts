@@ -7,11 +7,11 @@ import type { Gateways } from './gateway.js';
 import type { MessageVars } from './change-notifier.js';
 import { createBackgroundPass } from './background-pass.js';
 import * as repo from './notifications.repository.js';
-
-const POKE_DELAY_MS = 100;
 import { languageOf, type TemplateStore } from './template-store.js';
+import { quickReplyTemplate, TRIGGERS_WITH_BUTTONS, type QuickReplyTemplate } from './texts/quick-replies.js';
 import { renderTemplate } from './texts/templates.js';
 
+const POKE_DELAY_MS = 100;
 /** How long a worker holds the messages it claimed: another takes them over after that (it died). */
 const CLAIM_MS = 60_000;
 const BATCH = 20;
@@ -29,7 +29,7 @@ export interface DeliveryOptions {
 
 type Outcome = Parameters<typeof repo.settle>[3];
 /** A message ready to go: to a phone through the gateway, or to the patient's browsers. */
-type Plan = { to: string; channel: 'sms' | 'whatsapp'; body: string } | { push: { tokenId: string; title: string; url: string; tag: string }; body: string };
+type Plan = { to: string; channel: 'sms' | 'whatsapp'; body: string; quickReplies?: QuickReplyTemplate } | { push: { tokenId: string; title: string; url: string; tag: string }; body: string };
 /** Push failures that mean nobody is there to tell: not a failure of ours to retry or dead-letter. */
 const GONE = new Set(['NO_SUBSCRIPTION', 'SUBSCRIPTION_GONE']);
 
@@ -93,7 +93,10 @@ export function createDeliveryWorker(deps: {
     const department = vars.department ?? (await deps.departmentName(departmentId));
     const body = renderTemplate(template, { ...vars, ...(department && { department }), statusUrl: facts.status_url, clinic: await deps.clinicName() });
     if (byPush) return { push: { tokenId: message.token_id, title: `${await deps.clinicName()} · ${vars.number}`, url: facts.status_url, tag: vars.number }, body };
-    return { to: facts.phone_e164 ?? '', channel: usable ?? channel, body };
+    const via = usable ?? channel;
+    // On WhatsApp the messages a patient can act on carry Status / Late / Cancel buttons.
+    const buttons = via === 'whatsapp' && TRIGGERS_WITH_BUTTONS.has(message.trigger as NotificationTrigger);
+    return { to: facts.phone_e164 ?? '', channel: via, body, ...(buttons && { quickReplies: quickReplyTemplate(language) }) };
   }
 
   async function send(plan: Plan): Promise<{ providerId: string | null; deliveredVia: string }> {

@@ -3,9 +3,10 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { cipherOf, aadOf } from '../keys/encrypted-columns.js';
+import { sha256 } from '../../lib/ids.js';
+import { cipherOf, settingAad } from '../keys/encrypted-columns.js';
 import { readSetting, writeSetting } from '../settings/settings.repository.js';
-import { createTwilioGateway, GatewayError, type TwilioGateway } from './twilio/twilio-gateway.js';
+import { createTwilioGateway, GatewayError, type ContentSidStore, type OutgoingMessage, type TwilioGateway } from './twilio/twilio-gateway.js';
 import { webhookUrl } from './twilio/twilio-webhook.js';
 
 export const STATUS_CALLBACK_PATH = '/api/v1/public/webhooks/twilio/status';
@@ -22,13 +23,14 @@ export interface TwilioSettings {
 /** Where messages go now: Twilio, or the outbox log when no gateway is set (so `npm start` needs no account). */
 export interface ActiveGateway {
   kind: 'twilio' | 'outbox';
-  send(message: { channel: 'sms' | 'whatsapp'; to: string; body: string }): Promise<{ providerId: string | null; deliveredVia: 'sms' | 'whatsapp' | 'outbox' }>;
+  send(message: OutgoingMessage): Promise<{ providerId: string | null; deliveredVia: 'sms' | 'whatsapp' | 'outbox' }>;
   /** The auth token that signs Twilio's webhooks; undefined: no webhook can be genuine. */
   authToken: string | undefined;
 }
 
 const SETTING_KEY = 'notifications.gateway';
-const TOKEN_AAD = aadOf('settings', 'value', SETTING_KEY);
+const CONTENT_SETTING_PREFIX = 'notifications.quick-replies.';
+const TOKEN_AAD = settingAad(SETTING_KEY);
 
 interface StoredGateway {
   accountSid: string;
@@ -50,6 +52,16 @@ export function createGateways(deps: { db: Kysely<DB>; env: TwilioSettings | und
     return row ? (JSON.parse(row.value) as StoredGateway) : undefined;
   }
 
+  /** The quick-reply templates made on this account, kept in the settings (one made per account, not per start). */
+  const contentSidsOf = (accountSid: string): ContentSidStore => {
+    // Setting keys are at most 64 characters: the account by a short hash.
+    const settingKey = (key: string) => `${CONTENT_SETTING_PREFIX}${sha256(accountSid).slice(0, 12)}.${key}`;
+    return {
+      get: async (key) => (await readSetting(deps.db, settingKey(key)))?.value,
+      set: (key, sid) => writeSetting(deps.db, settingKey(key), sid, deps.now()),
+    };
+  };
+
   function twilio(settings: TwilioSettings): ActiveGateway {
     const client: TwilioGateway = createTwilioGateway({
       accountSid: settings.accountSid,
@@ -58,6 +70,7 @@ export function createGateways(deps: { db: Kysely<DB>; env: TwilioSettings | und
       fromSms: settings.fromSms,
       fromWhatsapp: settings.fromWhatsapp,
       statusCallbackUrl: webhookUrl(deps.publicUrl, STATUS_CALLBACK_PATH),
+      contentSids: contentSidsOf(settings.accountSid),
     });
     return {
       kind: 'twilio',
@@ -85,11 +98,19 @@ export function createGateways(deps: { db: Kysely<DB>; env: TwilioSettings | und
     },
   };
 
+  /** The Twilio gateway is made again only when its settings change: it keeps what it learnt (templates made, refusals). */
+  let made: { settings: string; gateway: ActiveGateway } | undefined;
+  function twilioFor(settings: TwilioSettings): ActiveGateway {
+    const key = JSON.stringify(settings);
+    if (made?.settings !== key) made = { settings: key, gateway: twilio(settings) };
+    return made.gateway;
+  }
+
   async function resolveActive(): Promise<ActiveGateway> {
-    if (deps.env) return twilio(deps.env);
+    if (deps.env) return twilioFor(deps.env);
     const saved = await stored();
     if (!saved) return outbox;
-    return twilio({ ...saved, authToken: cipherOf(deps.db).decrypt(saved.authToken, TOKEN_AAD) });
+    return twilioFor({ ...saved, authToken: cipherOf(deps.db).decrypt(saved.authToken, TOKEN_AAD) });
   }
 
   return {

@@ -342,6 +342,62 @@ describe.each(DIALECTS)('patient notifications on %s', (dialect) => {
     expect((await tokenStatus(c.id)).status).toBe('cancelled');
   });
 
+  it('puts Status, Late and Cancel buttons on the WhatsApp messages a patient can act on, in their language, and a tap acts', async () => {
+    const dept = await t.department({ code: 'NTW', counters: 1 });
+    await t.inject({ method: 'PATCH', url: `/api/v1/departments/${dept.id}/notifications`, headers: await t.as('admin'), payload: { triggers: { approaching: false } } });
+    const first = await issue(dept.id);
+    const a = await issue(dept.id, { channel: 'whatsapp', language: 'hi' });
+    const b = await issue(dept.id, { channel: 'whatsapp', language: 'hi' });
+    await deliver();
+    const [issued] = messagesTo(a.phone);
+    expect(issued?.buttons?.map((button) => button.id)).toEqual(['STATUS', 'LATE_15', 'CANCEL']);
+    expect(issued?.buttons?.map((button) => button.title).join(' ')).toMatch(/[\u0900-\u097F]/);
+    // The message itself is inside the template's frame, with its number and link.
+    expect(issued?.body).toContain(a.number);
+    expect(issued?.body).toContain(a.statusUrl);
+    // The template was made once, in Hindi, and the second patient's message used it too.
+    expect(twilio.contents.filter((c) => c.language === 'hi')).toHaveLength(1);
+    expect(messagesTo(b.phone)[0]?.contentSid).toBe(issued?.contentSid);
+    // SMS never carries buttons.
+    expect(messagesTo(first.phone)[0]?.contentSid).toBeUndefined();
+
+    // A tap sends the button's title as the text and its id as the payload: the payload is what counts.
+    const tap = (phone: string, payload: string, title: string) =>
+      t.inject(signed(INBOUND_PATH, { MessageSid: `SM${'2'.repeat(32)}`, AccountSid: twilio.accountSid, From: `whatsapp:${phone}`, To: `whatsapp:${FROM_WHATSAPP}`, Body: title, ButtonText: title, ButtonPayload: payload, NumMedia: '0' }));
+    const late = await tap(a.phone, 'LATE_15', '15 मिनट देर');
+    expect(replyText(late.body)).toMatch(/[\u0900-\u097F]/);
+    expect((await tokenStatus(a.id)).history.map((h) => h.by)).toContain('patient by message');
+    // Moved back: B, who came after A, is now called before A.
+    await callNext(dept.counters[0]!.id);
+    await act(first.id, 'complete');
+    expect((await callNext(dept.counters[0]!.id)).token?.id).toBe(b.id);
+
+    // Messages that ask nothing of the patient (called, cancelled) go as plain text.
+    await act(b.id, 'complete');
+    await tap(a.phone, 'CANCEL', 'रद्द करें');
+    await reply(`whatsapp:${a.phone}`, 'हाँ');
+    expect((await tokenStatus(a.id)).status).toBe('cancelled');
+    await deliver();
+    const toA = messagesTo(a.phone);
+    expect(toA.length).toBeGreaterThan(1);
+    expect(toA.at(-1)?.contentSid).toBeUndefined();
+  });
+
+  it('sends WhatsApp messages as plain text when Twilio will not make the buttons template', async () => {
+    const dept = await t.department({ code: 'NTX', counters: 1 });
+    twilio.refuseContent = true;
+    try {
+      const a = await issue(dept.id, { channel: 'whatsapp', language: 'ar' });
+      await deliver();
+      const [issued] = messagesTo(a.phone);
+      expect(issued?.contentSid).toBeUndefined();
+      expect(issued?.body).toContain(a.number);
+      expect((await messagesOf(a.id))[0]).toMatchObject({ trigger: 'issued', state: 'sent' });
+    } finally {
+      twilio.refuseContent = false;
+    }
+  });
+
   it('honours STOP at once and START again, for that number', async () => {
     const dept = await t.department({ code: 'NTH', counters: 1 });
     const a = await issue(dept.id);

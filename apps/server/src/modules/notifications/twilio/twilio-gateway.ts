@@ -1,11 +1,18 @@
+import { createHash } from 'node:crypto';
 import type { PatientChannel } from '@smart-token/contracts';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient.js';
+import type { ContentCreateRequest } from 'twilio/lib/rest/content/v1/content.js';
+import type { QuickReplyTemplate } from '../texts/quick-replies.js';
 
 /** Where the twilio library sends every REST call; rewritten to `apiUrl` so tests can point it at a fake. */
 export const TWILIO_API_URL = 'https://api.twilio.com';
 const DEFAULT_TIMEOUT_MS = 10_000;
 const WHATSAPP_PREFIX = 'whatsapp:';
+/** After Twilio refused to make a quick-reply template, messages go as plain text this long before it is asked again. */
+const CONTENT_RETRY_MS = 10 * 60_000;
+/** The example value WhatsApp's review of a template asks for. */
+const SAMPLE_MESSAGE = 'GEN-004: your turn is near. About 5-10 min.';
 
 export interface TwilioGatewayOptions {
   accountSid: string;
@@ -17,6 +24,7 @@ export interface TwilioGatewayOptions {
   /** Where Twilio reports delivery (sent, delivered, failed …); null: no receipts. */
   statusCallbackUrl: string | null;
   timeoutMs?: number;
+  contentSids?: ContentSidStore;
 }
 
 export interface OutgoingMessage {
@@ -24,6 +32,14 @@ export interface OutgoingMessage {
   /** E.164, e.g. +15551234567. */
   to: string;
   body: string;
+  /** WhatsApp: send the body inside this quick-reply template, with its buttons (plain text when it cannot be made). */
+  quickReplies?: QuickReplyTemplate;
+}
+
+/** Where the SIDs of the content templates made for quick replies are kept, so each is made once per account. */
+export interface ContentSidStore {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, sid: string): Promise<void>;
 }
 
 export interface SentMessage {
@@ -84,10 +100,12 @@ class ApiUrlRequestClient extends twilio.RequestClient {
     return response;
   }
 
+  /** Twilio's hosts (api. for messages, content. for content templates) all go to `apiUrl` when it is another address. */
   private rebase(uri: string): string {
     const url = new URL(uri);
-    if (url.origin !== TWILIO_API_URL) return uri;
-    return `${this.apiUrl.replace(/\/+$/, '')}${url.pathname}${url.search}`;
+    const base = this.apiUrl.replace(/\/+$/, '');
+    if (base === TWILIO_API_URL || url.protocol !== 'https:' || !url.hostname.endsWith('.twilio.com')) return uri;
+    return `${base}${url.pathname}${url.search}`;
   }
 }
 
@@ -100,8 +118,10 @@ export function createTwilioGateway(options: TwilioGatewayOptions): TwilioGatewa
     region: '',
   });
 
+  const templates = quickReplyTemplates(client, options.contentSids);
+
   return {
-    async send({ channel, to, body }) {
+    async send({ channel, to, body, quickReplies }) {
       const from = channel === 'whatsapp' ? options.fromWhatsapp : options.fromSms;
       if (!from) {
         const setting = channel === 'whatsapp' ? 'TWILIO_FROM_WHATSAPP' : 'TWILIO_FROM_SMS';
@@ -112,15 +132,58 @@ export function createTwilioGateway(options: TwilioGatewayOptions): TwilioGatewa
       }
       const address = channel === 'whatsapp' ? toWhatsapp : (n: string) => n;
       try {
+        const contentSid = channel === 'whatsapp' && quickReplies ? await templates.sidOf(quickReplies) : undefined;
         const message = await client.messages.create({
           to: address(to),
           from: address(from),
-          body,
+          ...(contentSid ? { contentSid, contentVariables: JSON.stringify({ 1: body }) } : { body }),
           ...(options.statusCallbackUrl ? { statusCallback: options.statusCallbackUrl } : {}),
         });
         return { providerId: message.sid, status: message.status };
       } catch (error) {
         throw toGatewayError(error);
+      }
+    },
+  };
+}
+
+/**
+ * The quick-reply content templates, made through Twilio's Content API the first time each is needed
+ * and kept (in `store`, and here) under a key that changes when its text does. When Twilio will not
+ * make one (no Content API on the account, a network fault), messages go as plain text for a while:
+ * a patient gets the message without buttons rather than late.
+ */
+function quickReplyTemplates(client: ReturnType<typeof twilio>, store: ContentSidStore | undefined) {
+  const made = new Map<string, Promise<string>>();
+  const refusedAt = new Map<string, number>();
+
+  async function make(template: QuickReplyTemplate, key: string): Promise<string> {
+    const kept = await store?.get(key);
+    if (kept) return kept;
+    // The Content API takes its JSON as given; the library's typed request names the fields in camelCase.
+    const request = {
+      friendly_name: `smart_token_quick_reply_${key}`,
+      language: template.language,
+      variables: { 1: SAMPLE_MESSAGE },
+      types: { 'twilio/quick-reply': { body: template.body, actions: template.buttons.map((b) => ({ type: 'QUICK_REPLY', title: b.title, id: b.id })) } },
+    } as unknown as ContentCreateRequest;
+    const content = await client.content.v1.contents.create(request);
+    await store?.set(key, content.sid);
+    return content.sid;
+  }
+
+  return {
+    async sidOf(template: QuickReplyTemplate): Promise<string | undefined> {
+      const key = `${template.language}_${createHash('sha256').update(JSON.stringify([template.body, template.buttons])).digest('hex').slice(0, 12)}`;
+      if (Date.now() - (refusedAt.get(key) ?? -Infinity) < CONTENT_RETRY_MS) return undefined;
+      let sid = made.get(key);
+      if (!sid) made.set(key, (sid = make(template, key)));
+      try {
+        return await sid;
+      } catch {
+        made.delete(key);
+        refusedAt.set(key, Date.now());
+        return undefined;
       }
     },
   };

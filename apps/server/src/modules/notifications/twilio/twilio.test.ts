@@ -5,6 +5,7 @@ import { inspect } from 'node:util';
 import twilio from 'twilio';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeTwilio, type FakeTwilio } from '../../../test/fake-twilio.js';
+import { quickReplyTemplate } from '../texts/quick-replies.js';
 import { createTwilioGateway, GatewayError, type TwilioGatewayOptions } from './twilio-gateway.js';
 import { signTwilioRequest, twiml, verifyTwilioSignature, webhookUrl } from './twilio-webhook.js';
 
@@ -79,6 +80,53 @@ describe('the Twilio gateway', () => {
       [`whatsapp:${PATIENT}`, `whatsapp:${FROM_WHATSAPP}`],
       [`whatsapp:${PATIENT}`, `whatsapp:${FROM_WHATSAPP}`],
     ]);
+  });
+
+  it('sends WhatsApp quick replies through a content template it makes once per language and keeps', async () => {
+    const kept = new Map<string, string>();
+    const store = { get: async (key: string) => kept.get(key), set: async (key: string, sid: string) => void kept.set(key, sid) };
+    const first = gateway({ contentSids: store });
+    await first.send({ channel: 'whatsapp', to: PATIENT, body: 'GEN-004 is near', quickReplies: quickReplyTemplate('en') });
+    await first.send({ channel: 'whatsapp', to: PATIENT, body: 'GEN-005 is near', quickReplies: quickReplyTemplate('en') });
+
+    expect(fake.contents).toHaveLength(1);
+    const [content] = fake.contents;
+    expect(content).toMatchObject({ language: 'en', buttons: [{ id: 'STATUS' }, { id: 'LATE_15' }, { id: 'CANCEL' }] });
+    // WhatsApp does not approve a template whose body starts or ends with a variable.
+    expect(content?.body).toMatch(/^[^{].*\n\{\{1\}\}\n.*[^}]$/s);
+    expect(fake.messages.map((m) => [m.contentSid, m.body])).toEqual([
+      [content?.sid, content?.body.replace('{{1}}', 'GEN-004 is near')],
+      [content?.sid, content?.body.replace('{{1}}', 'GEN-005 is near')],
+    ]);
+    expect([...kept.values()]).toEqual([content?.sid]);
+
+    // Another gateway on the same store (a restart, another instance) uses the kept template.
+    await gateway({ contentSids: store }).send({ channel: 'whatsapp', to: PATIENT, body: 'again', quickReplies: quickReplyTemplate('en') });
+    expect(fake.contents).toHaveLength(1);
+    // Another language is another template; an SMS ignores the buttons.
+    await first.send({ channel: 'whatsapp', to: PATIENT, body: 'x', quickReplies: quickReplyTemplate('ar') });
+    await first.send({ channel: 'sms', to: PATIENT, body: 'plain', quickReplies: quickReplyTemplate('en') });
+    expect(fake.contents.map((c) => c.language)).toEqual(['en', 'ar']);
+    expect(fake.messages.at(-1)).toMatchObject({ to: PATIENT, body: 'plain' });
+    expect(fake.messages.at(-1)?.contentSid).toBeUndefined();
+    fake.contents.length = 0;
+  });
+
+  it('sends plain WhatsApp text when the content template cannot be made, and does not ask again at once', async () => {
+    fake.refuseContent = true;
+    try {
+      const g = gateway();
+      await g.send({ channel: 'whatsapp', to: PATIENT, body: 'GEN-004 is near', quickReplies: quickReplyTemplate('hi') });
+      fake.refuseContent = false;
+      await g.send({ channel: 'whatsapp', to: PATIENT, body: 'GEN-005 is near', quickReplies: quickReplyTemplate('hi') });
+      expect(fake.messages.map((m) => [m.body, m.contentSid])).toEqual([
+        ['GEN-004 is near', undefined],
+        ['GEN-005 is near', undefined],
+      ]);
+      expect(fake.contents).toEqual([]);
+    } finally {
+      fake.refuseContent = false;
+    }
   });
 
   it('asks Twilio for delivery receipts at the status callback URL when one is set', async () => {
