@@ -43,11 +43,33 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'push_subscriptions', column: 'push_subscription', ids: ['id'] },
 ];
 
+/**
+ * Settings that hold a secret in one field of their JSON value (the Twilio auth token, the VAPID private
+ * key), encrypted with the setting's key as associated data: `keys rotate` re-encrypts these too.
+ */
+export const ENCRYPTED_SETTINGS: readonly { key: string; field: string }[] = [
+  { key: 'notifications.gateway', field: 'authToken' },
+  { key: 'notifications.vapid', field: 'privateKey' },
+];
+
 /** The associated data of a value: its table, column and row, so it cannot be swapped with another's. */
 export const aadOf = (table: string, column: string, ...ids: (string | number)[]): string => `${table}.${column}.${ids.join(':')}`;
 export const tokenAad = (column: 'patient_name' | 'phone_e164' | 'phone_last4', tokenId: string): string => aadOf('tokens', column, tokenId);
 export const eventAad = (departmentId: string, seq: number): string => aadOf('live_events', 'payload', departmentId, seq);
 export const idempotencyAad = (scope: string, key: string): string => aadOf('idempotency_keys', 'body', scope, key);
+export const settingAad = (key: string): string => aadOf('settings', 'value', key);
+
+/** Encrypted tables whose values are bound to one id column, tokens aside (their blind indexes go with them): one generic re-encryption pass each. */
+export function singleIdTables(): { table: string; id: string; columns: string[] }[] {
+  const byTable = new Map<string, { table: string; id: string; columns: string[] }>();
+  for (const c of ENCRYPTED_COLUMNS) {
+    if (c.ids.length !== 1 || c.table === 'tokens') continue;
+    const entry = byTable.get(c.table) ?? { table: c.table, id: c.ids[0]!, columns: [] };
+    entry.columns.push(c.column);
+    byTable.set(c.table, entry);
+  }
+  return [...byTable.values()];
+}
 
 function rowAad(c: EncryptedColumn, row: UnknownRow): string {
   const ids: (string | number)[] = [];

@@ -13,7 +13,8 @@ type Db = Kysely<DB>;
 /** What a pass rewrites: plaintext left from before encryption, or every value not under the current data key. */
 export type Stale = { plaintext: true } | { notUnder: string };
 
-const prefixOf = (stale: Stale): string => ('notUnder' in stale ? `${VALUE_PREFIX}${stale.notUnder}.` : VALUE_PREFIX);
+/** What every value the pass leaves alone starts with. */
+export const prefixOf = (stale: Stale): string => ('notUnder' in stale ? `${VALUE_PREFIX}${stale.notUnder}.` : VALUE_PREFIX);
 
 type EncryptedTable = 'tokens' | 'live_events' | 'idempotency_keys';
 type TextColumn<T extends EncryptedTable> = { [C in keyof DB[T]]: DB[T][C] extends string ? C : never }[keyof DB[T]] & string;
@@ -148,4 +149,41 @@ export async function rewriteAnswer(db: Db, read: StoredAnswer, body: string): P
     .where('body', '=', read.stored_body)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+// Tables with one id column (notifications' consents, messages, push subscriptions) ---------------
+
+/** A row of such a table: its id and its encrypted columns as stored, in the table's column order. */
+export interface StoredRow {
+  id: string;
+  stored: (string | null)[];
+}
+
+/** `column` holds a value to rewrite (as staleValue, for a column named at run time). */
+function staleSql(column: string, stale: Stale) {
+  const prefix = prefixOf(stale);
+  return sql<SqlBool>`(${sql.ref(column)} <> '' and substr(${sql.ref(column)}, 1, ${sql.lit(prefix.length)}) <> ${prefix})`;
+}
+const anyStale = (columns: readonly string[], stale: Stale) => sql.join(columns.map((c) => staleSql(c, stale)), sql` or `);
+
+export async function countStaleRows(db: Db, t: { table: string; columns: readonly string[] }, stale: Stale): Promise<number> {
+  const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(t.table)} where ${anyStale(t.columns, stale)}`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
+export async function staleRows(db: Db, t: { table: string; id: string; columns: readonly string[] }, stale: Stale, after: string, limit: number): Promise<StoredRow[]> {
+  // Read under other names (`stored_0` …): the database's plugin decrypts by column name and would hand back plaintext.
+  const stored = sql.join(t.columns.map((c, i) => sql`${sql.ref(c)} as ${sql.ref(`stored_${i}`)}`));
+  const { rows } = await sql<Record<string, string | null>>`select ${sql.ref(t.id)} as row_id, ${stored} from ${sql.table(t.table)}
+    where ${sql.ref(t.id)} > ${after} and (${anyStale(t.columns, stale)}) order by ${sql.ref(t.id)} limit ${sql.lit(limit)}`.execute(db);
+  return rows.map((r) => ({ id: String(r.row_id), stored: t.columns.map((_c, i) => r[`stored_${i}`] ?? null) }));
+}
+
+/** Writes the row's re-encrypted values (null where a column is empty) if they are still the ones read. */
+export async function rewriteRow(db: Db, t: { table: string; id: string; columns: readonly string[] }, read: StoredRow, next: (string | null)[]): Promise<boolean> {
+  const changed = t.columns.flatMap((column, i) => (next[i] == null || read.stored[i] == null ? [] : [{ column, from: read.stored[i], to: next[i] }]));
+  if (changed.length === 0) return false;
+  const result = await sql`update ${sql.table(t.table)} set ${sql.join(changed.map((c) => sql`${sql.ref(c.column)} = ${c.to}`))}
+    where ${sql.ref(t.id)} = ${read.id} and ${sql.join(changed.map((c) => sql`${sql.ref(c.column)} = ${c.from}`), sql` and `)}`.execute(db);
+  return Number(result.numAffectedRows ?? 0) === 1;
 }

@@ -5,6 +5,9 @@ import { nextPhone, startTestApp, type TestApp } from '../../test/test-app.js';
 import type { AuditEntryInput } from '../audit/audit.js';
 import { createInvalidationBus, type CacheInvalidationBus } from '../cache/cache-invalidation.js';
 import { openKeyring, type Keyring } from './keyring.js';
+import { activeSubscriptionsOf, addSubscription } from '../notifications/push/push.repository.js';
+import { loadOrCreateVapidKeys } from '../notifications/push/vapid.js';
+import { cipherOf, settingAad } from './encrypted-columns.js';
 import { rotateDataKeys, type RotationDeps } from './rotation.js';
 
 /** The command line's side of a rotation: its own connection, keyring and bus, as another process has. */
@@ -127,6 +130,60 @@ describe.each(DIALECTS)('rotating the data key on %s', (dialect) => {
     // Finding a patient by phone still works: the index key was not rotated.
     const search = await t.inject({ method: 'POST', url: '/api/v1/tokens/search', headers: await t.as('receptionist'), payload: { query: 'Before 3' } });
     expect(search.json<{ tokens: { id: string }[] }>().tokens.map((x) => x.id)).toEqual([before[3]!.id]);
+  });
+
+  it('re-encrypts the notifications’ consents, messages and browser subscriptions, and the secrets kept in settings', async () => {
+    const dept = await t.department({ code: 'NOT', counters: 1 });
+    const admin = await t.as('admin');
+    const saved = await t.inject({
+      method: 'PUT',
+      url: '/api/v1/notifications/gateway',
+      headers: admin,
+      payload: { accountSid: `AC${'a'.repeat(32)}`, authToken: 'twilio-auth-token-0123456789', fromSms: '+15005550006', fromWhatsapp: null },
+    });
+    expect(saved.statusCode, saved.body).toBe(200);
+    const issued = await t.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: await t.as('receptionist'),
+      payload: { departmentId: dept.id, patient: { name: 'Told Patient', phone: nextPhone() }, notify: { channel: 'sms', consent: true } },
+    });
+    expect(issued.statusCode, issued.body).toBe(201);
+    const token = issued.json<{ id: string; statusUrl: string }>();
+    const db = t.app.database.db;
+    // A browser subscription and the VAPID key pair, written as the push module writes them.
+    await loadOrCreateVapidKeys(db, Date.now(), cipherOf(db));
+    await addSubscription(db, cipherOf(db), { tokenId: token.id, subscription: { endpoint: 'https://push.example/abc', keys: { p256dh: 'x', auth: 'y' } }, at: Date.now() });
+    // A message with its text and phone, as a test message from the admin screen leaves it.
+    const test = await t.inject({ method: 'POST', url: '/api/v1/notifications/test', headers: admin, payload: { channel: 'sms', to: nextPhone(), departmentId: dept.id, trigger: 'issued', language: 'en' } });
+    expect(test.statusCode, test.body).toBe(202);
+
+    /** The data key of every value these tables and settings hold, read raw. */
+    const keysOf = async () => {
+      const raw = [
+        ...(await db.selectFrom('notification_consents').select('status_url as v').execute()).map((r) => r.v),
+        ...(await db.selectFrom('notification_messages').select(['to_phone as v', 'message_body as w']).execute()).flatMap((r) => [r.v, r.w]),
+        ...(await db.selectFrom('push_subscriptions').select('push_subscription as v').execute()).map((r) => r.v),
+        ...(await db.selectFrom('settings').select('value').where('key', 'in', ['notifications.gateway', 'notifications.vapid']).execute()).map((r) => JSON.parse(r.value) as Record<string, string>).flatMap((v) => [v.authToken, v.privateKey]),
+      ].filter((v): v is string => typeof v === 'string' && v !== '');
+      return raw.map((v) => /^enc1\.([^.]+)\./.exec(v)?.[1] ?? `plaintext:${v}`);
+    };
+    const before = await keysOf();
+    // Consent, test message's phone (and its text once sent), subscription, auth token, VAPID key.
+    expect(before.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(before)).toEqual(new Set(['d1']));
+
+    rotator = await openRotator();
+    const result = await rotator.rotate();
+    expect(new Set(await keysOf())).toEqual(new Set([result.keyId]));
+    expect(await keysOf()).toHaveLength(before.length);
+    // Everything still reads as it was.
+    const consent = await db.selectFrom('notification_consents').select(['token_id', 'status_url']).where('token_id', '=', token.id).executeTakeFirstOrThrow();
+    expect(consent.status_url).toBe(token.statusUrl);
+    expect((await activeSubscriptionsOf(db, cipherOf(db), token.id)).map((s) => s.subscription.endpoint)).toEqual(['https://push.example/abc']);
+    const gateway = JSON.parse((await db.selectFrom('settings').select('value').where('key', '=', 'notifications.gateway').executeTakeFirstOrThrow()).value) as { authToken: string };
+    expect(cipherOf(db).decrypt(gateway.authToken, settingAad('notifications.gateway'))).toBe('twilio-auth-token-0123456789');
+    expect((await loadOrCreateVapidKeys(db, Date.now(), cipherOf(db))).privateKey.length).toBeGreaterThan(20);
   });
 
   it('resumes an interrupted rotation with the key it made instead of making another', async () => {

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../../db/database.js';
 import { BY_SYSTEM, entryBy, type AuditTrail } from '../audit/audit.js';
-import { eventAad, idempotencyAad, tokenAad } from './encrypted-columns.js';
+import { readSetting, replaceSetting } from '../settings/settings.repository.js';
+import { aadOf, ENCRYPTED_SETTINGS, eventAad, idempotencyAad, settingAad, singleIdTables, tokenAad } from './encrypted-columns.js';
 import * as rows from './encrypted-rows.repository.js';
 import { KEY_RELOAD_INTERVAL_MS, type Keyring } from './keyring.js';
 import * as keysRepo from './keys.repository.js';
@@ -37,8 +38,23 @@ function staleOf(keyring: Keyring, mode: ReencryptOptions['mode']): rows.Stale {
 /** How many rows a pass would rewrite now. */
 export async function countStale(database: Database, keyring: Keyring, mode: ReencryptOptions['mode']): Promise<number> {
   const stale = staleOf(keyring, mode);
-  const counts = await Promise.all([rows.countStaleTokens(database.db, stale), rows.countStaleEvents(database.db, stale), rows.countStaleAnswers(database.db, stale)]);
+  const counts = await Promise.all([
+    rows.countStaleTokens(database.db, stale),
+    rows.countStaleEvents(database.db, stale),
+    rows.countStaleAnswers(database.db, stale),
+    ...singleIdTables().map((table) => rows.countStaleRows(database.db, table, stale)),
+    ...ENCRYPTED_SETTINGS.map(async (secret) => ((await staleSecret(database.db, secret, stale)) ? 1 : 0)),
+  ]);
   return counts.reduce((a, b) => a + b, 0);
+}
+
+/** A setting's secret field when it is stale: its setting's value as stored, and the field's value. */
+async function staleSecret(db: Database['db'], secret: { key: string; field: string }, stale: rows.Stale): Promise<{ value: string; field: string } | undefined> {
+  const row = await readSetting(db, secret.key);
+  if (!row) return undefined;
+  const field = (JSON.parse(row.value) as Record<string, unknown>)[secret.field];
+  if (typeof field !== 'string' || field === '' || field.startsWith(rows.prefixOf(stale))) return undefined;
+  return { value: row.value, field };
 }
 
 /**
@@ -108,6 +124,35 @@ export async function reencrypt(database: Database, keyring: Keyring, options: R
     const last = found.at(-1);
     return { read: found.length, rewritten, last: last ? { scope: last.scope, key: last.key } : after };
   });
+
+  for (const table of singleIdTables()) {
+    await each('', async (trx, after) => {
+      const found = await rows.staleRows(trx, table, stale, after, batch);
+      let rewritten = 0;
+      for (const row of found) {
+        const next = row.stored.map((value, i) => {
+          const aad = aadOf(table.table, table.columns[i]!, row.id);
+          return value === null || value === '' ? null : keyring.encrypt(plain(value, aad), aad);
+        });
+        if (await rows.rewriteRow(trx, table, row, next)) rewritten += 1;
+      }
+      return { read: found.length, rewritten, last: found.at(-1)?.id ?? after };
+    });
+  }
+
+  for (const secret of ENCRYPTED_SETTINGS) {
+    const rewritten = await database.transact(async (trx) => {
+      const found = await staleSecret(trx, secret, stale);
+      if (!found) return 0;
+      const aad = settingAad(secret.key);
+      const value = JSON.stringify({ ...(JSON.parse(found.value) as object), [secret.field]: keyring.encrypt(plain(found.field, aad), aad) });
+      return (await replaceSetting(trx, secret.key, found.value, value)) ? 1 : 0;
+    });
+    if (rewritten > 0) {
+      done += rewritten;
+      options.onProgress?.({ done, total: Math.max(total, done) });
+    }
+  }
   return done;
 }
 

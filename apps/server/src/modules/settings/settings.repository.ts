@@ -14,3 +14,9 @@ export async function writeSetting(db: Db, key: string, value: string, at: numbe
     .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: at }))
     .execute();
 }
+
+/** Replaces a setting's value if it is still `expected` (a re-encryption racing an admin's save leaves the save alone). */
+export async function replaceSetting(db: Db, key: string, expected: string, value: string): Promise<boolean> {
+  const result = await db.updateTable('settings').set({ value }).where('key', '=', key).where('value', '=', expected).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
 import webpush from 'web-push';
 import type { DB } from '../../../db/schema.js';
-import { aadOf, type ValueCipher } from '../../keys/encrypted-columns.js';
+import { settingAad, type ValueCipher } from '../../keys/encrypted-columns.js';
 import { readSetting } from '../../settings/settings.repository.js';
 import { insertSettingIfAbsent } from './push.repository.js';
 
 export const VAPID_SETTING_KEY = 'notifications.vapid';
-const PRIVATE_KEY_AAD = aadOf('settings', 'value', VAPID_SETTING_KEY);
+const PRIVATE_KEY_AAD = settingAad(VAPID_SETTING_KEY);
 
 /** The server's VAPID key pair (base64url, as web-push makes and takes them). */
 export interface VapidKeys {
