@@ -11,6 +11,7 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 const WHATSAPP_PREFIX = 'whatsapp:';
 /** After Twilio refused to make a quick-reply template, messages go as plain text this long before it is asked again. */
 const CONTENT_RETRY_MS = 10 * 60_000;
+const CONTENT_SID = /^HX[0-9a-fA-F]{32}$/;
 /** The example value WhatsApp's review of a template asks for. */
 const SAMPLE_MESSAGE = 'GEN-004: your turn is near. About 5-10 min.';
 
@@ -168,6 +169,8 @@ function quickReplyTemplates(client: ReturnType<typeof twilio>, store: ContentSi
       types: { 'twilio/quick-reply': { body: template.body, actions: template.buttons.map((b) => ({ type: 'QUICK_REPLY', title: b.title, id: b.id })) } },
     } as unknown as ContentCreateRequest;
     const content = await client.content.v1.contents.create(request);
+    // Anything else is not a content template Twilio made (a proxy or stand-in that answered blindly): plain text then.
+    if (!CONTENT_SID.test(content.sid)) throw new Error(`Twilio answered the Content API with ${JSON.stringify(content.sid)}, not a content SID`);
     await store?.set(key, content.sid);
     return content.sid;
   }
