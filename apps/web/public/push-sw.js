@@ -1,7 +1,8 @@
 /*
- * The patient status page's service worker: shows the clinic's push notifications and opens the
- * status page when one is tapped. Registered for /s/ only (src/status/push.ts), with no fetch handler:
- * pages load from the network exactly as without it. Plain JavaScript, served as it is (Vite copies public/).
+ * The patient status page's service worker: shows the clinic's push notifications, opens the status
+ * page when one is tapped, and subscribes again when the browser replaces its push subscription.
+ * Registered for /s/ only (src/status/push.ts), with no fetch handler: pages load from the network
+ * exactly as without it. Plain JavaScript, served as it is (Vite copies public/).
  */
 
 self.addEventListener('install', () => {
@@ -62,6 +63,39 @@ self.addEventListener('notificationclick', (event) => {
       const page = open.find((client) => new URL(client.url).pathname === new URL(url).pathname);
       if (page && 'focus' in page) return page.focus();
       return self.clients.openWindow(url);
+    })(),
+  );
+});
+
+/** Where the page keeps the status key it subscribed with (src/status/push.ts writes it): this origin's Cache Storage. */
+const VISIT_CACHE = 'smart-token-push';
+const VISIT_ENTRY = '/push/visit';
+
+/**
+ * The browser replaced the subscription (it expired, or the push service rotated it): tell the server
+ * the new one for the same visit, or patients stop hearing about their turn without knowing it.
+ */
+self.addEventListener('pushsubscriptionchange', (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(VISIT_CACHE);
+      const stored = await cache.match(VISIT_ENTRY);
+      if (!stored) return;
+      const statusKey = (await stored.text()).trim();
+      if (!statusKey) return;
+      const options = event.oldSubscription && event.oldSubscription.options;
+      const subscription = event.newSubscription || (options ? await self.registration.pushManager.subscribe(options) : null);
+      if (!subscription) return;
+      const json = subscription.toJSON();
+      if (!json.endpoint || !json.keys || !json.keys.p256dh || !json.keys.auth) return;
+      const res = await fetch('/api/v1/public/push/subscribe', {
+        method: 'POST',
+        credentials: 'omit',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ statusKey, subscription: { endpoint: json.endpoint, keys: { p256dh: json.keys.p256dh, auth: json.keys.auth } } }),
+      });
+      // The visit is over or gone: nothing more will come for it.
+      if (res.status === 404 || res.status === 409) await cache.delete(VISIT_ENTRY);
     })(),
   );
 });

@@ -10,7 +10,7 @@ const WORKER_SCOPE = '/s/';
 /** A worker that is not active by then never will be (a broken install): the patient is told, not left waiting. */
 const ACTIVATION_TIMEOUT_MS = 15_000;
 
-export type PushOutcome = 'subscribed' | 'denied' | 'unsupported' | 'ended' | 'not-found' | 'busy' | 'offline' | 'failed';
+export type PushOutcome = 'subscribed' | 'denied' | 'unsupported' | 'ended' | 'not-offered' | 'not-found' | 'busy' | 'offline' | 'failed';
 
 /** Browsers that can take a push for this page (iPhones only from a home-screen web app; plain http never). */
 export function pushSupported(): boolean {
@@ -62,6 +62,8 @@ async function subscription(registration: ServiceWorkerRegistration, publicKey: 
 
 function outcomeOf(status: number): PushOutcome {
   if (status === 404) return 'not-found';
+  // PUSH_DISABLED: the department sends no browser notifications.
+  if (status === 403) return 'not-offered';
   if (status === 409) return 'ended';
   if (status === 429 || status >= 500) return 'busy';
   return 'failed';
@@ -95,8 +97,23 @@ export async function subscribeToPush(statusKey: string): Promise<PushOutcome> {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ statusKey, subscription: { endpoint: json.endpoint, keys: { p256dh: json.keys.p256dh, auth: json.keys.auth } } }),
     });
-    return res.ok ? 'subscribed' : outcomeOf(res.status);
+    if (!res.ok) return outcomeOf(res.status);
   } catch {
     return 'offline';
+  }
+  await rememberVisit(statusKey);
+  return 'subscribed';
+}
+
+/** Where the service worker finds the visit when the browser replaces the subscription (public/push-sw.js). */
+const VISIT_CACHE = 'smart-token-push';
+const VISIT_ENTRY = '/push/visit';
+
+/** Keeps the status key for the worker's re-subscription; a browser without Cache Storage keeps this subscription only. */
+async function rememberVisit(statusKey: string): Promise<void> {
+  try {
+    await (await caches.open(VISIT_CACHE)).put(VISIT_ENTRY, new Response(statusKey));
+  } catch {
+    // Private modes may refuse storage: the subscription works until the browser replaces it.
   }
 }
