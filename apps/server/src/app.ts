@@ -479,6 +479,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       prefix: '/api/v1/public',
       push: services.push,
       tokenOfStatusKey: (statusKey) => services.queue.findByStatusKey(statusKey),
+      pushOffered: async (departmentId) => (await services.notifications.settings.read(departmentId)).channels.push,
       onSubscribed: (tokenId, statusKey) => services.notifications.pushConsented(tokenId, `${config.publicUrl}/s/${statusKey}`),
       rateLimitMultiplier: config.rateLimitMultiplier,
     });

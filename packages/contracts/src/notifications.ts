@@ -11,6 +11,10 @@ export type NotificationTrigger = z.infer<typeof notificationTriggerSchema>;
 export const PATIENT_CHANNELS = ['sms', 'whatsapp'] as const;
 export type PatientChannel = (typeof PATIENT_CHANNELS)[number];
 
+/** What a department offers: the channels patients choose at registration, and browser notifications (Web Push) from the status page. */
+export const DEPARTMENT_CHANNELS = ['sms', 'whatsapp', 'push'] as const;
+export type DepartmentChannel = (typeof DEPARTMENT_CHANNELS)[number];
+
 /** Where a message actually went: Twilio's SMS or WhatsApp, the patient's browser (Web Push), or the outbox log when no gateway is set. */
 export const DELIVERY_CHANNELS = ['sms', 'whatsapp', 'push', 'outbox'] as const;
 export type DeliveryChannel = (typeof DELIVERY_CHANNELS)[number];
@@ -59,7 +63,7 @@ export const approachRuleSchema = z.strictObject({
 
 export const departmentNotificationsSchema = z.strictObject({
   departmentId: idSchema,
-  channels: z.strictObject({ sms: z.boolean(), whatsapp: z.boolean() }),
+  channels: z.strictObject({ sms: z.boolean(), whatsapp: z.boolean(), push: z.boolean() }),
   triggers: z.strictObject(Object.fromEntries(NOTIFICATION_TRIGGERS.map((t) => [t, z.boolean()])) as Record<NotificationTrigger, z.ZodBoolean>),
   approach: approachRuleSchema,
   /** No more than this many messages per token, whatever happens to it. */

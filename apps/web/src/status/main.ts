@@ -200,6 +200,7 @@ async function turnOnPush(): Promise<void> {
 function pushProblem(outcome: PushOutcome): string {
   if (outcome === 'denied') return t('pushDenied');
   if (outcome === 'ended') return t('pushEnded');
+  if (outcome === 'not-offered') return t('pushNotOffered');
   if (outcome === 'not-found') return t('unknownLink');
   if (outcome === 'busy') return t('busy');
   if (outcome === 'offline') return t('offline');

@@ -49,6 +49,7 @@ const en = {
   pushIsOn: 'You will get a notification when your turn is near',
   pushDenied: 'Notifications are blocked for this page. Allow them in your browser’s settings for this site, then try again.',
   pushEnded: 'This visit has ended: there is nothing more to notify you about.',
+  pushNotOffered: 'This department does not send browser notifications. Keep this page open, or ask at the reception desk for a text message.',
   pushFailed: 'Notifications could not be turned on. Please try again, or keep this page open.',
   loading: 'Loading…',
 };
@@ -103,6 +104,7 @@ const hi: Catalogue = {
   pushIsOn: 'आपकी बारी पास आने पर आपको सूचना मिलेगी',
   pushDenied: 'इस पेज के लिए सूचनाएँ बंद हैं। ब्राउज़र की इस साइट की सेटिंग में इन्हें अनुमति दें, फिर दोबारा कोशिश करें।',
   pushEnded: 'यह विज़िट समाप्त हो चुकी है: इसके बारे में अब कोई सूचना नहीं भेजी जाएगी।',
+  pushNotOffered: 'यह विभाग ब्राउज़र सूचनाएँ नहीं भेजता। यह पेज खुला रखें, या रिसेप्शन पर टेक्स्ट संदेश के लिए कहें।',
   pushFailed: 'सूचनाएँ चालू नहीं हो सकीं। कृपया फिर कोशिश करें, या यह पेज खुला रखें।',
   loading: 'लोड हो रहा है…',
 };
@@ -155,6 +157,7 @@ const ar: Catalogue = {
   pushIsOn: 'سيصلك إشعار عندما يقترب دورك',
   pushDenied: 'الإشعارات محظورة لهذه الصفحة. اسمح بها من إعدادات المتصفح لهذا الموقع، ثم حاول مجدداً.',
   pushEnded: 'انتهت هذه الزيارة: لن تصلك إشعارات أخرى عنها.',
+  pushNotOffered: 'هذا القسم لا يرسل إشعارات المتصفح. أبقِ هذه الصفحة مفتوحة، أو اطلب رسالة نصية من الاستقبال.',
   pushFailed: 'تعذّر تفعيل الإشعارات. يرجى المحاولة مجدداً، أو أبقِ هذه الصفحة مفتوحة.',
   loading: 'جارٍ التحميل…',
 };

@@ -86,6 +86,7 @@ export function createDeliveryWorker(deps: {
     const other = channel === 'sms' ? 'whatsapp' : 'sms';
     const usable = settings.channels[channel] ? channel : settings.channels[other] ? other : undefined;
     if (!byPush && !usable) return { skip: 'this department sends no messages' };
+    if (byPush && !settings.channels.push) return { skip: 'this department sends no browser notifications' };
     if (byPush && (!deps.push || (await deps.push.subscriberCount(message.token_id)) === 0)) return { skip: 'no browser is subscribed any more' };
     if (Number(facts.sent_count ?? 0) >= settings.maxMessagesPerToken) return { skip: `the limit of ${settings.maxMessagesPerToken} messages for this visit was reached` };
     const language = languageOf(message.language);

@@ -3,15 +3,29 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { readSetting, writeSetting } from '../settings/settings.repository.js';
 
-/** Every trigger on, both channels on: a department that never touched its settings tells patients everything. */
+/** Every trigger on, every channel on: a department that never touched its settings tells patients everything. */
 export function defaultSettings(departmentId: string): DepartmentNotifications {
   return {
     departmentId,
-    channels: { sms: true, whatsapp: true },
+    channels: { sms: true, whatsapp: true, push: true },
     triggers: Object.fromEntries(NOTIFICATION_TRIGGERS.map((t) => [t, true])) as DepartmentNotifications['triggers'],
     approach: { position: 3, minutes: 10 },
     maxMessagesPerToken: 10,
   };
+}
+
+/** Saved settings over the defaults, channel by channel: a setting saved before a channel existed gets that channel's default. */
+export function fromStored(departmentId: string, json: string): DepartmentNotifications {
+  const defaults = defaultSettings(departmentId);
+  const saved = JSON.parse(json) as Partial<DepartmentNotifications>;
+  const merged = departmentNotificationsSchema.safeParse({
+    ...defaults,
+    ...saved,
+    channels: { ...defaults.channels, ...saved.channels },
+    triggers: { ...defaults.triggers, ...saved.triggers },
+    departmentId,
+  });
+  return merged.success ? merged.data : defaults;
 }
 
 const keyOf = (departmentId: string) => `notifications.department.${departmentId}`;
@@ -25,8 +39,7 @@ export function createDepartmentSettings(deps: { db: Kysely<DB>; now: () => numb
     const hit = cache.get(departmentId);
     if (hit && deps.now() - hit.at < CACHE_MS && trx === deps.db) return hit.value;
     const row = await readSetting(trx, keyOf(departmentId));
-    const stored = row ? departmentNotificationsSchema.safeParse({ ...defaultSettings(departmentId), ...(JSON.parse(row.value) as object), departmentId }) : undefined;
-    const value = stored?.success ? stored.data : defaultSettings(departmentId);
+    const value = row ? fromStored(departmentId, row.value) : defaultSettings(departmentId);
     if (trx === deps.db) cache.set(departmentId, { at: deps.now(), value });
     return value;
   }

@@ -246,10 +246,10 @@ export function createQueueReads(deps: { database: Database; clock: Clock; timeZ
       return token ? publicStatusOf(db, token) : undefined;
     },
 
-    /** The token behind a status key, as a patient may know it: its id only. */
-    async findByStatusKey(statusKey: string): Promise<{ id: string; status: TokenStatus } | undefined> {
+    /** The token behind a status key, as a patient may know it: its id, status and department only. */
+    async findByStatusKey(statusKey: string): Promise<{ id: string; status: TokenStatus; departmentId: string } | undefined> {
       const token = await repo.findTokenByStatusKeyHash(db, sha256(statusKey));
-      return token && { id: token.id, status: token.status };
+      return token && { id: token.id, status: token.status, departmentId: token.department_id };
     },
 
     departmentName: async (departmentId: string) => (await lookup.department(departmentId))?.name,

@@ -1,4 +1,4 @@
-import type { Department, DepartmentNotifications as Settings, NotificationTrigger, PatientChannel } from '@smart-token/contracts';
+import type { Department, DepartmentChannel, DepartmentNotifications as Settings, NotificationTrigger } from '@smart-token/contracts';
 import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button, Field, Select } from '../../components/ui/ui';
@@ -6,13 +6,13 @@ import { ProblemAlert, fieldErrors, type FieldSpecs } from '../errors/ProblemAle
 import { useDepartmentNames } from '../setup/setup';
 import { useUpdateDepartmentNotifications } from './notifications';
 import { Notice, Toggle, useMessageText } from './parts';
-import { CHANNELS, TRIGGERS } from './vocabulary';
+import { DEPARTMENT_CHANNELS, TRIGGERS } from './vocabulary';
 import './messages';
 import './notifications.css';
 
 /** Numbers as typed: the server says what is wrong with one (out of range, not whole). */
 interface Values {
-  channels: Record<PatientChannel, boolean>;
+  channels: Record<DepartmentChannel, boolean>;
   triggers: Record<NotificationTrigger, boolean>;
   position: string;
   minutes: string;
@@ -74,7 +74,7 @@ export function DepartmentNotificationsForm({ settings, name }: { settings: Sett
       <fieldset className="notify-group">
         <legend>{t('channels')}</legend>
         <div className="notify-switches">
-          {CHANNELS.map((c) => (
+          {DEPARTMENT_CHANNELS.map((c) => (
             <Toggle key={c} isSelected={values.channels[c]} onChange={(on) => set({ channels: { ...values.channels, [c]: on } })}>
               {words.channel(c)}
             </Toggle>

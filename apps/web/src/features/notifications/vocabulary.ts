@@ -1,6 +1,7 @@
 import type {
   MAX_TEMPLATE_LENGTH as SERVER_MAX_TEMPLATE_LENGTH,
   NOTIFICATION_TRIGGERS as SERVER_TRIGGERS,
+  DEPARTMENT_CHANNELS as SERVER_DEPARTMENT_CHANNELS,
   PATIENT_CHANNELS as SERVER_CHANNELS,
   TEMPLATE_VARIABLES as SERVER_VARIABLES,
 } from '@smart-token/contracts';
@@ -8,6 +9,7 @@ import type {
 // Values, not imports: a value import from the contracts would pull zod into the staff bundle. The types keep them in step.
 export const TRIGGERS: typeof SERVER_TRIGGERS = ['issued', 'approaching', 'called', 'recalled', 'transferred', 'no_show', 'cancelled'];
 export const CHANNELS: typeof SERVER_CHANNELS = ['sms', 'whatsapp'];
+export const DEPARTMENT_CHANNELS: typeof SERVER_DEPARTMENT_CHANNELS = ['sms', 'whatsapp', 'push'];
 export const VARIABLES: typeof SERVER_VARIABLES = ['number', 'counter', 'minutes', 'statusUrl', 'department', 'clinic'];
 export const MAX_TEMPLATE_LENGTH: typeof SERVER_MAX_TEMPLATE_LENGTH = 640;
 

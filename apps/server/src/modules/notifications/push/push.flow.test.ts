@@ -48,4 +48,28 @@ describe.each(DIALECTS)('Web Push from the status page on %s', (dialect) => {
     expect(called[0]!.error).toBeTruthy();
     expect(messages.every((m) => m.channel === 'push')).toBe(true);
   });
+
+  it('a department that switches browser notifications off takes no new subscriptions and sends nothing to the ones it had', async () => {
+    const dept = await t.department({ code: 'PSO', counters: 1 });
+    const issue = async () =>
+      (await t.inject({ method: 'POST', url: '/api/v1/tokens', headers: await t.as('receptionist'), payload: { departmentId: dept.id, patient: { name: 'Ravi Das', phone: nextPhone() } } })).json<{ id: string; statusKey: string }>();
+    const before = await issue();
+    const subscribe = (statusKey: string) => t.inject({ method: 'POST', url: '/api/v1/public/push/subscribe', payload: { statusKey, subscription: subscription() } });
+    expect((await subscribe(before.statusKey)).statusCode).toBe(201);
+
+    const off = await t.inject({ method: 'PATCH', url: `/api/v1/departments/${dept.id}/notifications`, headers: await t.as('admin'), payload: { channels: { push: false } } });
+    expect(off.statusCode, off.body).toBe(200);
+    expect(off.json<{ channels: Record<string, boolean> }>().channels).toEqual({ sms: true, whatsapp: true, push: false });
+    const after = await issue();
+    const refused = await subscribe(after.statusKey);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ code: 'PUSH_DISABLED' });
+
+    await t.inject({ method: 'POST', url: `/api/v1/counters/${dept.counters[0]!.id}/call-next`, headers: await t.as('doctor'), payload: {} });
+    await t.app.services.notifications.worker.drainNow();
+    const messages = (await t.inject({ method: 'GET', url: `/api/v1/tokens/${before.id}/messages`, headers: await t.as('admin') })).json<{ messages: NotificationMessage[] }>().messages;
+    const called = messages.filter((m) => m.trigger === 'called');
+    expect(called.map((m) => [m.channel, m.state])).toEqual([['push', 'skipped']]);
+    expect(called[0]!.error).toContain('browser notifications');
+  });
 });

@@ -1,6 +1,6 @@
 import { problemSchema, pushKeySchema, pushSubscribeBodySchema, pushSubscribedSchema, type TokenStatus } from '@smart-token/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { ConflictError, NotFoundError } from '../../../errors.js';
+import { AppError, ConflictError, NotFoundError } from '../../../errors.js';
 import { perMinute } from '../../../plugins/rate-limit.js';
 import type { PushChannel } from './push-sender.js';
 
@@ -12,7 +12,9 @@ const FINISHED: ReadonlySet<TokenStatus> = new Set(['completed', 'no_show', 'can
 export interface PushRoutesOptions {
   push: Pick<PushChannel, 'publicKey' | 'subscribe'>;
   /** The visit behind a status key (the queue's), or undefined when no visit has it. */
-  tokenOfStatusKey: (statusKey: string) => Promise<{ id: string; status: TokenStatus } | undefined>;
+  tokenOfStatusKey: (statusKey: string) => Promise<{ id: string; status: TokenStatus; departmentId: string } | undefined>;
+  /** Whether the department sends browser notifications (its admin may switch them off). */
+  pushOffered: (departmentId: string) => Promise<boolean>;
   /** After a subscription is kept: whatever makes the visit's changes write 'push' messages (the status key builds its link). */
   onSubscribed?: (tokenId: string, statusKey: string) => Promise<void>;
   rateLimitMultiplier: number;
@@ -22,7 +24,7 @@ export interface PushRoutesOptions {
 /** Web Push from the patient status page: the server's key, and a browser subscribing to its visit. */
 export const pushRoutes: FastifyPluginAsyncZod<PushRoutesOptions> = async (app, opts) => {
   const rateLimit = perMinute(opts.perMinute ?? PUSH_PER_MINUTE, opts.rateLimitMultiplier);
-  const errors = { 400: problemSchema, 404: problemSchema, 409: problemSchema, 429: problemSchema };
+  const errors = { 400: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 429: problemSchema };
 
   app.get(
     '/push/key',
@@ -39,7 +41,7 @@ export const pushRoutes: FastifyPluginAsyncZod<PushRoutesOptions> = async (app, 
       config: { public: true, rateLimit },
       schema: {
         tags: ['public'],
-        summary: 'Notify this browser about the visit of the status key (409 when the visit has ended); the same browser again renews its subscription',
+        summary: 'Notify this browser about the visit of the status key (403 PUSH_DISABLED when its department sends no browser notifications, 409 when the visit has ended); the same browser again renews its subscription',
         body: pushSubscribeBodySchema,
         response: { 201: pushSubscribedSchema, ...errors },
       },
@@ -48,6 +50,7 @@ export const pushRoutes: FastifyPluginAsyncZod<PushRoutesOptions> = async (app, 
       const token = await opts.tokenOfStatusKey(request.body.statusKey);
       if (!token) throw new NotFoundError('No visit has this status link: it may have been replaced at the reception desk.');
       if (FINISHED.has(token.status)) throw new ConflictError('This visit has ended: there is nothing more to notify about it.');
+      if (!(await opts.pushOffered(token.departmentId))) throw new AppError('PUSH_DISABLED', 403, 'This department does not send browser notifications; ask at the reception desk for a text message instead.');
       await opts.push.subscribe(token.id, request.body.subscription);
       await opts.onSubscribed?.(token.id, request.body.statusKey);
       return reply.status(201).send({ subscribed: true as const });

@@ -381,9 +381,10 @@ describe.each(DIALECTS)('Web Push on %s', (dialect) => {
   describe('routes', () => {
     let app: FastifyInstance;
     const subscribed: string[] = [];
-    const TOKENS: Record<string, { id: string; status: 'waiting' | 'completed' }> = {
-      'live-status-key-0123456789': { id: 'token-live', status: 'waiting' },
-      'done-status-key-0123456789': { id: 'token-done', status: 'completed' },
+    const TOKENS: Record<string, { id: string; status: 'waiting' | 'completed'; departmentId: string }> = {
+      'live-status-key-0123456789': { id: 'token-live', status: 'waiting', departmentId: 'dept-push' },
+      'done-status-key-0123456789': { id: 'token-done', status: 'completed', departmentId: 'dept-push' },
+      'sms-only-status-key-012345': { id: 'token-sms', status: 'waiting', departmentId: 'dept-no-push' },
     };
 
     beforeEach(async () => {
@@ -396,6 +397,7 @@ describe.each(DIALECTS)('Web Push on %s', (dialect) => {
         prefix: '/api/v1/public',
         push: channel(),
         tokenOfStatusKey: async (key) => TOKENS[key],
+        pushOffered: async (departmentId) => departmentId === 'dept-push',
         onSubscribed: async (tokenId, statusKey) => void subscribed.push(`${tokenId} ${statusKey}`),
         rateLimitMultiplier: 1,
       });
@@ -430,6 +432,14 @@ describe.each(DIALECTS)('Web Push on %s', (dialect) => {
       const ended = await subscribe({ statusKey: 'done-status-key-0123456789', subscription });
       expect(ended.statusCode).toBe(409);
       expect(ended.json()).toMatchObject({ code: 'CONFLICT' });
+      expect(subscribed).toEqual([]);
+      expect(await storedRows()).toEqual([]);
+    });
+
+    it('answer 403 PUSH_DISABLED, keeping nothing, when the visit’s department sends no browser notifications', async () => {
+      const res = await subscribe({ statusKey: 'sms-only-status-key-012345', subscription: json(browser(`${service.origin}/push/201/route`).subscription) });
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toMatchObject({ code: 'PUSH_DISABLED' });
       expect(subscribed).toEqual([]);
       expect(await storedRows()).toEqual([]);
     });
