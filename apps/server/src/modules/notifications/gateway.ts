@@ -82,6 +82,8 @@ export function createGateways(deps: { db: Kysely<DB>; env: TwilioSettings | und
     };
   }
 
+  /** The outbox log's folder, made once (a mkdir per message was most of the log's cost). */
+  let folder: Promise<unknown> | undefined;
   const outbox: ActiveGateway = {
     kind: 'outbox',
     authToken: undefined,
@@ -89,9 +91,11 @@ export function createGateways(deps: { db: Kysely<DB>; env: TwilioSettings | und
       // One JSON line per message, for the clinic to see what would have gone out before it has an account.
       const line = JSON.stringify({ at: new Date(deps.now()).toISOString(), channel: message.channel, to: masked(message.to), body: message.body });
       try {
-        await mkdir(dirname(deps.outboxFile), { recursive: true });
+        await (folder ??= mkdir(dirname(deps.outboxFile), { recursive: true }));
         await appendFile(deps.outboxFile, `${line}\n`, { mode: 0o600 });
       } catch (error) {
+        // The folder may have gone (or never been made): made again on the next try.
+        folder = undefined;
         throw new GatewayError(`the outbox log cannot be written: ${error instanceof Error ? error.message : String(error)}`, { retryable: true });
       }
       return { providerId: null, deliveredVia: 'outbox' };

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { DB, NotificationConsentsTable, NotificationMessagesTable } from '../../db/schema.js';
+import { prepared, type Params } from '../../db/prepared.js';
 import { aadOf, cipherOf } from '../keys/encrypted-columns.js';
 
 type Db = Kysely<DB>;
@@ -79,36 +80,45 @@ export interface NewMessage {
   at: number;
 }
 
-/** Writes a message to the outbox; a second message for the same cause is dropped (false). */
-export async function insertMessage(db: Db, m: NewMessage): Promise<boolean> {
-  const result = await db
+type NewMessageParam = 'id' | 'dedupe_key' | 'token_id' | 'department_id' | 'trigger' | 'channel' | 'language' | 'vars' | 'to_phone' | 'at';
+
+/** Written in the transaction of every change a consenting patient hears about: prepared, built and compiled once (db/prepared.ts). */
+const insertMessageQuery = prepared((db, p: Params<NewMessageParam>) =>
+  db
     .insertInto('notification_messages')
     .values({
-      id: m.id,
-      dedupe_key: m.dedupe_key,
-      token_id: m.token_id,
-      department_id: m.department_id,
-      trigger: m.trigger,
-      channel: m.channel,
+      id: p.id,
+      dedupe_key: p.dedupe_key,
+      token_id: p.token_id,
+      department_id: p.department_id,
+      trigger: p.trigger,
+      channel: p.channel,
       delivered_via: null,
-      language: m.language,
-      vars: m.vars,
-      to_phone: m.to_phone === undefined ? null : cipherOf(db).encrypt(m.to_phone, phoneAad(m.id)),
+      language: p.language,
+      vars: p.vars,
+      to_phone: p.to_phone,
       message_body: null,
       state: 'pending',
       attempts: 0,
-      next_attempt_at: m.at,
+      next_attempt_at: p.at,
       claimed_by: null,
       claimed_until: null,
       provider_id: null,
       error: null,
-      created_at: m.at,
+      created_at: p.at,
       sent_at: null,
-      updated_at: m.at,
+      updated_at: p.at,
     })
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+    .onConflict((oc) => oc.column('dedupe_key').doNothing()),
+);
+
+/** Writes a message to the outbox; a second message for the same cause is dropped (false). */
+export async function insertMessage(db: Db, m: NewMessage): Promise<boolean> {
+  const result = await insertMessageQuery(db, {
+    ...m,
+    to_phone: m.to_phone === undefined ? null : cipherOf(db).encrypt(m.to_phone, phoneAad(m.id)),
+  });
+  return Number(result.numAffectedRows ?? 0n) === 1;
 }
 
 /**
