@@ -80,10 +80,16 @@ export function createAuditTrail(deps: { database: Database; clock: Clock; key: 
     await database.transact((trx) => repo.insertPendingMany(trx, batch));
   }
 
-  async function copyToFiles(): Promise<void> {
+  /** A restored backup's chain replaces what the files copied after it: they follow it before anything is appended. */
+  async function followRestore(): Promise<void> {
     if (!files) return;
     const restore = await repo.latestRestore(database.db);
     if (restore) files.followRestore(restore.seq, restore.baseSeq, clock.now());
+  }
+
+  async function copyToFiles(): Promise<void> {
+    if (!files) return;
+    await followRestore();
     for (let rows = await repo.entriesAfter(database.db, files.state.lastSeq, FILES_BATCH); rows.length > 0; rows = await repo.entriesAfter(database.db, files.state.lastSeq, FILES_BATCH)) {
       files.append(rows);
     }
@@ -101,10 +107,13 @@ export function createAuditTrail(deps: { database: Database; clock: Clock; key: 
 
   async function chainAll(): Promise<void> {
     await writeNotes();
+    await followRestore();
     for (let added = await chainPending(database, key, clock.now()); added.length > 0; added = await chainPending(database, key, clock.now())) {
       // What this instance just chained goes to the files as it is, when it follows what they hold
-      // (the usual case); anything else (another instance's entries, a restart) is read back below.
-      if (files && Number(added[0]!.seq) === files.state.lastSeq + 1) files.append(added);
+      // (the usual case); anything else (another instance's entries, a restart, a restore's own entry,
+      // which the files must follow first) is read back below.
+      const follows = files && Number(added[0]!.seq) === files.state.lastSeq + 1 && !added.some((e) => e.type === 'system.restore');
+      if (follows) files.append(added);
     }
     await copyToFiles();
   }
