@@ -31,7 +31,7 @@ interface EncryptedColumn {
  * columns wherever they are selected: never alias an encrypted column (it would stay encrypted), and
  * select its ids with it (the read refuses otherwise).
  */
-export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
+export const ENCRYPTED_COLUMNS = [
   { table: 'tokens', column: 'patient_name', ids: ['id'] },
   { table: 'tokens', column: 'phone_e164', ids: ['id'] },
   { table: 'tokens', column: 'phone_last4', ids: ['id'] },
@@ -41,7 +41,15 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'notification_messages', column: 'to_phone', ids: ['id'] },
   { table: 'notification_messages', column: 'message_body', ids: ['id'] },
   { table: 'push_subscriptions', column: 'push_subscription', ids: ['id'] },
-];
+] as const satisfies readonly EncryptedColumn[];
+
+/** The names in ENCRYPTED_COLUMNS, as literal types: SQL built from them is text fixed in the code (no-raw-sql.test.ts). */
+type EncryptedColumnEntry = (typeof ENCRYPTED_COLUMNS)[number];
+export interface SingleIdTable {
+  table: EncryptedColumnEntry['table'];
+  id: EncryptedColumnEntry['ids'][number];
+  columns: EncryptedColumnEntry['column'][];
+}
 
 /**
  * Settings that hold a secret in one field of their JSON value (the Twilio auth token, the VAPID private
@@ -60,11 +68,11 @@ export const idempotencyAad = (scope: string, key: string): string => aadOf('ide
 export const settingAad = (key: string): string => aadOf('settings', 'value', key);
 
 /** Encrypted tables whose values are bound to one id column, tokens aside (their blind indexes go with them): one generic re-encryption pass each. */
-export function singleIdTables(): { table: string; id: string; columns: string[] }[] {
-  const byTable = new Map<string, { table: string; id: string; columns: string[] }>();
+export function singleIdTables(): SingleIdTable[] {
+  const byTable = new Map<string, SingleIdTable>();
   for (const c of ENCRYPTED_COLUMNS) {
     if (c.ids.length !== 1 || c.table === 'tokens') continue;
-    const entry = byTable.get(c.table) ?? { table: c.table, id: c.ids[0]!, columns: [] };
+    const entry = byTable.get(c.table) ?? { table: c.table, id: c.ids[0], columns: [] };
     entry.columns.push(c.column);
     byTable.set(c.table, entry);
   }

@@ -1,5 +1,6 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import type { SingleIdTable } from './encrypted-columns.js';
 import { VALUE_PREFIX } from './values.js';
 
 /*
@@ -160,18 +161,18 @@ export interface StoredRow {
 }
 
 /** `column` holds a value to rewrite (as staleValue, for a column named at run time). */
-function staleSql(column: string, stale: Stale) {
+function staleSql(column: SingleIdTable['columns'][number], stale: Stale) {
   const prefix = prefixOf(stale);
   return sql<SqlBool>`(${sql.ref(column)} <> '' and substr(${sql.ref(column)}, 1, ${sql.lit(prefix.length)}) <> ${prefix})`;
 }
-const anyStale = (columns: readonly string[], stale: Stale) => sql.join(columns.map((c) => staleSql(c, stale)), sql` or `);
+const anyStale = (columns: SingleIdTable['columns'], stale: Stale) => sql.join(columns.map((c) => staleSql(c, stale)), sql` or `);
 
-export async function countStaleRows(db: Db, t: { table: string; columns: readonly string[] }, stale: Stale): Promise<number> {
+export async function countStaleRows(db: Db, t: SingleIdTable, stale: Stale): Promise<number> {
   const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(t.table)} where ${anyStale(t.columns, stale)}`.execute(db);
   return Number(rows[0]?.n ?? 0);
 }
 
-export async function staleRows(db: Db, t: { table: string; id: string; columns: readonly string[] }, stale: Stale, after: string, limit: number): Promise<StoredRow[]> {
+export async function staleRows(db: Db, t: SingleIdTable, stale: Stale, after: string, limit: number): Promise<StoredRow[]> {
   // Read under other names (`stored_0` …): the database's plugin decrypts by column name and would hand back plaintext.
   const stored = sql.join(t.columns.map((c, i) => sql`${sql.ref(c)} as ${sql.ref(`stored_${i}`)}`));
   const { rows } = await sql<Record<string, string | null>>`select ${sql.ref(t.id)} as row_id, ${stored} from ${sql.table(t.table)}
@@ -180,7 +181,7 @@ export async function staleRows(db: Db, t: { table: string; id: string; columns:
 }
 
 /** Writes the row's re-encrypted values (null where a column is empty) if they are still the ones read. */
-export async function rewriteRow(db: Db, t: { table: string; id: string; columns: readonly string[] }, read: StoredRow, next: (string | null)[]): Promise<boolean> {
+export async function rewriteRow(db: Db, t: SingleIdTable, read: StoredRow, next: (string | null)[]): Promise<boolean> {
   const changed = t.columns.flatMap((column, i) => (next[i] == null || read.stored[i] == null ? [] : [{ column, from: read.stored[i], to: next[i] }]));
   if (changed.length === 0) return false;
   const result = await sql`update ${sql.table(t.table)} set ${sql.join(changed.map((c) => sql`${sql.ref(c.column)} = ${c.to}`))}

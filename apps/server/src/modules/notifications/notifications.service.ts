@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   Language,
   NotificationMessage,
@@ -29,6 +30,10 @@ import * as repo from './notifications.repository.js';
 import { assertTemplate, createTemplateStore } from './template-store.js';
 import { smsSegments } from './texts/segments.js';
 import { renderTemplate } from './texts/templates.js';
+
+/** How long a test message waits for a background pass that claimed it before answering with its state. */
+const TEST_SEND_WAIT_MS = 15_000;
+const TEST_SEND_POLL_MS = 50;
 
 /** States a delivery receipt may move a message from, and the receipts Twilio sends. */
 const RECEIPT_STATES: Record<string, { state: string; from: readonly string[] }> = {
@@ -215,7 +220,11 @@ export function createNotifications(deps: NotificationsDeps) {
         await repo.setTestBody(trx, id, body);
       });
       await worker.drainNow();
-      const row = await repo.findMessage(db, id);
+      let row = await repo.findMessage(db, id);
+      // The background worker may have claimed it first: its pass is sending it (at most the gateway's timeout).
+      for (const started = Date.now(); row?.state === 'sending' && Date.now() - started < TEST_SEND_WAIT_MS; row = await repo.findMessage(db, id)) {
+        await sleep(TEST_SEND_POLL_MS);
+      }
       return toMessage(row!, null);
     },
 

@@ -464,7 +464,13 @@ describe.each(DIALECTS)('patient notifications on %s', (dialect) => {
     expect(reverted.statusCode).toBe(204);
     // Both changes are in the audit trail, by the admin.
     await t.app.services.audit.settle();
-    const entries = await t.app.database.db.selectFrom('audit_entries').select(['action', 'actor_kind']).where('type', '=', 'admin.settings.updated').where('subject_id', '=', 'template.clinic.en.called').execute();
+    const entries = await t.app.database.db
+      .selectFrom('audit_entries')
+      .select(['action', 'actor_kind'])
+      .where('type', '=', 'admin.settings.updated')
+      .where('subject_id', '=', 'template.clinic.en.called')
+      .orderBy('seq')
+      .execute();
     expect(entries.map((e) => [e.action, e.actor_kind])).toEqual([
       ['notifications.template', 'user'],
       ['notifications.template.reverted', 'user'],
