@@ -89,6 +89,7 @@ export function createAuditTrail(deps: { database: Database; clock: Clock; key: 
 
   async function copyToFiles(): Promise<void> {
     if (!files) return;
+    // Again after chaining: a restore's entry chained meanwhile (here, or by another instance) is followed before it is copied.
     await followRestore();
     for (let rows = await repo.entriesAfter(database.db, files.state.lastSeq, FILES_BATCH); rows.length > 0; rows = await repo.entriesAfter(database.db, files.state.lastSeq, FILES_BATCH)) {
       files.append(rows);

@@ -55,10 +55,10 @@ export interface SingleIdTable {
  * Settings that hold a secret in one field of their JSON value (the Twilio auth token, the VAPID private
  * key), encrypted with the setting's key as associated data: `keys rotate` re-encrypts these too.
  */
-export const ENCRYPTED_SETTINGS: readonly { key: string; field: string }[] = [
-  { key: 'notifications.gateway', field: 'authToken' },
-  { key: 'notifications.vapid', field: 'privateKey' },
-];
+export const ENCRYPTED_SETTINGS = {
+  twilioAuthToken: { key: 'notifications.gateway', field: 'authToken' },
+  vapidPrivateKey: { key: 'notifications.vapid', field: 'privateKey' },
+} as const satisfies Record<string, { key: string; field: string }>;
 
 /** The associated data of a value: its table, column and row, so it cannot be swapped with another's. */
 export const aadOf = (table: string, column: string, ...ids: (string | number)[]): string => `${table}.${column}.${ids.join(':')}`;

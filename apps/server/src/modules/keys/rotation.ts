@@ -54,7 +54,7 @@ export async function countStale(database: Database, keyring: Keyring, mode: Ree
 function laterTables(database: Database, stale: rows.Stale): Promise<number>[] {
   return [
     ...singleIdTables().map((table) => rows.countStaleRows(database.db, table, stale)),
-    ...ENCRYPTED_SETTINGS.map(async (secret) => ((await staleSecret(database.db, secret, stale)) ? 1 : 0)),
+    ...Object.values(ENCRYPTED_SETTINGS).map(async (secret) => ((await staleSecret(database.db, secret, stale)) ? 1 : 0)),
   ];
 }
 
@@ -151,7 +151,7 @@ export async function reencrypt(database: Database, keyring: Keyring, options: R
     });
   }
 
-  for (const secret of ENCRYPTED_SETTINGS) {
+  for (const secret of Object.values(ENCRYPTED_SETTINGS)) {
     const rewritten = await database.transact(async (trx) => {
       const found = await staleSecret(trx, secret, stale);
       if (!found) return 0;

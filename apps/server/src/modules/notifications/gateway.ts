@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { sha256 } from '../../lib/ids.js';
-import { cipherOf, settingAad } from '../keys/encrypted-columns.js';
+import { cipherOf, ENCRYPTED_SETTINGS, settingAad } from '../keys/encrypted-columns.js';
 import { readSetting, writeSetting } from '../settings/settings.repository.js';
 import { createTwilioGateway, GatewayError, type ContentSidStore, type OutgoingMessage, type TwilioGateway } from './twilio/twilio-gateway.js';
 import { webhookUrl } from './twilio/twilio-webhook.js';
@@ -28,7 +28,8 @@ export interface ActiveGateway {
   authToken: string | undefined;
 }
 
-const SETTING_KEY = 'notifications.gateway';
+/** The admin's Twilio settings; `keys rotate` re-encrypts their auth token (ENCRYPTED_SETTINGS). */
+const SETTING_KEY = ENCRYPTED_SETTINGS.twilioAuthToken.key;
 const CONTENT_SETTING_PREFIX = 'notifications.quick-replies.';
 const TOKEN_AAD = settingAad(SETTING_KEY);
 

@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import webpush from 'web-push';
 import type { DB } from '../../../db/schema.js';
-import { settingAad, type ValueCipher } from '../../keys/encrypted-columns.js';
+import { ENCRYPTED_SETTINGS, settingAad, type ValueCipher } from '../../keys/encrypted-columns.js';
 import { readSetting } from '../../settings/settings.repository.js';
 import { insertSettingIfAbsent } from './push.repository.js';
 
-export const VAPID_SETTING_KEY = 'notifications.vapid';
+/** `keys rotate` re-encrypts its private key (ENCRYPTED_SETTINGS). */
+export const VAPID_SETTING_KEY = ENCRYPTED_SETTINGS.vapidPrivateKey.key;
 const PRIVATE_KEY_AAD = settingAad(VAPID_SETTING_KEY);
 
 /** The server's VAPID key pair (base64url, as web-push makes and takes them). */
