@@ -48,6 +48,7 @@ import { securityFeedRoutes } from './modules/security-feed/security-feed.routes
 import { createReportsService } from './modules/reports/reports.service.js';
 import { publicBrandingRoutes, settingsRoutes } from './modules/settings/settings.routes.js';
 import { createSettingsService } from './modules/settings/settings.service.js';
+import { readClinicName } from './modules/settings/settings.repository.js';
 import { createDepartmentsService } from './modules/departments/departments.service.js';
 import { healthRoutes } from './modules/health/health.routes.js';
 import { purgeExpiredKeys } from './modules/idempotency/idempotency.js';
@@ -145,7 +146,7 @@ function createServices(
     delivery: { instance: newId(), retryBaseMs: config.notifications.retryBaseMs, maxAttempts: config.notifications.maxAttempts, pollMs: NOTIFICATION_POLL_MS },
     approachIntervalMs: APPROACH_CHECK_INTERVAL_MS,
     departmentName: async (id) => (await departments.findDepartment(id))?.name,
-    clinicName: async () => (await settings.branding()).clinicName,
+    clinicName: () => readClinicName(database.db),
     audit,
     onError,
   });

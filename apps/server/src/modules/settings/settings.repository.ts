@@ -1,7 +1,23 @@
 import type { Kysely } from 'kysely';
+import { DEFAULT_CLINIC_NAME } from '@smart-token/contracts';
 import type { DB } from '../../db/schema.js';
+import type { LogoType } from './logo.js';
 
 type Db = Kysely<DB>;
+
+/** The small part every screen reads (name, and which logo); the picture itself is kept apart. */
+export const BRANDING_KEY = 'branding';
+
+export interface StoredBranding {
+  clinicName: string;
+  logo: { type: LogoType; version: string } | null;
+}
+
+/** The clinic's name, as patients' messages give it (without reading the logo). */
+export async function readClinicName(db: Db): Promise<string> {
+  const row = await readSetting(db, BRANDING_KEY);
+  return row ? (JSON.parse(row.value) as StoredBranding).clinicName : DEFAULT_CLINIC_NAME;
+}
 
 export async function readSetting(db: Db, key: string): Promise<{ value: string; updated_at: number } | undefined> {
   return db.selectFrom('settings').select(['value', 'updated_at']).where('key', '=', key).executeTakeFirst();

@@ -8,18 +8,11 @@ import { parseLogo, type LogoType } from './logo.js';
 import * as repo from './settings.repository.js';
 import { BY_SYSTEM, entryBy, type AuditBy, type AuditTrail } from '../audit/audit.js';
 
-/** The small part every screen reads (name, and which logo); the picture itself is kept apart. */
-const BRANDING_KEY = 'branding';
 const LOGO_KEY = 'branding.logo';
 /** Who works where (receptionists everywhere or in their own departments). */
 const ACCESS_KEY = 'access';
 const DEFAULT_ACCESS: AccessSettings = { receptionistsEverywhere: true };
 export const LOGO_PATH = '/api/v1/public/branding/logo';
-
-interface StoredBranding {
-  clinicName: string;
-  logo: { type: LogoType; version: string } | null;
-}
 
 interface StoredLogo {
   type: LogoType;
@@ -51,10 +44,10 @@ export function createSettingsService(deps: {
   const { database, clock, publicUrl, audit } = deps;
   const { db } = database;
 
-  async function stored(): Promise<{ branding: StoredBranding; updatedAt: number | null }> {
-    const row = await repo.readSetting(db, BRANDING_KEY);
+  async function stored(): Promise<{ branding: repo.StoredBranding; updatedAt: number | null }> {
+    const row = await repo.readSetting(db, repo.BRANDING_KEY);
     if (!row) return { branding: { clinicName: DEFAULT_CLINIC_NAME, logo: null }, updatedAt: null };
-    return { branding: JSON.parse(row.value) as StoredBranding, updatedAt: row.updated_at };
+    return { branding: JSON.parse(row.value) as repo.StoredBranding, updatedAt: row.updated_at };
   }
 
   async function storedLogo(): Promise<StoredLogo | undefined> {
@@ -80,12 +73,12 @@ export function createSettingsService(deps: {
       const logo = input.logoDataUrl === null ? null : parseLogo(input.logoDataUrl, deps.logoMaxBytes);
       const now = clock.now();
       const version = logo ? createHash('sha256').update(logo.bytes).digest('hex').slice(0, 16) : null;
-      const branding: StoredBranding = { clinicName: input.clinicName, logo: logo && version ? { type: logo.type, version } : null };
+      const branding: repo.StoredBranding = { clinicName: input.clinicName, logo: logo && version ? { type: logo.type, version } : null };
       await database.transact(async (trx) => {
-        await repo.writeSetting(trx, BRANDING_KEY, JSON.stringify(branding), now);
+        await repo.writeSetting(trx, repo.BRANDING_KEY, JSON.stringify(branding), now);
         const kept: StoredLogo | null = logo ? { type: logo.type, base64: logo.bytes.toString('base64') } : null;
         await repo.writeSetting(trx, LOGO_KEY, JSON.stringify(kept), now);
-        await audit.record(trx, entryBy(by, { type: 'admin.settings.updated', action: 'branding', subject: { kind: 'settings', id: BRANDING_KEY }, details: { clinicName: input.clinicName, logo: version } }));
+        await audit.record(trx, entryBy(by, { type: 'admin.settings.updated', action: 'branding', subject: { kind: 'settings', id: repo.BRANDING_KEY }, details: { clinicName: input.clinicName, logo: version } }));
       });
       return {
         clinicName: branding.clinicName,
