@@ -29,12 +29,13 @@ export class E2E {
   /** Signs in through the API as a person would; the admin enrols in 2FA at the first sign-in, and this keeps the secret for later codes. */
   readonly staff = new StaffSignIn(fetchCall(() => this.url));
 
-  async start(): Promise<void> {
+  /** Starts the built server (with `env` over the test settings) and a browser. */
+  async start(env: Record<string, string> = {}): Promise<void> {
     mkdirSync(SCREENSHOTS, { recursive: true });
     this.db = await freshDatabase('sqlite');
-    this.env = { ...testEnv(this.db), LOG_LEVEL: 'warn', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password };
+    this.env = { ...testEnv(this.db), LOG_LEVEL: 'warn', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, ...env };
     this.server = await startChildServer(this.env);
-    this.env.PUBLIC_URL = this.server.url;
+    this.env.PUBLIC_URL = env.PUBLIC_URL ?? this.server.url;
     this.browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],

@@ -32,4 +32,8 @@ export type PushSubscribeBody = z.infer<typeof pushSubscribeBodySchema>;
 export const pushKeySchema = z.object({ publicKey: z.string() });
 export type PushKey = z.infer<typeof pushKeySchema>;
 
+/** Whether the status page offers browser notifications for this visit: its department sends them, and the visit goes on. */
+export const pushOfferSchema = z.object({ offered: z.boolean() });
+export type PushOffer = z.infer<typeof pushOfferSchema>;
+
 export const pushSubscribedSchema = z.object({ subscribed: z.literal(true) });

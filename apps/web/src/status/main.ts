@@ -7,7 +7,7 @@ import type { LiveClientMessage, PublicBranding, PublicStatus } from '@smart-tok
 import { connectLive, type LiveState } from '../lib/live';
 import { h, replace, type Child } from './dom';
 import { LANGUAGES, initialLanguage, language, setLanguage, t, type Language } from './messages';
-import { pushSupported, subscribeToPush, type PushOutcome } from './push';
+import { pushOffered, pushSupported, subscribeToPush, type PushOutcome } from './push';
 import './status.css';
 
 /** Without live updates (a proxy that blocks WebSockets), ask this often. */
@@ -45,6 +45,8 @@ const form = { token: '', digits: '' };
 let clinic: { name: string; logoUrl: string | null } | undefined;
 /** "Notify me on this phone" (the status key's page only): the last try's error stays shown until the next. */
 let push: { state: 'off' | 'busy' | 'on'; error?: string } = { state: 'off' };
+/** Whether the visit's department offers it at all: asked once per page (again after a failed ask); the button shows only on yes. */
+let pushOffer: 'asking' | boolean | undefined;
 
 /* ---------- talking to the server ---------- */
 
@@ -400,9 +402,21 @@ function renderStatus(): void {
     canSound &&
       (waiting || s.status === 'parked' || s.status === 'called') &&
       (soundReady ? h('p', { class: 'st-sound-on' }, t('soundIsOn')) : h('button', { type: 'button', id: 'st-sound', class: 'st-button st-button-quiet', onclick: enableSound }, t('soundOn'))),
-    lookup && 'statusKey' in lookup && (waiting || s.status === 'parked') && pushSupported() && renderPush(),
+    lookup && 'statusKey' in lookup && (waiting || s.status === 'parked') && pushSupported() && offersPush(lookup.statusKey) && renderPush(),
     lookup && !('statusKey' in lookup) && h('p', {}, h('a', { href: '/status', id: 'st-another', onclick: anotherToken }, t('another'))),
   ]);
+}
+
+/** True once the server said the department sends browser notifications; the first call asks it. */
+function offersPush(statusKey: string): boolean {
+  if (pushOffer === undefined) {
+    pushOffer = 'asking';
+    void pushOffered(statusKey).then((offered) => {
+      pushOffer = offered;
+      if (offered) renderStatus();
+    });
+  }
+  return pushOffer === true;
 }
 
 function renderPush(): HTMLElement {

@@ -69,6 +69,19 @@ function outcomeOf(status: number): PushOutcome {
   return 'failed';
 }
 
+/** Whether the visit's department sends browser notifications (and the visit goes on); undefined when the server could not say. */
+export async function pushOffered(statusKey: string): Promise<boolean | undefined> {
+  try {
+    const res = await fetch(`/api/v1/public/push/offer/${encodeURIComponent(statusKey)}`, { credentials: 'omit' });
+    // 404: an unknown visit, or a server without push (no https address).
+    if (res.status === 404) return false;
+    if (!res.ok) return undefined;
+    return ((await res.json()) as { offered: boolean }).offered;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Asks for permission (this must run inside the tap), subscribes this browser, and tells the server the visit. */
 export async function subscribeToPush(statusKey: string): Promise<PushOutcome> {
   if (!pushSupported()) return 'unsupported';

@@ -1,4 +1,4 @@
-import { problemSchema, pushKeySchema, pushSubscribeBodySchema, pushSubscribedSchema, type TokenStatus } from '@smart-token/contracts';
+import { problemSchema, pushKeySchema, pushOfferSchema, statusKeyParamsSchema, pushSubscribeBodySchema, pushSubscribedSchema, type TokenStatus } from '@smart-token/contracts';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AppError, ConflictError, NotFoundError } from '../../../errors.js';
 import { perMinute } from '../../../plugins/rate-limit.js';
@@ -33,6 +33,24 @@ export const pushRoutes: FastifyPluginAsyncZod<PushRoutesOptions> = async (app, 
       schema: { tags: ['public'], summary: 'The VAPID public key a browser subscribes to push notifications with', response: { 200: pushKeySchema, 429: problemSchema } },
     },
     async () => ({ publicKey: await opts.push.publicKey() }),
+  );
+
+  app.get(
+    '/push/offer/:statusKey',
+    {
+      config: { public: true, rateLimit },
+      schema: {
+        tags: ['public'],
+        summary: 'Whether the status page offers browser notifications for the visit of this status key (its department sends them and the visit has not ended); 404 when no visit has it',
+        params: statusKeyParamsSchema,
+        response: { 200: pushOfferSchema, 400: problemSchema, 404: problemSchema, 429: problemSchema },
+      },
+    },
+    async (request) => {
+      const token = await opts.tokenOfStatusKey(request.params.statusKey);
+      if (!token) throw new NotFoundError('No visit has this status link: it may have been replaced at the reception desk.');
+      return { offered: !FINISHED.has(token.status) && (await opts.pushOffered(token.departmentId)) };
+    },
   );
 
   app.post(

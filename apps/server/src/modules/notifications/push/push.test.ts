@@ -444,6 +444,17 @@ describe.each(DIALECTS)('Web Push on %s', (dialect) => {
       expect(await storedRows()).toEqual([]);
     });
 
+    it('tell the status page whether to offer notifications: yes for a live visit whose department sends them, no otherwise, 404 for an unknown key', async () => {
+      const offer = (statusKey: string) => app.inject({ method: 'GET', url: `/api/v1/public/push/offer/${statusKey}` });
+      expect((await offer('live-status-key-0123456789')).json()).toEqual({ offered: true });
+      expect((await offer('sms-only-status-key-012345')).json()).toEqual({ offered: false });
+      expect((await offer('done-status-key-0123456789')).json()).toEqual({ offered: false });
+      const unknown = await offer('no-such-status-key-0123456789');
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.json()).toMatchObject({ code: 'NOT_FOUND' });
+      expect((await offer('k'.repeat(129))).statusCode).toBe(414);
+    });
+
     it('refuse a plain-http endpoint, malformed keys, unknown fields and an over-long status key', async () => {
       const good = json(browser(`${service.origin}/push/201/route`).subscription);
       const statusKey = 'live-status-key-0123456789';
