@@ -117,7 +117,7 @@ export class E2E {
 
   /** Types a fresh code of the account's authenticator (which this harness holds) into the sign-in form's second step. */
   async typeOtp(page: Page, email: string): Promise<void> {
-    const otp = this.staff.nextOtp(email);
+    const otp = await this.staff.nextOtpWaiting(email);
     const field = page.getByLabel('Code from your authenticator app');
     await field.waitFor();
     // Two codes a step are used up when a test signs in often: then a recovery code, as a person would.

@@ -128,6 +128,23 @@ describe('reception: the right department, mending tokens, no second token by ac
     expect(history.history.map((h) => h.action)).toEqual(['issue', 'reprint']);
   });
 
+  /**
+   * Opens a search result's actions menu. React Aria closes a popover when its trigger moves, and a
+   * live update from the other desk can shift the page just after the click (a CI run saw the menu
+   * never stay open): a person clicks again, and so does this, up to three times.
+   */
+  async function openActions(page: Page, number: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await page.getByRole('button', { name: `Actions for token ${number}` }).click();
+      try {
+        await page.getByRole('menu').waitFor({ timeout: 5_000 });
+        return;
+      } catch (error) {
+        if (attempt === 3) throw error;
+      }
+    }
+  }
+
   it('reception finds any of today’s tokens as it types, and reprints, moves and cancels it; another desk sees each change live', async () => {
     const issued = await e2e.api<{ id: string; number: string; statusKey: string }>('POST', '/tokens', {
       departmentId: hospital.gen.id,
@@ -152,7 +169,7 @@ describe('reception: the right department, mending tokens, no second token by ac
     await screenshot(page, 'reception-search');
 
     // Reprint: a new link; the old one stops working.
-    await page.getByRole('button', { name: `Actions for token ${issued.number}` }).click();
+    await openActions(page, issued.number);
     await page.getByRole('menuitem', { name: 'Reprint ticket' }).waitFor();
     expect(await seriousViolations(page), 'menu open').toEqual([]);
     await screenshot(page, 'reception-actions-menu');
@@ -163,7 +180,7 @@ describe('reception: the right department, mending tokens, no second token by ac
     expect(old.status).toBe(404);
 
     // Move to the laboratory: the same number waits there, on this desk and the other.
-    await page.getByRole('button', { name: `Actions for token ${issued.number}` }).click();
+    await openActions(page, issued.number);
     await page.getByRole('menuitem', { name: 'Move to another department…' }).click();
     const move = page.getByRole('dialog');
     await move.getByText('Meena Iyer waits in General OPD now.').waitFor();
@@ -184,7 +201,7 @@ describe('reception: the right department, mending tokens, no second token by ac
     await expect.poll(() => otherGen.filter({ hasText: 'Meena Iyer' }).count()).toBe(0);
 
     // Cancel with a reason: kept in the history, gone from every desk's line.
-    await page.getByRole('button', { name: `Actions for token ${issued.number}` }).click();
+    await openActions(page, issued.number);
     await page.getByRole('menuitem', { name: 'Cancel token…' }).click();
     const cancel = page.getByRole('dialog');
     await cancel.getByLabel('Reason').fill('Came for a blood test only');
