@@ -13,10 +13,16 @@ export interface StoredBranding {
   logo: { type: LogoType; version: string } | null;
 }
 
+/** The clinic's name and which logo (the picture itself is read apart); the defaults when never saved. */
+export async function readBranding(db: Db): Promise<{ branding: StoredBranding; updatedAt: number | null }> {
+  const row = await readSetting(db, BRANDING_KEY);
+  if (!row) return { branding: { clinicName: DEFAULT_CLINIC_NAME, logo: null }, updatedAt: null };
+  return { branding: JSON.parse(row.value) as StoredBranding, updatedAt: row.updated_at };
+}
+
 /** The clinic's name, as patients' messages give it (without reading the logo). */
 export async function readClinicName(db: Db): Promise<string> {
-  const row = await readSetting(db, BRANDING_KEY);
-  return row ? (JSON.parse(row.value) as StoredBranding).clinicName : DEFAULT_CLINIC_NAME;
+  return (await readBranding(db)).branding.clinicName;
 }
 
 export async function readSetting(db: Db, key: string): Promise<{ value: string; updated_at: number } | undefined> {

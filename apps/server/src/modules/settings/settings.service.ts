@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DEFAULT_CLINIC_NAME, type AccessSettings, type Branding, type BrandingBody, type PublicBranding, type StatusAddress } from '@smart-token/contracts';
+import { type AccessSettings, type Branding, type BrandingBody, type PublicBranding, type StatusAddress } from '@smart-token/contracts';
 import type { Database } from '../../db/database.js';
 import { iso, type Clock } from '../../lib/clock.js';
 import type { CacheInvalidationBus } from '../cache/cache-invalidation.js';
@@ -44,12 +44,6 @@ export function createSettingsService(deps: {
   const { database, clock, publicUrl, audit } = deps;
   const { db } = database;
 
-  async function stored(): Promise<{ branding: repo.StoredBranding; updatedAt: number | null }> {
-    const row = await repo.readSetting(db, repo.BRANDING_KEY);
-    if (!row) return { branding: { clinicName: DEFAULT_CLINIC_NAME, logo: null }, updatedAt: null };
-    return { branding: JSON.parse(row.value) as repo.StoredBranding, updatedAt: row.updated_at };
-  }
-
   async function storedLogo(): Promise<StoredLogo | undefined> {
     const row = await repo.readSetting(db, LOGO_KEY);
     return row ? ((JSON.parse(row.value) as StoredLogo | null) ?? undefined) : undefined;
@@ -59,7 +53,7 @@ export function createSettingsService(deps: {
 
   return {
     async branding(): Promise<Branding> {
-      const { branding, updatedAt } = await stored();
+      const { branding, updatedAt } = await repo.readBranding(db);
       const logo = branding.logo ? await storedLogo() : undefined;
       return {
         clinicName: branding.clinicName,
@@ -88,7 +82,7 @@ export function createSettingsService(deps: {
     },
 
     async publicBranding(): Promise<PublicBranding> {
-      const { branding } = await stored();
+      const { branding } = await repo.readBranding(db);
       return {
         clinicName: branding.clinicName,
         logoUrl: branding.logo ? `${LOGO_PATH}?v=${branding.logo.version}` : null,
@@ -97,7 +91,7 @@ export function createSettingsService(deps: {
     },
 
     async logo(): Promise<ServedLogo | undefined> {
-      const { branding } = await stored();
+      const { branding } = await repo.readBranding(db);
       if (!branding.logo) return undefined;
       const logo = await storedLogo();
       return logo ? { type: logo.type, bytes: Buffer.from(logo.base64, 'base64'), version: branding.logo.version } : undefined;

@@ -25,6 +25,12 @@ export interface PushRoutesOptions {
 export const pushRoutes: FastifyPluginAsyncZod<PushRoutesOptions> = async (app, opts) => {
   const rateLimit = perMinute(opts.perMinute ?? PUSH_PER_MINUTE, opts.rateLimitMultiplier);
   const errors = { 400: problemSchema, 403: problemSchema, 404: problemSchema, 409: problemSchema, 429: problemSchema };
+  /** The visit behind a status key; 404 when none has it. */
+  const visitOf = async (statusKey: string) => {
+    const token = await opts.tokenOfStatusKey(statusKey);
+    if (!token) throw new NotFoundError('No visit has this status link: it may have been replaced at the reception desk.');
+    return token;
+  };
 
   app.get(
     '/push/key',
@@ -47,8 +53,7 @@ export const pushRoutes: FastifyPluginAsyncZod<PushRoutesOptions> = async (app, 
       },
     },
     async (request) => {
-      const token = await opts.tokenOfStatusKey(request.params.statusKey);
-      if (!token) throw new NotFoundError('No visit has this status link: it may have been replaced at the reception desk.');
+      const token = await visitOf(request.params.statusKey);
       return { offered: !FINISHED.has(token.status) && (await opts.pushOffered(token.departmentId)) };
     },
   );
@@ -65,8 +70,7 @@ export const pushRoutes: FastifyPluginAsyncZod<PushRoutesOptions> = async (app, 
       },
     },
     async (request, reply) => {
-      const token = await opts.tokenOfStatusKey(request.body.statusKey);
-      if (!token) throw new NotFoundError('No visit has this status link: it may have been replaced at the reception desk.');
+      const token = await visitOf(request.body.statusKey);
       if (FINISHED.has(token.status)) throw new ConflictError('This visit has ended: there is nothing more to notify about it.');
       if (!(await opts.pushOffered(token.departmentId))) throw new AppError('PUSH_DISABLED', 403, 'This department does not send browser notifications; ask at the reception desk for a text message instead.');
       await opts.push.subscribe(token.id, request.body.subscription);
