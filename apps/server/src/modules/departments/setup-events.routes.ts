@@ -6,7 +6,7 @@ import type { DepartmentsService } from './departments.service.js';
 /** Keeps proxies from closing a quiet stream. */
 const HEARTBEAT_MS = 25_000;
 /** A reorder changes every counter of a department: the screens hear one change, not one per counter. */
-const COALESCE_MS = 50;
+export const COALESCE_MS = 50;
 /** How soon the browser's EventSource tries again after a drop. */
 const RETRY_MS = 3000;
 

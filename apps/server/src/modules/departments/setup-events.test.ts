@@ -2,6 +2,7 @@ import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../../test/databases.js';
 import { startTestApp, type TestApp } from '../../test/test-app.js';
+import { COALESCE_MS } from './setup-events.routes.js';
 
 /**
  * Reads a server-sent event stream, collecting the event names as they arrive. Plain node:http with
@@ -27,6 +28,13 @@ function listen(url: string, headers: Record<string, string>): Promise<{ events:
   });
 }
 
+/**
+ * Lets the announcement of what the test just set up go out before a stream opens: it waits in a
+ * coalescing timer, and a stream opened within that window would hear it as if it came later.
+ * Node runs timers in order of their due time, so a longer timer set after it always fires after.
+ */
+const announcementsSent = () => new Promise((resolve) => setTimeout(resolve, COALESCE_MS * 3));
+
 describe.each(DIALECTS)('the setup change stream on %s', (dialect) => {
   let t: TestApp;
   let base: string;
@@ -38,6 +46,7 @@ describe.each(DIALECTS)('the setup change stream on %s', (dialect) => {
 
   it('tells an open screen at once that a department or counter changed, one message per burst', async () => {
     const d = await t.department({ code: 'SSE', counters: 3 });
+    await announcementsSent();
     const stream = await listen(`${base}/api/v1/setup/events`, await t.as('receptionist'));
     try {
       expect(stream.status).toBe(200);
@@ -59,6 +68,7 @@ describe.each(DIALECTS)('the setup change stream on %s', (dialect) => {
     const board = async () => (await t.inject({ method: 'GET', url: `/api/v1/departments/${d.id}/board`, headers: await t.as('display') })).json<{ ticker: string; tileFadeMinutes: number }>();
     // Read once so the settings are cached: the change must reach past the cache.
     expect(await board()).toMatchObject({ ticker: '', tileFadeMinutes: 10 });
+    await announcementsSent();
     const stream = await listen(`${base}/api/v1/setup/events`, await t.as('display'));
     try {
       await expect.poll(() => stream.events).toEqual(['ready']);
