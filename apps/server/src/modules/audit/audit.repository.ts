@@ -32,15 +32,33 @@ export async function pendingBatch(db: Db, limit: number): Promise<PendingRow[]>
   return db.selectFrom('audit_pending').selectAll().orderBy('at').orderBy('id').limit(sql.lit(limit)).execute();
 }
 
+/** On SQLite, read in every audited change's transaction: prepared, built and compiled once. */
+const chainHeadQuery = prepared((db) => db.selectFrom('audit_entries').select(['seq', 'mac']).orderBy('seq', 'desc').limit(sql.lit(1)));
+
 export async function chainHead(db: Db): Promise<{ seq: number; mac: string } | undefined> {
-  const row = await db.selectFrom('audit_entries').select(['seq', 'mac']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const row = (await chainHeadQuery(db, {})).rows[0];
   return row && { seq: Number(row.seq), mac: row.mac };
 }
+
+export const ENTRY_COLUMNS = [...PENDING_COLUMNS, 'seq', 'prev_mac', 'mac', 'chained_at'] as const satisfies readonly (keyof AuditEntriesTable)[];
+const insertEntryQuery = prepared((db, p: Params<(typeof ENTRY_COLUMNS)[number]>) => db.insertInto('audit_entries').values(columns(p, ENTRY_COLUMNS)));
+const insertRecordQuery = prepared((db, p: Params<'token_id' | 'entry_seq'>) =>
+  db
+    .insertInto('audit_records')
+    .values(columns(p, ['token_id', 'entry_seq']))
+    .onConflict((oc) => oc.doNothing()),
+);
 
 /** Rows per INSERT: SQLite allows 32 766 parameters a statement; an entry has 18 columns. */
 const INSERT_CHUNK = 500;
 
-export async function insertEntries(db: Db, entries: Insertable<AuditEntriesTable>[], records: Insertable<AuditRecordsTable>[]): Promise<void> {
+export async function insertEntries(db: Db, entries: EntryRow[], records: Insertable<AuditRecordsTable>[]): Promise<void> {
+  // One change's entry (the usual case on SQLite, chained in the change's transaction): the prepared statements.
+  if (entries.length === 1 && records.length <= 1) {
+    await insertEntryQuery(db, entries[0]!);
+    if (records[0]) await insertRecordQuery(db, records[0]);
+    return;
+  }
   for (let i = 0; i < entries.length; i += INSERT_CHUNK) await db.insertInto('audit_entries').values(entries.slice(i, i + INSERT_CHUNK)).execute();
   for (let i = 0; i < records.length; i += INSERT_CHUNK * 4) {
     await db.insertInto('audit_records').values(records.slice(i, i + INSERT_CHUNK * 4)).onConflict((oc) => oc.doNothing()).execute();

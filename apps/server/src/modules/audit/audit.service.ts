@@ -6,7 +6,7 @@ import { newId } from '../../lib/ids.js';
 import type { AuditEntryInput, AuditTrail } from './audit.js';
 import type { AuditFiles } from './audit-files.js';
 import * as repo from './audit.repository.js';
-import { chainPending } from './chainer.js';
+import { appendToChain, chainPending } from './chainer.js';
 import { checkpointSigner } from './checkpoints.js';
 
 /** How soon after an event the chainer runs: entries join the trail within about this long. */
@@ -52,13 +52,21 @@ export interface AuditTrailService extends AuditTrail {
 
 /**
  * The audit trail: events are written where they happen (in the change's transaction, or on their
- * own for reads and refusals), then a chainer keys them into the HMAC chain in order, shortly after;
- * the chained trail is copied to daily JSON-lines files with signed checkpoints of its head.
+ * own for reads and refusals) and keyed into the HMAC chain in order; the chained trail is copied to
+ * daily JSON-lines files with signed checkpoints of its head.
+ * On SQLite an event is chained where it is written: the transaction already holds the one writer
+ * lock, which every process shares, so the chain's head cannot move under it. On PostgreSQL events
+ * wait in audit_pending and a chainer keys them in shortly after, one chainer at a time across
+ * instances: taking the chain's lock in every change's transaction would queue all of them.
  */
 export function createAuditTrail(deps: { database: Database; clock: Clock; key: Uint8Array; files?: AuditFiles; onError: (error: unknown, context: string) => void }): AuditTrailService {
   const { database, clock, key, files, onError } = deps;
   const signer = checkpointSigner(key);
+  const chainsInTransaction = database.dialect === 'sqlite';
+  /** PostgreSQL: events noted since the last pass, written to audit_pending by the next one. */
   let notes: repo.PendingRow[] = [];
+  /** SQLite: noted events on their way into the chain (each joins the next group commit). */
+  const noting = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
   let interval: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -73,7 +81,22 @@ export function createAuditTrail(deps: { database: Database; clock: Clock; key: 
     timer.unref();
   }
 
+  /**
+   * SQLite: a noted event is chained in a transaction of its own, queued at once behind the changes
+   * already waiting, so the trail keeps the order things happened in (a read, then the call that
+   * followed it); the group commit shares one sync among them.
+   */
+  function chainNote(row: repo.PendingRow): void {
+    const written = database.transact((trx) => appendToChain(trx, key, [row], clock.now())).then(
+      () => undefined,
+      (error: unknown) => onError(error, 'audit note'),
+    );
+    noting.add(written);
+    void written.finally(() => noting.delete(written));
+  }
+
   async function writeNotes(): Promise<void> {
+    await Promise.all(noting);
     if (notes.length === 0) return;
     const batch = notes;
     notes = [];
@@ -110,9 +133,10 @@ export function createAuditTrail(deps: { database: Database; clock: Clock; key: 
     await writeNotes();
     await followRestore();
     for (let added = await chainPending(database, key, clock.now()); added.length > 0; added = await chainPending(database, key, clock.now())) {
-      // What this instance just chained goes to the files as it is, when it follows what they hold
-      // (the usual case); anything else (another instance's entries, a restart, a restore's own entry,
-      // which the files must follow first) is read back below.
+      // Events that waited in audit_pending (PostgreSQL's way). What this instance just chained goes
+      // to the files as it is, when it follows what they hold (the usual case); anything else (what
+      // SQLite chained in the changes' transactions, another instance's entries, a restart, a
+      // restore's own entry, which the files must follow first) is read back below.
       const follows = files && Number(added[0]!.seq) === files.state.lastSeq + 1 && !added.some((e) => e.type === 'system.restore');
       if (follows) files.append(added);
     }
@@ -127,11 +151,15 @@ export function createAuditTrail(deps: { database: Database; clock: Clock; key: 
 
   return {
     async record(trx: Kysely<DB>, entry: AuditEntryInput): Promise<void> {
-      await repo.insertPending(trx, rowOf(entry, newId(), clock.now()));
+      const row = rowOf(entry, newId(), clock.now());
+      if (chainsInTransaction) await appendToChain(trx, key, [row], row.at);
+      else await repo.insertPending(trx, row);
       soon();
     },
     note(entry: AuditEntryInput): void {
-      notes.push(rowOf(entry, newId(), clock.now()));
+      const row = rowOf(entry, newId(), clock.now());
+      if (chainsInTransaction) chainNote(row);
+      else notes.push(row);
       soon();
     },
     settle: run,
