@@ -65,7 +65,7 @@ export function createDeliveryWorker(deps: {
   }
 
   /** What to do with one claimed message: skip it (with the reason), or send this text to this phone. */
-  async function prepare(message: repo.MessageRow): Promise<{ skip: string } | Plan> {
+  async function prepare(message: repo.MessageRow, facts: repo.DeliveryFacts | undefined): Promise<{ skip: string } | Plan> {
     const vars = JSON.parse(message.vars) as MessageVars;
     const channel = message.channel === 'whatsapp' ? 'whatsapp' : 'sms';
     const byPush = message.channel === 'push';
@@ -73,7 +73,6 @@ export function createDeliveryWorker(deps: {
       // A test message from the admin screen: its text was rendered when it was asked for.
       return { to: message.to_phone ?? '', channel, body: message.message_body ?? '' };
     }
-    const facts = await repo.deliveryFacts(db, message.token_id);
     if (!facts?.token_id || facts.status_url === null) return { skip: 'the patient did not ask for messages' };
     if (!byPush && (!facts.phone_e164 || !facts.phone_index)) return { skip: 'the patient’s phone was erased' };
     if (!byPush && facts.opted_out_at !== null) return { skip: 'the patient replied STOP' };
@@ -109,17 +108,21 @@ export function createDeliveryWorker(deps: {
     return (await deps.gateways.active()).send(plan);
   }
 
-  /** Sends one message; what happened is returned for the batch's one write. */
-  async function deliver(message: repo.MessageRow): Promise<Outcome> {
+  /**
+   * Sends one message; what happened is returned for the batch's one write. `facts` were read for
+   * the whole batch; a message sent here counts towards the visit's limit for the next one.
+   */
+  async function deliver(message: repo.MessageRow, facts: repo.DeliveryFacts | undefined): Promise<Outcome> {
     const now = () => deps.clock.now();
     let outcome: Outcome;
     try {
-      const plan = await prepare(message);
+      const plan = await prepare(message, facts);
       if ('skip' in plan) {
         outcome = { state: 'skipped', at: now(), error: plan.skip };
       } else {
         const sent = await send(plan);
         outcome = { state: 'sent', at: now(), error: null, providerId: sent.providerId, deliveredVia: sent.deliveredVia, body: plan.body, sent: true };
+        if (facts) facts.sent_count = Number(facts.sent_count ?? 0) + 1;
       }
     } catch (error) {
       const failure = error instanceof GatewayError ? error : new GatewayError(error instanceof Error ? error.message : String(error), { retryable: true });
@@ -143,10 +146,11 @@ export function createDeliveryWorker(deps: {
       // One patient's messages go one after another, in the order of the changes; different patients' at once.
       const byToken = new Map<string, repo.MessageRow[]>();
       for (const message of batch) byToken.set(message.token_id ?? message.id, [...(byToken.get(message.token_id ?? message.id) ?? []), message]);
+      const facts = await repo.deliveryFacts(db, [...new Set(batch.flatMap((message) => (message.token_id ? [message.token_id] : [])))]);
       const outcomes: [string, Outcome][] = [];
       await Promise.all(
-        [...byToken.values()].map(async (messages) => {
-          for (const message of messages.sort((x, y) => x.created_at - y.created_at)) outcomes.push([message.id, await deliver(message)]);
+        [...byToken.entries()].map(async ([tokenId, messages]) => {
+          for (const message of messages.sort((x, y) => x.created_at - y.created_at)) outcomes.push([message.id, await deliver(message, facts.get(tokenId))]);
         }),
       );
       // One transaction records the whole batch: on SQLite each commit is a sync to disk, which the

@@ -241,7 +241,10 @@ export async function deleteTemplate(db: Db, key: { department_id: string; langu
  * phone), the consent (the status link), whether the number said STOP, and how many messages the
  * visit has had (the quiet limit).
  */
-export async function deliveryFacts(db: Db, tokenId: string) {
+/** What the worker checks before sending a token's message: its state, the patient's consent, STOP, messages sent. */
+export type DeliveryFacts = Awaited<ReturnType<typeof deliveryFactsQuery>>[number];
+
+function deliveryFactsQuery(db: Db, tokenIds: readonly string[]) {
   return db
     .selectFrom('tokens as t')
     .leftJoin('notification_consents as c', 'c.token_id', 't.id')
@@ -262,8 +265,14 @@ export async function deliveryFacts(db: Db, tokenId: string) {
         .where('m.state', 'in', ['sent', 'delivered', 'undelivered', 'failed'])
         .as('sent_count'),
     ])
-    .where('t.id', '=', tokenId)
-    .executeTakeFirst();
+    .where('t.id', 'in', [...tokenIds])
+    .execute();
+}
+
+/** The delivery facts of a batch's tokens, in one read (a read per message was most of a message's own cost). */
+export async function deliveryFacts(db: Db, tokenIds: readonly string[]): Promise<Map<string, DeliveryFacts>> {
+  if (tokenIds.length === 0) return new Map();
+  return new Map((await deliveryFactsQuery(db, tokenIds)).map((row) => [row.id, row]));
 }
 
 /** The numbers (and versions) of these tokens, in one read: what message lists and the approach watch show and key by. */

@@ -143,6 +143,25 @@ describe.each(DIALECTS)('patient notifications on %s', (dialect) => {
     expect((await messagesOf(told.id)).map((m) => m.trigger)).toEqual(['issued', 'cancelled']);
   });
 
+  it('sends a visit no more messages than its department allows, counting those sent in the same batch', async () => {
+    const dept = await t.department({ code: 'NTM', counters: 1 });
+    const limit = await t.inject({ method: 'PATCH', url: `/api/v1/departments/${dept.id}/notifications`, headers: await t.as('admin'), payload: { maxMessagesPerToken: 2, triggers: { approaching: false } } });
+    expect(limit.statusCode, limit.body).toBe(200);
+    const a = await issue(dept.id);
+    // Three messages wait together (issued, called, recalled): the worker claims them as one batch.
+    await callNext(dept.counters[0]!.id);
+    await act(a.id, 'recall');
+    await deliver();
+    expect(messagesTo(a.phone)).toHaveLength(2);
+    const messages = await messagesOf(a.id);
+    expect(messages.map((m) => [m.trigger, m.state])).toEqual([
+      ['issued', 'sent'],
+      ['called', 'sent'],
+      ['recalled', 'skipped'],
+    ]);
+    expect(messages[2]!.error).toMatch(/limit of 2 messages/);
+  });
+
   it('tells a patient their turn is near once, by position, again after a park, and by minutes', async () => {
     const dept = await t.department({ code: 'NTC', counters: 1 });
     const admin = await t.as('admin');
