@@ -11,7 +11,8 @@ export const CHAIN_BATCH = 1000;
 function recordsOf(entry: repo.PendingRow): string[] {
   const ids = new Set<string>();
   if (entry.subject_kind === 'token' && entry.subject_id) ids.add(entry.subject_id);
-  if (entry.details) {
+  // Only reads list records: a change's details are not parsed back.
+  if (entry.details?.includes('"records"')) {
     const records = (JSON.parse(entry.details) as { records?: unknown }).records;
     if (Array.isArray(records)) for (const id of records) if (typeof id === 'string') ids.add(id);
   }
