@@ -1,11 +1,10 @@
 import type { Gateway, UpdateGateway } from '@smart-token/contracts';
-import { appendFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { sha256 } from '../../lib/ids.js';
 import { cipherOf, ENCRYPTED_SETTINGS, settingAad } from '../keys/encrypted-columns.js';
 import { readSetting, writeSetting } from '../settings/settings.repository.js';
+import { createOutboxLog } from './outbox-log.js';
 import { createTwilioGateway, GatewayError, type ContentSidStore, type OutgoingMessage, type TwilioGateway } from './twilio/twilio-gateway.js';
 import { webhookUrl } from './twilio/twilio-webhook.js';
 
@@ -83,8 +82,7 @@ export function createGateways(deps: { db: Kysely<DB>; env: TwilioSettings | und
     };
   }
 
-  /** The outbox log's folder, made once (a mkdir per message was most of the log's cost). */
-  let folder: Promise<unknown> | undefined;
+  const outboxLog = createOutboxLog(deps.outboxFile);
   const outbox: ActiveGateway = {
     kind: 'outbox',
     authToken: undefined,
@@ -92,11 +90,8 @@ export function createGateways(deps: { db: Kysely<DB>; env: TwilioSettings | und
       // One JSON line per message, for the clinic to see what would have gone out before it has an account.
       const line = JSON.stringify({ at: new Date(deps.now()).toISOString(), channel: message.channel, to: masked(message.to), body: message.body });
       try {
-        await (folder ??= mkdir(dirname(deps.outboxFile), { recursive: true }));
-        await appendFile(deps.outboxFile, `${line}\n`, { mode: 0o600 });
+        await outboxLog.append(line);
       } catch (error) {
-        // The folder may have gone (or never been made): made again on the next try.
-        folder = undefined;
         throw new GatewayError(`the outbox log cannot be written: ${error instanceof Error ? error.message : String(error)}`, { retryable: true });
       }
       return { providerId: null, deliveredVia: 'outbox' };
