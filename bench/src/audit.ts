@@ -13,7 +13,7 @@ import { migrateToLatest } from '../../apps/server/dist/db/migrate.js';
 import { encryptValue } from '../../apps/server/dist/modules/keys/values.js';
 import type { Context } from './harness.js';
 import { dbFileIn } from './processes.js';
-import type { Latency, LoadResult } from './load.js';
+import { callsTogether, mirrored, together } from './mirrored.js';
 import { callNext, issueTokens, type CallNextResult, type TokensResult } from './scenarios.js';
 
 export interface AuditCostResult {
@@ -64,51 +64,6 @@ async function withoutAuditTrail(dir: string): Promise<void> {
   }
 }
 
-/**
- * Two runs of one side as one: answers and time summed (so the rate is the pair's), CPU weighted by
- * time; the latency figures are the worse of the two (8a and 8b judge the rate, not the latency).
- */
-function together(a: LoadResult, b: LoadResult): LoadResult {
-  const elapsedS = a.elapsedS + b.elapsedS;
-  const statuses = { ...a.statuses };
-  for (const [status, n] of Object.entries(b.statuses)) statuses[Number(status)] = (statuses[Number(status)] ?? 0) + n;
-  const worse = (x: Latency, y: Latency): Latency => ({
-    count: x.count + y.count,
-    mean: (x.mean * x.count + y.mean * y.count) / (x.count + y.count),
-    p50: Math.max(x.p50, y.p50),
-    p90: Math.max(x.p90, y.p90),
-    p99: Math.max(x.p99, y.p99),
-    max: Math.max(x.max, y.max),
-  });
-  const cores = (x: number | undefined, y: number | undefined) => (x === undefined || y === undefined ? undefined : (x * a.elapsedS + y * b.elapsedS) / elapsedS);
-  return {
-    elapsedS,
-    statuses,
-    ok: a.ok + b.ok,
-    notOk: a.notOk + b.notOk,
-    errors: a.errors + b.errors,
-    timeouts: a.timeouts + b.timeouts,
-    rps: (a.ok + b.ok) / elapsedS,
-    latency: worse(a.latency, b.latency),
-    byKind: {},
-    cpu: { server: cores(a.cpu.server, b.cpu.server), client: cores(a.cpu.client, b.cpu.client) ?? 0 },
-    perSecond: [...a.perSecond, ...b.perSecond],
-  };
-}
-
-/**
- * Each side twice, in the order on, off, off, on: this machine's speed drifts by tens of percent
- * within a minute (other work, the shared disk), and the mirrored order puts both sides at the
- * same mean time, so a drift moves them alike instead of favouring whichever ran first.
- */
-async function mirrored<R extends { run: LoadResult }>(measure: (on: boolean, pass: number) => Promise<R>, combine: (a: R, b: R) => R): Promise<{ with: R; without: R }> {
-  const on1 = await measure(true, 1);
-  const off1 = await measure(false, 1);
-  const off2 = await measure(false, 2);
-  const on2 = await measure(true, 2);
-  return { with: combine(on1, on2), without: combine(off1, off2) };
-}
-
 export async function auditCost(ctx: Context): Promise<AuditCostResult> {
   const variant = (what: string, name: string, on: boolean, pass: number) => ({
     name: `${name} (audit ${on ? 'on' : 'off'})`,
@@ -121,7 +76,7 @@ export async function auditCost(ctx: Context): Promise<AuditCostResult> {
   );
   const calls = await mirrored(
     (on, pass) => callNext(ctx, variant('calls', '8b call-next', on, pass)),
-    (a, b) => ({ ...a, run: together(a.run, b.run), empty: a.empty + b.empty, duplicates: a.duplicates + b.duplicates, stoppedEarly: a.stoppedEarly || b.stoppedEarly }),
+    callsTogether,
   );
   return { tokens, calls, encryptionUsPerIssue: encryptionUsPerIssue() };
 }

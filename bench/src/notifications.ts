@@ -2,14 +2,15 @@
  * 9. What patients' messages cost call-next: the same prefilled line, every patient in it having
  * asked for SMS (each call writes the called patient's message and, as the head moves, "your turn is
  * near" for the next ones, all delivered by the server's worker to its outbox log), against the line
- * with nobody asking, back to back in one round. The sending is off the request path; this shows
- * whether it stays off.
+ * with nobody asking, each twice per round in mirrored order (with, without, without, with). The
+ * sending is off the request path; this shows whether it stays off.
  */
 import SQLite from 'better-sqlite3';
 import { createDatabase } from '../../apps/server/dist/db/database.js';
 import { migrateToLatest } from '../../apps/server/dist/db/migrate.js';
 import type { Context } from './harness.js';
 import { dbFileIn } from './processes.js';
+import { callsTogether, mirrored } from './mirrored.js';
 import { callNext, type CallNextResult } from './scenarios.js';
 
 export interface NotificationCostResult {
@@ -50,15 +51,21 @@ function messagesIn(dir: string): { written: number; delivered: number } {
 }
 
 export async function notificationCost(ctx: Context): Promise<NotificationCostResult> {
-  let dirWith = '';
-  const withMessages = await callNext(ctx, {
-    name: '9 call-next (every patient asked for SMS)',
-    dirName: 's9-calls-with',
-    beforeStart: async (dir) => {
-      dirWith = dir;
-      await everyoneAsksForMessages(dir);
-    },
-  });
-  const without = await callNext(ctx, { name: '9 call-next (nobody asked)', dirName: 's9-calls-without' });
-  return { with: withMessages, without, messages: messagesIn(dirWith) };
+  const dirsWith: string[] = [];
+  const { with: withMessages, without } = await mirrored(
+    (asked, pass) =>
+      callNext(ctx, {
+        name: `9 call-next (${asked ? 'every patient asked for SMS' : 'nobody asked'})`,
+        dirName: `s9-calls-${asked ? 'with' : 'without'}-${pass}`,
+        ...(asked && {
+          beforeStart: async (dir: string) => {
+            dirsWith.push(dir);
+            await everyoneAsksForMessages(dir);
+          },
+        }),
+      }),
+    callsTogether,
+  );
+  const counts = dirsWith.map(messagesIn);
+  return { with: withMessages, without, messages: { written: counts.reduce((n, c) => n + c.written, 0), delivered: counts.reduce((n, c) => n + c.delivered, 0) } };
 }
