@@ -143,6 +143,16 @@ export async function claimDue(db: Db, worker: string, now: number, until: numbe
     .execute();
 }
 
+/** A message sent, the outcome of nearly every message: prepared, built and compiled once (db/prepared.ts). */
+const settleSentQuery = prepared((db, p: Params<'id' | 'worker' | 'at' | 'provider_id' | 'delivered_via' | 'message_body'>) =>
+  db
+    .updateTable('notification_messages')
+    .set({ state: 'sent', updated_at: p.at, claimed_by: null, claimed_until: null, error: null, provider_id: p.provider_id, delivered_via: p.delivered_via, message_body: p.message_body, sent_at: p.at })
+    .where('id', '=', p.id)
+    .where('claimed_by', '=', p.worker)
+    .where('state', '=', 'sending'),
+);
+
 /** The worker's outcome for a message it holds; ignored when its claim was taken over meanwhile. */
 export async function settle(
   db: Db,
@@ -150,6 +160,17 @@ export async function settle(
   worker: string,
   outcome: { state: string; at: number; error?: string | null; providerId?: string | null; deliveredVia?: string | null; body?: string | null; nextAttemptAt?: number; sent?: boolean },
 ): Promise<boolean> {
+  if (outcome.state === 'sent' && outcome.sent && outcome.error === null && outcome.providerId !== undefined && outcome.deliveredVia !== undefined && typeof outcome.body === 'string') {
+    const sent = await settleSentQuery(db, {
+      id,
+      worker,
+      at: outcome.at,
+      provider_id: outcome.providerId,
+      delivered_via: outcome.deliveredVia,
+      message_body: cipherOf(db).encrypt(outcome.body, bodyAad(id)),
+    });
+    return Number(sent.numAffectedRows ?? 0) === 1;
+  }
   const result = await db
     .updateTable('notification_messages')
     .set({
