@@ -28,6 +28,11 @@ export async function dropDatabase(adminUrl: string, name: string): Promise<void
   await withAdmin(adminUrl, (c) => c.query(`drop database if exists "${name}" with (force)`));
 }
 
+/** Writes what PostgreSQL holds in its buffers now, so a checkpoint does not fall in the next scenario. */
+export async function checkpoint(adminUrl: string): Promise<void> {
+  await withAdmin(adminUrl, (c) => c.query('checkpoint'));
+}
+
 /** The settings that decide what a durable commit costs, for RESULTS.md. */
 export async function pgSettings(adminUrl: string): Promise<string> {
   return withAdmin(adminUrl, async (c) => {
