@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Database as DatabaseConfig } from '../config.js';
 import { EncryptedColumns, type KeyHolder } from '../modules/keys/encrypted-columns.js';
 import type { DB } from './schema.js';
+import { checkpointInBackground } from './wal-checkpointer.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -182,12 +183,24 @@ function createPostgresTransactor(db: Kysely<DB>): Database['transact'] {
   };
 }
 
-export function createDatabase(config: DatabaseConfig): Database {
+/** For tests: how often the WAL checkpointer looks (db/wal-checkpointer.ts). */
+export interface DatabaseOptions {
+  checkpointIntervalMs?: number;
+}
+
+export function createDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Database {
   // Every result passes through it: encrypted columns come back decrypted (once the keyring is open).
   const keys = new EncryptedColumns();
   if (config.kind === 'sqlite') {
-    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(openSqlite(config.path)) }), plugins: [keys] });
-    return { db, dialect: 'sqlite', config, keys, transact: createSqliteTransactor(db), close: () => db.destroy() };
+    const sqlite = openSqlite(config.path);
+    const checkpointer = config.path === ':memory:' ? undefined : checkpointInBackground(sqlite, config.path, options.checkpointIntervalMs);
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [keys] });
+    const close = async () => {
+      // The worker's connection first: the last connection to close checkpoints what is left and removes the WAL.
+      await checkpointer?.stop();
+      await db.destroy();
+    };
+    return { db, dialect: 'sqlite', config, keys, transact: createSqliteTransactor(db), close };
   }
   const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize ?? PG_POOL_SIZE });
   pool.on('connect', nameStatements);

@@ -141,7 +141,9 @@ export function createDeliveryWorker(deps: {
   async function drain(): Promise<void> {
     for (;;) {
       const now = deps.clock.now();
-      const batch = await repo.claimDue(db, options.instance, now, now + CLAIM_MS, BATCH);
+      // The claim is a write: in a transaction it shares the requests' group commit on SQLite instead
+      // of an fsync of its own on the server's thread.
+      const batch = await database.transact((trx) => repo.claimDue(trx, options.instance, now, now + CLAIM_MS, BATCH));
       if (batch.length === 0) return;
       // One patient's messages go one after another, in the order of the changes; different patients' at once.
       const byToken = new Map<string, repo.MessageRow[]>();

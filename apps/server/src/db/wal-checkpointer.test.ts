@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createDatabase } from './database.js';
+import { LAST_RESORT_PAGES } from './wal-checkpointer.js';
+
+describe('the WAL checkpointer', () => {
+  const root = mkdtempSync(join(tmpdir(), 'smart-token-wal-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('keeps the WAL small from a thread of its own, and the file is whole and without a WAL after close', async () => {
+    const path = join(root, 'checkpointed.db');
+    const database = createDatabase({ kind: 'sqlite', path }, { checkpointIntervalMs: 20 });
+    await sql`create table t (id integer primary key, v blob not null)`.execute(database.db);
+    const blob = randomBytes(256 * 1024);
+    const writes = 80;
+    for (let i = 0; i < writes; i++) {
+      await database.transact((trx) => sql`insert into t (v) values (${blob})`.execute(trx));
+      await sleep(40);
+    }
+    // 20 MB went through the WAL: the server's connection checkpoints only past LAST_RESORT_PAGES
+    // (40 MB), and SQLite's own default would have let it reach 4 MB; the worker kept it at a few writes.
+    expect(writes * blob.length).toBeLessThan(LAST_RESORT_PAGES * 4096);
+    expect(statSync(`${path}-wal`).size).toBeLessThan(2 * 1024 * 1024);
+    await database.close();
+    expect(existsSync(`${path}-wal`)).toBe(false);
+
+    const again = createDatabase({ kind: 'sqlite', path });
+    const { rows } = await sql<{ n: number }>`select count(*) as n from t`.execute(again.db);
+    expect(rows[0]!.n).toBe(writes);
+    await again.close();
+  });
+});

@@ -1,0 +1,65 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type SQLite from 'better-sqlite3';
+
+/**
+ * SQLite copies the WAL's pages back into the database file (a checkpoint) on the connection that
+ * commits, whenever the WAL has passed 1,000 pages: with synchronous=FULL that is a copy and two
+ * fsyncs on the server's one thread, and every request waits behind them (better-sqlite3 is
+ * synchronous). Here a worker thread with a connection of its own checkpoints every few hundred
+ * milliseconds instead. PASSIVE: it neither waits for the writer nor holds it up, and once it has
+ * copied everything the writer starts the WAL from its beginning again, so the file stays small.
+ * The server's connection still checkpoints by itself past LAST_RESORT_PAGES (the worker stopped,
+ * or the disk cannot keep up), so the WAL never grows without bound.
+ */
+const CHECKPOINT_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const SQLite = require(workerData.driver);
+const db = new SQLite(workerData.path, { fileMustExist: true });
+// The checkpoint syncs the WAL before copying and the database file before the WAL may be reused.
+db.pragma('synchronous = FULL');
+const timer = setInterval(() => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch (error) {
+    parentPort.postMessage({ error: String(error) });
+  }
+}, workerData.intervalMs);
+parentPort.on('message', () => {
+  clearInterval(timer);
+  db.close();
+  parentPort.close();
+});
+`;
+
+const DEFAULT_INTERVAL_MS = 200;
+/** 10,000 pages of 4 KiB: 40 MB of WAL before the server's own connection steps in. */
+export const LAST_RESORT_PAGES = 10_000;
+const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
+/** The worker's heap: it holds one connection and a timer. */
+const WORKER_LIMITS = { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 };
+
+export interface WalCheckpointer {
+  /** Stops the worker and closes its connection (before the server's own closes, which then checkpoints the rest). */
+  stop(): Promise<void>;
+}
+
+/** Moves the checkpoints of the WAL database at `path` (opened by `sqlite`) off this thread. */
+export function checkpointInBackground(sqlite: SQLite.Database, path: string, intervalMs = DEFAULT_INTERVAL_MS): WalCheckpointer {
+  sqlite.pragma(`wal_autocheckpoint = ${LAST_RESORT_PAGES}`);
+  const worker = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: { driver: driverPath, path, intervalMs }, resourceLimits: WORKER_LIMITS });
+  // A failed checkpoint is tried again at the next tick; the last resort above covers a worker that died.
+  worker.on('message', () => undefined);
+  worker.on('error', () => undefined);
+  worker.unref();
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  return {
+    async stop() {
+      // Held until it has closed: an unreferenced worker would let a process with nothing else to do
+      // exit in the middle of this await (a CLI command closing its database).
+      worker.ref();
+      worker.postMessage('stop');
+      await exited;
+    },
+  };
+}
