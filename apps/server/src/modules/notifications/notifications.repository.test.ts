@@ -1,4 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase } from '../../db/database.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import type { DB } from '../../db/schema.js';
 import { DIALECTS } from '../../test/databases.js';
 import { startTestApp, type TestApp } from '../../test/test-app.js';
 import * as repo from './notifications.repository.js';
@@ -30,5 +38,37 @@ describe.each(DIALECTS)('the outbox claims on %s', (dialect) => {
     expect(Number(row?.sent_at)).toBe(due + 3000);
     // Settled once: a second settle of the same claim changes nothing.
     expect(await repo.settle(db, id, 'worker-b', sent)).toBe(false);
+  });
+});
+
+describe('a claim on SQLite', () => {
+  const root = mkdtempSync(join(tmpdir(), 'smart-token-claim-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('reads the messages it takes through the index, in order, not the whole backlog sorted', async () => {
+    const path = join(root, 'claims.db');
+    const database = createDatabase({ kind: 'sqlite', path });
+    await migrateToLatest(database.db);
+    await database.close();
+    const raw = new SQLite(path);
+    const statements: CompiledQuery[] = [];
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: raw }), log: (event) => void statements.push(event.query) });
+    const at = 1_000_000;
+    // A backlog of 300 due messages, m299 the oldest; m297 due at the same moment as m298 but written
+    // before it; and m299 held by a worker whose claim ran out.
+    for (let i = 0; i < 300; i++) await repo.insertMessage(db, { id: `m${i}`, dedupe_key: `m${i}`, token_id: null, department_id: null, trigger: 'test', channel: 'sms', language: 'en', vars: '{}', at: at + 300 - i });
+    await db.updateTable('notification_messages').set({ next_attempt_at: at + 2, created_at: at - 5 }).where('id', '=', 'm297').execute();
+    expect((await repo.claimDue(db, 'gone', at + 1000, at + 1001, 1)).map((m) => m.id)).toEqual(['m299']);
+    statements.length = 0;
+
+    const claim = async (limit: number) => (await db.transaction().execute((trx) => repo.claimDue(trx, 'worker', at + 2000, at + 60_000, limit))).map((m) => m.id).sort();
+    expect(await claim(2)).toEqual(['m297', 'm299']);
+    expect(await claim(3)).toEqual(['m295', 'm296', 'm298']);
+    expect(await repo.findMessage(db, 'm299')).toMatchObject({ state: 'sending', claimed_by: 'worker', attempts: 2 });
+
+    const plans = statements.filter((q) => !/^(begin|commit)/i.test(q.sql)).flatMap((q) => raw.prepare(`explain query plan ${q.sql}`).all(...q.parameters) as { detail: string }[]);
+    expect(plans.length).toBeGreaterThan(0);
+    for (const { detail } of plans) expect(detail).not.toMatch(/^SCAN notification_messages|MULTI-INDEX OR|TEMP B-TREE/);
+    raw.close();
   });
 });

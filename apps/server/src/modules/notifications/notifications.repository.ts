@@ -122,22 +122,29 @@ export async function insertMessage(db: Db, m: NewMessage): Promise<boolean> {
 }
 
 /**
- * Claims up to `limit` due messages for this worker until `until`: pending ones whose time has come,
- * and ones another worker claimed and never finished (it died). One UPDATE, so two workers never
- * claim the same message.
+ * Claims up to `limit` due messages for this worker until `until`: ones another worker claimed and
+ * never finished (it died), then pending ones whose time has come, oldest first. Each is read
+ * through the index in the order it is taken, so a claim costs what it takes, not the backlog. Run
+ * it in a transaction: the UPDATE checks each row again, so of two workers that read the same
+ * messages only the first claims them (on PostgreSQL the second waits for its row locks, then skips).
  */
-export async function claimDue(db: Db, worker: string, now: number, until: number, limit: number): Promise<MessageRow[]> {
-  const due = db
+export async function claimDue(trx: Db, worker: string, now: number, until: number, limit: number): Promise<MessageRow[]> {
+  const abandoned = await trx.selectFrom('notification_messages').select('id').where('state', '=', 'sending').where('claimed_until', '<', now).limit(limit).execute();
+  const due = await trx
     .selectFrom('notification_messages')
     .select('id')
-    .where((eb) => eb.or([eb.and([eb('state', '=', 'pending'), eb('next_attempt_at', '<=', now)]), eb.and([eb('state', '=', 'sending'), eb('claimed_until', '<', now)])]))
+    .where('state', '=', 'pending')
+    .where('next_attempt_at', '<=', now)
     .orderBy('next_attempt_at')
     .orderBy('created_at')
-    .limit(limit);
-  return db
+    .limit(limit - abandoned.length)
+    .execute();
+  const ids = [...abandoned, ...due].map((row) => row.id);
+  if (ids.length === 0) return [];
+  return trx
     .updateTable('notification_messages')
     .set((eb) => ({ state: 'sending', claimed_by: worker, claimed_until: until, attempts: eb('attempts', '+', 1), updated_at: now }))
-    .where('id', 'in', due)
+    .where('id', 'in', ids)
     .where((eb) => eb.or([eb.and([eb('state', '=', 'pending'), eb('next_attempt_at', '<=', now)]), eb.and([eb('state', '=', 'sending'), eb('claimed_until', '<', now)])]))
     .returningAll()
     .execute();
