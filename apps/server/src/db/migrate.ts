@@ -20,7 +20,7 @@ import * as backups from './migrations/2026_12_05_0603_backups.js';
 import * as notifications from './migrations/2026_12_06_0701_notifications.js';
 import * as pushSubscriptions from './migrations/2026_12_06_0702_push_subscriptions.js';
 import * as auditTrailLeaner from './migrations/2026_12_07_0801_audit_trail_leaner.js';
-import * as notificationClaimOrder from './migrations/2026_12_07_0901_notification_claim_order.js';
+import * as notificationIndexes from './migrations/2026_12_07_0901_notification_indexes.js';
 
 /** Migrations are listed here, not read from the folder, so the built server needs no file scanning. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -45,7 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_06_0701_notifications': notifications,
   '2026_12_06_0702_push_subscriptions': pushSubscriptions,
   '2026_12_07_0801_audit_trail_leaner': auditTrailLeaner,
-  '2026_12_07_0901_notification_claim_order': notificationClaimOrder,
+  '2026_12_07_0901_notification_indexes': notificationIndexes,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

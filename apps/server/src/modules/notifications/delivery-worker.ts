@@ -1,5 +1,7 @@
 import type { NotificationTrigger } from '@smart-token/contracts';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import type { DB } from '../../db/schema.js';
 import { GatewayError } from './twilio/twilio-gateway.js';
 import type { PushChannel } from './push/push-sender.js';
 import type { DepartmentSettings } from './department-settings.js';
@@ -14,7 +16,10 @@ import { renderTemplate } from './texts/templates.js';
 const POKE_DELAY_MS = 100;
 /** How long a worker holds the messages it claimed: another takes them over after that (it died). */
 const CLAIM_MS = 60_000;
-const BATCH = 20;
+/** Messages claimed at once: under load, fewer claims and commits; when few are due a claim takes what there is. */
+const BATCH = 100;
+/** Requests to the gateway under way at once. */
+const SENDING = 20;
 const MAX_BACKOFF_MS = 15 * 60_000;
 const ACTIVE = new Set(['waiting', 'called', 'serving', 'parked']);
 
@@ -138,28 +143,48 @@ export function createDeliveryWorker(deps: {
     return outcome;
   }
 
+  /** Sends a claimed batch: one patient's messages one after another, in the order of the changes; different patients' at once. */
+  async function deliverBatch(batch: repo.MessageRow[]): Promise<[string, Outcome][]> {
+    const byToken = new Map<string, repo.MessageRow[]>();
+    for (const message of batch) byToken.set(message.token_id ?? message.id, [...(byToken.get(message.token_id ?? message.id) ?? []), message]);
+    const facts = await repo.deliveryFacts(db, [...new Set(batch.flatMap((message) => (message.token_id ? [message.token_id] : [])))]);
+    const outcomes: [string, Outcome][] = [];
+    const patients = [...byToken.entries()];
+    // At most SENDING requests to the gateway at once, however large the batch.
+    const sender = async () => {
+      for (let next = patients.shift(); next; next = patients.shift()) {
+        const [tokenId, messages] = next;
+        for (const message of messages.sort((x, y) => x.created_at - y.created_at)) outcomes.push([message.id, await deliver(message, facts.get(tokenId))]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SENDING, patients.length) }, sender));
+    return outcomes;
+  }
+
+  const settleAll = async (trx: Kysely<DB>, outcomes: [string, Outcome][]) => {
+    for (const [id, outcome] of outcomes) await repo.settle(trx, id, options.instance, outcome);
+  };
+
   async function drain(): Promise<void> {
-    for (;;) {
-      const now = deps.clock.now();
-      // The claim is a write: in a transaction it shares the requests' group commit on SQLite instead
-      // of an fsync of its own on the server's thread.
-      const batch = await database.transact((trx) => repo.claimDue(trx, options.instance, now, now + CLAIM_MS, BATCH));
-      if (batch.length === 0) return;
-      // One patient's messages go one after another, in the order of the changes; different patients' at once.
-      const byToken = new Map<string, repo.MessageRow[]>();
-      for (const message of batch) byToken.set(message.token_id ?? message.id, [...(byToken.get(message.token_id ?? message.id) ?? []), message]);
-      const facts = await repo.deliveryFacts(db, [...new Set(batch.flatMap((message) => (message.token_id ? [message.token_id] : [])))]);
-      const outcomes: [string, Outcome][] = [];
-      await Promise.all(
-        [...byToken.entries()].map(async ([tokenId, messages]) => {
-          for (const message of messages.sort((x, y) => x.created_at - y.created_at)) outcomes.push([message.id, await deliver(message, facts.get(tokenId))]);
-        }),
-      );
-      // One transaction records the whole batch: on SQLite each commit is a sync to disk, which the
-      // queue's own writes wait behind.
-      await database.transact(async (trx) => {
-        for (const [id, outcome] of outcomes) await repo.settle(trx, id, options.instance, outcome);
-      });
+    let unsettled: [string, Outcome][] = [];
+    try {
+      for (;;) {
+        const now = deps.clock.now();
+        // What the last batch did and the next claim go in one transaction: on SQLite each commit is a
+        // sync to disk on the server's thread, which the queue's own writes wait behind; the claim, a
+        // write too, would otherwise be a commit of its own.
+        const batch = await database.transact(async (trx) => {
+          await settleAll(trx, unsettled);
+          return repo.claimDue(trx, options.instance, now, now + CLAIM_MS, BATCH);
+        });
+        unsettled = [];
+        if (batch.length === 0) return;
+        unsettled = await deliverBatch(batch);
+      }
+    } finally {
+      // Sent but not yet recorded (the claim that was to record them failed): recorded now, or the
+      // messages would go again when their claim runs out.
+      if (unsettled.length > 0) await database.transact((trx) => settleAll(trx, unsettled));
     }
   }
 
