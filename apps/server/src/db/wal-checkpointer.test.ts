@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase } from './database.js';
-import { LAST_RESORT_PAGES } from './wal-checkpointer.js';
+import { LAST_RESORT_PAGES, RESTART_AFTER_PAGES } from './wal-checkpointer.js';
 
 describe('the WAL checkpointer', () => {
   const root = mkdtempSync(join(tmpdir(), 'smart-token-wal-'));
@@ -33,5 +33,26 @@ describe('the WAL checkpointer', () => {
     const { rows } = await sql<{ n: number }>`select count(*) as n from t`.execute(again.db);
     expect(rows[0]!.n).toBe(writes);
     await again.close();
+  });
+
+  it('starts the WAL again from its beginning under steady writes, when a copy alone never finds it whole', async () => {
+    const path = join(root, 'steady.db');
+    const database = createDatabase({ kind: 'sqlite', path }, { checkpointIntervalMs: 20 });
+    await sql`create table t (id integer primary key, v blob not null)`.execute(database.db);
+    const blob = randomBytes(16 * 1024);
+    let written = 0;
+    let largest = 0;
+    const until = performance.now() + 3000;
+    // Writes with a millisecond between them, as requests' commits come under load.
+    while (performance.now() < until) {
+      await database.transact((trx) => sql`insert into t (v) values (${blob})`.execute(trx));
+      written += blob.length;
+      largest = Math.max(largest, statSync(`${path}-wal`).size);
+      await sleep(1);
+    }
+    expect(written).toBeGreaterThan(2 * RESTART_AFTER_PAGES * 4096);
+    // Past RESTART_AFTER_PAGES the worker restarts it at its next free moment: a few ticks' writes more.
+    expect(largest).toBeLessThan(2 * RESTART_AFTER_PAGES * 4096);
+    await database.close();
   });
 });
