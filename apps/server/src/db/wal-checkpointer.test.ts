@@ -12,14 +12,21 @@ describe('the WAL checkpointer', () => {
   const root = mkdtempSync(join(tmpdir(), 'smart-token-wal-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('keeps the WAL small from a thread of its own, and the file is whole and without a WAL after close', async () => {
-    const path = join(root, 'checkpointed.db');
+  /** A database whose checkpointer looks every 20 ms, with a table of blobs to write. */
+  async function blobTable(name: string) {
+    const path = join(root, name);
     const database = createDatabase({ kind: 'sqlite', path }, { checkpointIntervalMs: 20 });
     await sql`create table t (id integer primary key, v blob not null)`.execute(database.db);
+    const insert = (blob: Buffer) => database.transact((trx) => sql`insert into t (v) values (${blob})`.execute(trx));
+    return { path, database, insert };
+  }
+
+  it('keeps the WAL small from a thread of its own, and the file is whole and without a WAL after close', async () => {
+    const { path, database, insert } = await blobTable('checkpointed.db');
     const blob = randomBytes(256 * 1024);
     const writes = 80;
     for (let i = 0; i < writes; i++) {
-      await database.transact((trx) => sql`insert into t (v) values (${blob})`.execute(trx));
+      await insert(blob);
       await sleep(40);
     }
     // 20 MB went through the WAL: the server's connection checkpoints only past LAST_RESORT_PAGES
@@ -36,16 +43,14 @@ describe('the WAL checkpointer', () => {
   });
 
   it('starts the WAL again from its beginning under steady writes, when a copy alone never finds it whole', async () => {
-    const path = join(root, 'steady.db');
-    const database = createDatabase({ kind: 'sqlite', path }, { checkpointIntervalMs: 20 });
-    await sql`create table t (id integer primary key, v blob not null)`.execute(database.db);
+    const { path, database, insert } = await blobTable('steady.db');
     const blob = randomBytes(16 * 1024);
     let written = 0;
     let largest = 0;
     const until = performance.now() + 3000;
     // Writes with a millisecond between them, as requests' commits come under load.
     while (performance.now() < until) {
-      await database.transact((trx) => sql`insert into t (v) values (${blob})`.execute(trx));
+      await insert(blob);
       written += blob.length;
       largest = Math.max(largest, statSync(`${path}-wal`).size);
       await sleep(1);
