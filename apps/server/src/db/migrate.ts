@@ -21,6 +21,7 @@ import * as notifications from './migrations/2026_12_06_0701_notifications.js';
 import * as pushSubscriptions from './migrations/2026_12_06_0702_push_subscriptions.js';
 import * as auditTrailLeaner from './migrations/2026_12_07_0801_audit_trail_leaner.js';
 import * as notificationIndexes from './migrations/2026_12_07_0901_notification_indexes.js';
+import * as partialProviderIndex from './migrations/2026_12_08_0901_partial_provider_index.js';
 
 /** Migrations are listed here, not read from the folder, so the built server needs no file scanning. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_06_0702_push_subscriptions': pushSubscriptions,
   '2026_12_07_0801_audit_trail_leaner': auditTrailLeaner,
   '2026_12_07_0901_notification_indexes': notificationIndexes,
+  '2026_12_08_0901_partial_provider_index': partialProviderIndex,
 };
 
 const provider: MigrationProvider = { getMigrations: () => Promise.resolve(MIGRATIONS) };

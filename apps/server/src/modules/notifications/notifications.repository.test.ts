@@ -75,4 +75,21 @@ describe('a claim on SQLite', () => {
     for (const { detail } of plans) expect(detail).not.toMatch(/^SCAN notification_|MULTI-INDEX OR|TEMP B-TREE|approach_due/);
     raw.close();
   });
+
+  it('keeps only messages a provider took in the provider index, which delivery receipts still read', async () => {
+    const path = join(root, 'receipts.db');
+    const database = createDatabase({ kind: 'sqlite', path });
+    await migrateToLatest(database.db);
+    await database.close();
+    const raw = new SQLite(path);
+    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: raw }) });
+    for (let i = 0; i < 3; i++) await repo.insertMessage(db, { id: `m${i}`, dedupe_key: `m${i}`, token_id: null, department_id: null, trigger: 'test', channel: 'sms', language: 'en', vars: '{}', at: 1000 + i });
+    await db.updateTable('notification_messages').set({ state: 'sent', provider_id: 'SM1' }).where('id', '=', 'm1').execute();
+    const { sql: definition } = raw.prepare(`select sql from sqlite_master where name = 'notification_messages_provider'`).get() as { sql: string };
+    expect(definition).toMatch(/where "provider_id" is not null/i);
+    const plan = raw.prepare(`explain query plan update notification_messages set state = 'delivered' where provider_id = ? and state in ('sent')`).all('SM1') as { detail: string }[];
+    expect(plan.map((p) => p.detail).join('; ')).toMatch(/USING INDEX notification_messages_provider/);
+    expect((await repo.recordReceipt(db, 'SM1', 'delivered', null, 2000, ['sent']))?.id).toBe('m1');
+    raw.close();
+  });
 });

@@ -19,26 +19,33 @@ export function assertTemplate(body: string): void {
 
 /** The texts messages are made from: the department's own, else the clinic's, else the built-in one. */
 export function createTemplateStore(deps: { db: Kysely<DB>; now: () => number }) {
-  // Every message reads its template: the saved ones are kept a few seconds (a save here clears them).
-  let savedCache: { at: number; rows: Awaited<ReturnType<typeof repo.allTemplates>> } | undefined;
-  async function savedTemplates() {
-    if (!savedCache || deps.now() - savedCache.at >= SAVED_CACHE_MS) savedCache = { at: deps.now(), rows: await repo.allTemplates(deps.db) };
-    return savedCache.rows;
+  // Every message reads its template: the saved ones are kept a few seconds (a save here clears them),
+  // and so is each department's table made from them (a message read it whole, 14 texts, to use one).
+  let savedCache: { at: number; rows: Awaited<ReturnType<typeof repo.allTemplates>>; byDepartment: Map<string | null, Template[]> } | undefined;
+  async function saved() {
+    if (!savedCache || deps.now() - savedCache.at >= SAVED_CACHE_MS) savedCache = { at: deps.now(), rows: await repo.allTemplates(deps.db), byDepartment: new Map() };
+    return savedCache;
   }
 
   async function all(departmentId: string | null): Promise<Template[]> {
-    const saved = (await savedTemplates()).filter((t) => t.department_id === CLINIC_WIDE || t.department_id === departmentId);
-    const find = (dept: string, language: string, trigger: string) => saved.find((t) => t.department_id === dept && t.language === language && t.trigger === trigger);
-    return LANGUAGES.flatMap((language) =>
+    const cache = await saved();
+    const known = cache.byDepartment.get(departmentId);
+    if (known) return known;
+    const rows = cache.rows.filter((t) => t.department_id === CLINIC_WIDE || t.department_id === departmentId);
+    const find = (dept: string, language: string, trigger: string) => rows.find((t) => t.department_id === dept && t.language === language && t.trigger === trigger);
+    const templates = LANGUAGES.flatMap((language) =>
       NOTIFICATION_TRIGGERS.map((trigger) => {
         const own = (departmentId ? find(departmentId, language, trigger) : undefined) ?? find(CLINIC_WIDE, language, trigger);
         return { departmentId, language, trigger, body: own?.template_text ?? DEFAULT_TEMPLATES[language][trigger], isDefault: own === undefined };
       }),
     );
+    cache.byDepartment.set(departmentId, templates);
+    return templates;
   }
 
   return {
-    all,
+    /** A copy: the caller may change it. */
+    all: async (departmentId: string | null): Promise<Template[]> => (await all(departmentId)).map((t) => ({ ...t })),
     async effective(departmentId: string | null, language: Language, trigger: NotificationTrigger): Promise<string> {
       return (await all(departmentId)).find((t) => t.language === language && t.trigger === trigger)!.body;
     },
