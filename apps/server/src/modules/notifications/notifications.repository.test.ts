@@ -44,15 +44,19 @@ describe.each(DIALECTS)('the outbox claims on %s', (dialect) => {
 describe('a claim on SQLite', () => {
   const root = mkdtempSync(join(tmpdir(), 'smart-token-claim-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-  it('reads the messages it takes through the index, in order, not the whole backlog sorted; the watch reads consents by key', async () => {
-    const path = join(root, 'claims.db');
+  /** A migrated database file, opened raw (for EXPLAIN) and through Kysely (logging what it runs). */
+  async function migratedFile(name: string, statements: CompiledQuery[] = []) {
+    const path = join(root, name);
     const database = createDatabase({ kind: 'sqlite', path });
     await migrateToLatest(database.db);
     await database.close();
     const raw = new SQLite(path);
+    return { raw, db: new Kysely<DB>({ dialect: new SqliteDialect({ database: raw }), log: (event) => void statements.push(event.query) }) };
+  }
+
+  it('reads the messages it takes through the index, in order, not the whole backlog sorted; the watch reads consents by key', async () => {
     const statements: CompiledQuery[] = [];
-    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: raw }), log: (event) => void statements.push(event.query) });
+    const { raw, db } = await migratedFile('claims.db', statements);
     const at = 1_000_000;
     // A backlog of 300 due messages, m299 the oldest; m297 due at the same moment as m298 but written
     // before it; and m299 held by a worker whose claim ran out.
@@ -77,12 +81,7 @@ describe('a claim on SQLite', () => {
   });
 
   it('keeps only messages a provider took in the provider index, which delivery receipts still read', async () => {
-    const path = join(root, 'receipts.db');
-    const database = createDatabase({ kind: 'sqlite', path });
-    await migrateToLatest(database.db);
-    await database.close();
-    const raw = new SQLite(path);
-    const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: raw }) });
+    const { raw, db } = await migratedFile('receipts.db');
     for (let i = 0; i < 3; i++) await repo.insertMessage(db, { id: `m${i}`, dedupe_key: `m${i}`, token_id: null, department_id: null, trigger: 'test', channel: 'sms', language: 'en', vars: '{}', at: 1000 + i });
     await db.updateTable('notification_messages').set({ state: 'sent', provider_id: 'SM1' }).where('id', '=', 'm1').execute();
     const { sql: definition } = raw.prepare(`select sql from sqlite_master where name = 'notification_messages_provider'`).get() as { sql: string };
