@@ -9,6 +9,8 @@ interface Issued {
 
 /** Long enough for a key press to have reached the server, had it sent anything. */
 const NOTHING_HAPPENS_MS = 1500;
+/** No queue read for this long after the console went live: its subscription's own read is done. */
+const QUIET_MS = 1000;
 
 /** Every API request the page sends from now on. */
 function recordRequests(page: Page): { requests: Request[]; stop: () => void } {
@@ -45,9 +47,20 @@ describe('the counter console in the browser', () => {
 
   async function openConsole(counter: string): Promise<Page> {
     const { page } = await e2e.signedIn('doctor');
+    // Once the server confirms its live subscription the console reads its queue again (what happened
+    // before is in no event). "Live" shows when the socket opens, a moment before: a test that records
+    // requests after it could count that read as one an event caused (a CI run did). So this returns
+    // once the queue has been read and no read has started or been under way for a second.
+    const reads = { started: 0, done: 0, last: 0 };
+    const isQueueRead = (request: Request) => request.method() === 'GET' && /^\/api\/v1\/departments\/[^/]+\/queue$/.test(new URL(request.url()).pathname);
+    page.on('request', (request) => isQueueRead(request) && ((reads.started += 1), (reads.last = Date.now())));
+    const finished = (request: Request) => isQueueRead(request) && ((reads.done += 1), (reads.last = Date.now()));
+    page.on('requestfinished', finished);
+    page.on('requestfailed', finished);
     await page.goto(`${e2e.url}/counter`);
     await page.getByLabel('Choose your counter').selectOption({ label: counter });
     await page.getByText('Live', { exact: true }).waitFor();
+    await expect.poll(() => reads.started > 0 && reads.done === reads.started && Date.now() - reads.last > QUIET_MS, { timeout: 10_000 }).toBe(true);
     return page;
   }
 
