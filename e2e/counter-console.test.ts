@@ -53,8 +53,16 @@ describe('the counter console in the browser', () => {
     // once the queue has been read and no read has started or been under way for a second.
     const reads = { started: 0, done: 0, last: 0 };
     const isQueueRead = (request: Request) => request.method() === 'GET' && /^\/api\/v1\/departments\/[^/]+\/queue$/.test(new URL(request.url()).pathname);
-    page.on('request', (request) => isQueueRead(request) && ((reads.started += 1), (reads.last = Date.now())));
-    const finished = (request: Request) => isQueueRead(request) && ((reads.done += 1), (reads.last = Date.now()));
+    page.on('request', (request) => {
+      if (!isQueueRead(request)) return;
+      reads.started += 1;
+      reads.last = Date.now();
+    });
+    const finished = (request: Request) => {
+      if (!isQueueRead(request)) return;
+      reads.done += 1;
+      reads.last = Date.now();
+    };
     page.on('requestfinished', finished);
     page.on('requestfailed', finished);
     await page.goto(`${e2e.url}/counter`);
