@@ -252,7 +252,10 @@ class OneLinePerRequest extends LogController {
 /** Builds the whole app on a migrated database; never listens (server.ts does). */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
-  const database = createDatabase(config.database);
+  // The database opens before the app (and its logger) exists; its background problems are kept and logged once it does.
+  const earlyDatabaseProblems: string[] = [];
+  let onDatabaseProblem = (message: string): void => void earlyDatabaseProblems.push(message);
+  const database = createDatabase(config.database, { onBackgroundProblem: (message) => onDatabaseProblem(message) });
   let redis: Redis | undefined;
   let bus: LiveBus = createLocalBus();
   // The bus starts before the app (and its logger) exists; its errors are logged once it does.
@@ -309,6 +312,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   capConnectionsPerAddress(app.server, config.connectionsPerAddress, addressMatcher(config.trustProxy || []));
   onBusError = (err) => app.log.warn({ err }, 'redis live bus');
+  onDatabaseProblem = (message) => app.log.warn(`database: ${message}`);
+  for (const message of earlyDatabaseProblems.splice(0)) onDatabaseProblem(message);
   onInvalidationError = (err) => app.log.warn({ err }, 'cache invalidation');
   onKeyringError = (err) => app.log.warn({ err }, 'keyring: reading data_keys again failed; the keys already loaded stay in use');
   if (encryptedAtStart > 0) app.log.info({ rows: encryptedAtStart }, 'encrypted the patients’ data left in plaintext from before encryption');

@@ -183,9 +183,11 @@ function createPostgresTransactor(db: Kysely<DB>): Database['transact'] {
   };
 }
 
-/** For tests: how often the WAL checkpointer looks (db/wal-checkpointer.ts). */
 export interface DatabaseOptions {
+  /** For tests: how often the WAL checkpointer looks (db/wal-checkpointer.ts). */
   checkpointIntervalMs?: number;
+  /** What went wrong in the background on SQLite (the checkpoint thread stopped), for the log. */
+  onBackgroundProblem?: (message: string) => void;
 }
 
 export function createDatabase(config: DatabaseConfig, options: DatabaseOptions = {}): Database {
@@ -193,7 +195,7 @@ export function createDatabase(config: DatabaseConfig, options: DatabaseOptions 
   const keys = new EncryptedColumns();
   if (config.kind === 'sqlite') {
     const sqlite = openSqlite(config.path);
-    const checkpointer = config.path === ':memory:' ? undefined : checkpointInBackground(sqlite, config.path, options.checkpointIntervalMs);
+    const checkpointer = config.path === ':memory:' ? undefined : checkpointInBackground(sqlite, config.path, options.checkpointIntervalMs, options.onBackgroundProblem);
     const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [keys] });
     const close = async () => {
       // The worker's connection first: the last connection to close checkpoints what is left and removes the WAL.

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDatabase } from './database.js';
-import { LAST_RESORT_PAGES, RESTART_AFTER_PAGES } from './wal-checkpointer.js';
+import { createDatabase, openSqlite } from './database.js';
+import { LAST_RESORT_PAGES, RESTART_AFTER_PAGES, checkpointInBackground } from './wal-checkpointer.js';
 
 describe('the WAL checkpointer', () => {
   const root = mkdtempSync(join(tmpdir(), 'smart-token-wal-'));
@@ -15,10 +15,11 @@ describe('the WAL checkpointer', () => {
   /** A database whose checkpointer looks every 20 ms, with a table of blobs to write. */
   async function blobTable(name: string) {
     const path = join(root, name);
-    const database = createDatabase({ kind: 'sqlite', path }, { checkpointIntervalMs: 20 });
+    const problems: string[] = [];
+    const database = createDatabase({ kind: 'sqlite', path }, { checkpointIntervalMs: 20, onBackgroundProblem: (message) => problems.push(message) });
     await sql`create table t (id integer primary key, v blob not null)`.execute(database.db);
     const insert = (blob: Buffer) => database.transact((trx) => sql`insert into t (v) values (${blob})`.execute(trx));
-    return { path, database, insert };
+    return { path, database, insert, problems };
   }
 
   it('keeps the WAL small from a thread of its own, and the file is whole and without a WAL after close', async () => {
@@ -43,7 +44,7 @@ describe('the WAL checkpointer', () => {
   });
 
   it('starts the WAL again from its beginning under steady writes, when a copy alone never finds it whole', async () => {
-    const { path, database, insert } = await blobTable('steady.db');
+    const { path, database, insert, problems } = await blobTable('steady.db');
     const blob = randomBytes(16 * 1024);
     let written = 0;
     let largest = 0;
@@ -58,6 +59,17 @@ describe('the WAL checkpointer', () => {
     expect(written).toBeGreaterThan(2 * RESTART_AFTER_PAGES * 4096);
     // Past RESTART_AFTER_PAGES the worker restarts it at its next free moment: a few ticks' writes more.
     expect(largest).toBeLessThan(2 * RESTART_AFTER_PAGES * 4096);
+    // The thread ran throughout: nothing to log.
+    expect(problems).toEqual([]);
     await database.close();
+  });
+
+  it('reports a checkpoint thread that could not start', async () => {
+    const problems: string[] = [];
+    const sqlite = openSqlite(':memory:');
+    const checkpointer = checkpointInBackground(sqlite, join(root, 'missing', 'gone.db'), 20, (message) => problems.push(message));
+    await expect.poll(() => problems).toEqual([expect.stringMatching(/^the WAL checkpoint thread stopped; .*directory does not exist/)]);
+    await checkpointer.stop();
+    sqlite.close();
   });
 });

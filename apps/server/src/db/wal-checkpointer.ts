@@ -53,13 +53,18 @@ export interface WalCheckpointer {
   stop(): Promise<void>;
 }
 
-/** Moves the checkpoints of the WAL database at `path` (opened by `sqlite`) off this thread. */
-export function checkpointInBackground(sqlite: SQLite.Database, path: string, intervalMs = DEFAULT_INTERVAL_MS): WalCheckpointer {
+/**
+ * Moves the checkpoints of the WAL database at `path` (opened by `sqlite`) off this thread.
+ * `onProblem` hears of a worker that stopped (it could not open the file, or ran out of its heap):
+ * nothing is lost, but the server's own thread then does the copying, and whoever runs it should
+ * know why it slowed down.
+ */
+export function checkpointInBackground(sqlite: SQLite.Database, path: string, intervalMs = DEFAULT_INTERVAL_MS, onProblem: (message: string) => void = () => undefined): WalCheckpointer {
   sqlite.pragma(`wal_autocheckpoint = ${LAST_RESORT_PAGES}`);
   const worker = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: { driver: driverPath, path, intervalMs, restartAfterPages: RESTART_AFTER_PAGES }, resourceLimits: WORKER_LIMITS });
-  // A failed checkpoint is tried again at the next tick; the last resort above covers a worker that died.
+  // A failed checkpoint is tried again at the next tick (the server's own writes meet whatever made it fail).
   worker.on('message', () => undefined);
-  worker.on('error', () => undefined);
+  worker.on('error', (error) => onProblem(`the WAL checkpoint thread stopped; the server's own connection now checkpoints past ${LAST_RESORT_PAGES} pages of WAL: ${String(error)}`));
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   return {
