@@ -1,5 +1,5 @@
 import { ACTIVE_STATUSES, canTransition, type Department, type ReprintedToken, type Token, type TokenSearchResponse, type TokenStatus } from '@smart-token/contracts';
-import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { post } from '../../lib/api';
 import { patientKeys } from '../patients/patients';
@@ -74,6 +74,9 @@ export function useTokenSearch(query: string) {
     queryFn: () => post<TokenSearchResponse>('/tokens/search', { query: text }),
     enabled,
     retry: false,
+    // While the next query waits for the pause and its answer, the results on screen stay: they no
+    // longer blink away at each keystroke, closing a menu the receptionist opened on one of them.
+    placeholderData: keepPreviousData,
   });
 }
 
