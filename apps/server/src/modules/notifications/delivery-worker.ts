@@ -14,8 +14,12 @@ import { quickReplyTemplate, TRIGGERS_WITH_BUTTONS, type QuickReplyTemplate } fr
 import { renderTemplate } from './texts/templates.js';
 
 const POKE_DELAY_MS = 100;
-/** How long a worker holds the messages it claimed: another takes them over after that (it died). */
-const CLAIM_MS = 60_000;
+/**
+ * How long a claim holds the messages a worker took without being renewed: another worker takes them
+ * over after that (this one died), so a crashed instance's patients wait about this long. The claim
+ * is renewed every quarter of it while the batch is being sent, however long the gateway takes.
+ */
+const CLAIM_MS = 20_000;
 /** Messages claimed at once: under load, fewer claims and commits; when few are due a claim takes what there is. */
 const BATCH = 100;
 /** Requests to the gateway under way at once. */
@@ -30,6 +34,8 @@ export interface DeliveryOptions {
   /** After this many failed attempts a message is a dead letter, for an admin to see and retry. */
   maxAttempts: number;
   pollMs: number;
+  /** How long a claim lasts unrenewed (CLAIM_MS; shorter in tests). */
+  claimMs?: number;
 }
 
 type Outcome = Parameters<typeof repo.settle>[3];
@@ -62,6 +68,7 @@ export function createDeliveryWorker(deps: {
   const { database } = deps;
   const { db } = database;
   const { options } = deps;
+  const claimMs = options.claimMs ?? CLAIM_MS;
   function backoff(attempts: number, error: GatewayError): number {
     if (error.retryAfterMs !== undefined) return Math.min(error.retryAfterMs, MAX_BACKOFF_MS);
     const base = Math.min(options.retryBaseMs * 2 ** (attempts - 1), MAX_BACKOFF_MS);
@@ -161,6 +168,24 @@ export function createDeliveryWorker(deps: {
     return outcomes;
   }
 
+  /**
+   * Sends a claimed batch while keeping the claim: renewed every quarter of its length until the
+   * batch is done, so a slow gateway (each request may take its 10 s timeout) never lets another
+   * worker take over messages still being sent, and send them twice.
+   */
+  async function deliverHolding(batch: repo.MessageRow[]): Promise<[string, Outcome][]> {
+    const ids = batch.map((message) => message.id);
+    const renew = () =>
+      repo.extendClaim(db, options.instance, ids, deps.clock.now() + claimMs).catch((error: unknown) => deps.onError(error, 'notifications: renewing a claim failed'));
+    const timer = setInterval(() => void renew(), claimMs / 4);
+    timer.unref();
+    try {
+      return await deliverBatch(batch);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
   const settleAll = async (trx: Kysely<DB>, outcomes: [string, Outcome][]) => {
     for (const [id, outcome] of outcomes) await repo.settle(trx, id, options.instance, outcome);
   };
@@ -175,11 +200,11 @@ export function createDeliveryWorker(deps: {
         // write too, would otherwise be a commit of its own.
         const batch = await database.transact(async (trx) => {
           await settleAll(trx, unsettled);
-          return repo.claimDue(trx, options.instance, now, now + CLAIM_MS, BATCH);
+          return repo.claimDue(trx, options.instance, now, now + claimMs, BATCH);
         });
         unsettled = [];
         if (batch.length === 0) return;
-        unsettled = await deliverBatch(batch);
+        unsettled = await deliverHolding(batch);
       }
     } finally {
       // Sent but not yet recorded (the claim that was to record them failed): recorded now, or the

@@ -77,7 +77,7 @@ describe.each(DIALECTS)('notifications across instances and a crash on %s', (dia
   it('a killed instance’s unsent messages are sent by the other, each once', async () => {
     // A third instance whose failed sends wait 2 s (±20 %) before their retry. It is killed between
     // the commit of its messages and their sending, with none in flight: a message it holds while
-    // sending stays its own until the claim runs out (a minute), and that is not this test's case.
+    // sending stays its own until the claim runs out (20 s), and that is not this test's case.
     const c = await startChildServer({ ...env, NOTIFICATION_RETRY_BASE_MS: '2000' });
     const before = twilio.messages.length;
     twilio.failNext(1000, 500);

@@ -161,6 +161,12 @@ export async function claimDue(trx: Db, worker: string, now: number, until: numb
     .execute();
 }
 
+/** Keeps a worker's claim on messages it is still sending; a message settled or taken over meanwhile is left alone. */
+export async function extendClaim(db: Db, worker: string, ids: readonly string[], until: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable('notification_messages').set({ claimed_until: until }).where('id', 'in', ids).where('claimed_by', '=', worker).where('state', '=', 'sending').execute();
+}
+
 /** A message sent, the outcome of nearly every message: prepared, built and compiled once (db/prepared.ts). */
 const settleSentQuery = prepared((db, p: Params<'id' | 'worker' | 'at' | 'provider_id' | 'delivered_via' | 'message_body'>) =>
   db
